@@ -1,0 +1,52 @@
+"""The backend build setting and the guard for backends that do not exist yet.
+
+Bazel 4's native Starlark build settings, without bazel-skylib:
+
+  string_setting   a string flag (`--//executors:backend=epoll`) that accepts
+                   only the values listed in `values`; any other value fails
+                   the analysis of every target that selects on it.
+  unavailable_backend
+                   a target whose analysis always fails with `message`. The
+                   `default` library depends on one when the chosen backend is
+                   not implemented, so the build stops with that message
+                   instead of silently linking another backend.
+"""
+
+BackendSettingInfo = provider(
+    doc = "The value of a string_setting.",
+    fields = {"value": "the flag's value, one of the allowed values"},
+)
+
+def _string_setting_impl(ctx):
+    value = ctx.build_setting_value
+    if value not in ctx.attr.values:
+        fail("--%s=%s is not a known value; use one of: %s" % (
+            ctx.label,
+            value,
+            ", ".join(ctx.attr.values),
+        ))
+    return [BackendSettingInfo(value = value)]
+
+string_setting = rule(
+    implementation = _string_setting_impl,
+    build_setting = config.string(flag = True),
+    attrs = {
+        "values": attr.string_list(
+            mandatory = True,
+            doc = "The allowed values.",
+        ),
+    },
+    doc = "A string flag restricted to `values`.",
+)
+
+def _unavailable_backend_impl(ctx):
+    fail(ctx.attr.message)
+
+unavailable_backend = rule(
+    implementation = _unavailable_backend_impl,
+    attrs = {
+        "message": attr.string(mandatory = True),
+    },
+    provides = [CcInfo],
+    doc = "Fails the analysis of anything that depends on it, with `message`.",
+)
