@@ -1,0 +1,73 @@
+// BlockingPool: the threads that run spawn_blocking closures (at most
+// max_blocking_threads of them; an idle one exits after thread_keep_alive),
+// plus "mandatory" threads that are not counted against that limit: worker
+// threads, including the replacement worker block_in_place starts.
+//
+// Shutdown: Close() refuses new work and cancels what is queued but not
+// started; WaitIdle(timeout) waits for the running closures to end. Threads
+// hold the pool's state by shared_ptr, so a pool shut down "in the
+// background" stays valid until its last thread exits.
+
+#ifndef WEFT_RUNTIME_INTERNAL_BLOCKING_POOL_H_
+#define WEFT_RUNTIME_INTERNAL_BLOCKING_POOL_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "runtime/internal/scheduler.h"
+#include "runtime/internal/task_header.h"
+
+namespace weft::internal {
+
+struct ThreadHooks {
+  std::string thread_name;
+  std::function<void()> on_thread_start;
+  std::function<void()> on_thread_stop;
+  // Runs first on every thread of the pool (sets the thread's runtime).
+  std::function<void()> enter_runtime;
+};
+
+class BlockingPool final : public Scheduler {
+ public:
+  BlockingPool(size_t max_threads, std::chrono::nanoseconds keep_alive,
+               ThreadHooks hooks);
+  ~BlockingPool();
+
+  // Scheduler: queue a blocking task (takes its queue reference).
+  void Schedule(TaskHeader* task, bool yielded) override;
+  void Release(TaskHeader* task) override;
+
+  // Binds and queues a new blocking task; a closed pool cancels it.
+  void Spawn(TaskHeader* task);
+  // Runs `work` on a thread of its own, not counted against the limit.
+  // Returns false when the pool is closed.
+  bool SpawnMandatory(std::function<void()> work);
+
+  // Refuses new work and cancels the blocking tasks not yet started.
+  void Close();
+  // Waits until every pool thread has exited, for at most `timeout`
+  // (std::nullopt: no limit). Returns true if they all did.
+  bool WaitIdle(std::optional<std::chrono::nanoseconds> timeout);
+
+  size_t Threads() const;
+  size_t IdleThreads() const;
+  size_t LiveTasks() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+// True on a thread of a blocking pool while it runs a blocking closure.
+bool OnBlockingThread();
+
+}  // namespace weft::internal
+
+#endif  // WEFT_RUNTIME_INTERNAL_BLOCKING_POOL_H_

@@ -1,0 +1,209 @@
+#include "runtime/internal/runtime_core.h"
+
+#include <stdexcept>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/errors.h"
+#include "runtime/internal/backend_selection.h"
+#include "runtime/internal/block_on_body.h"
+
+namespace weft::internal {
+namespace {
+
+thread_local RuntimeCore* tls_runtime = nullptr;
+thread_local bool tls_in_block_in_place = false;
+
+}  // namespace
+
+RuntimeCore* CurrentRuntime() { return tls_runtime; }
+
+RuntimeCore& CurrentRuntimeOrThrow(const char* operation) {
+  if (tls_runtime == nullptr) {
+    throw UsageError(absl::StrCat(
+        operation,
+        " called outside a weft runtime: call it from a task, or from inside "
+        "Runtime::block_on, or use Runtime::handle()"));
+  }
+  return *tls_runtime;
+}
+
+RuntimeScope::RuntimeScope(RuntimeCore* runtime) : saved_(tls_runtime) {
+  tls_runtime = runtime;
+}
+RuntimeScope::~RuntimeScope() { tls_runtime = saved_; }
+
+bool InBlockInPlace() { return tls_in_block_in_place; }
+BlockInPlaceScope::BlockInPlaceScope() : saved_(tls_in_block_in_place) {
+  tls_in_block_in_place = true;
+}
+BlockInPlaceScope::~BlockInPlaceScope() { tls_in_block_in_place = saved_; }
+
+absl::StatusOr<std::shared_ptr<RuntimeCore>> RuntimeCore::Create(
+    RuntimeOptions options) {
+  absl::StatusOr<StartedBackend> backend = StartBackend(options.backend);
+  if (!backend.ok()) return backend.status();
+  std::shared_ptr<RuntimeCore> core(new RuntimeCore());
+  core->options_ = std::move(options);
+  core->executor_ = std::move(backend->executor);
+  core->backend_ = std::move(backend->info);
+  core->blocking_ = std::make_unique<BlockingPool>(
+      core->options_.max_blocking_threads, core->options_.thread_keep_alive,
+      core->MakeThreadHooks());
+  core->scheduler_ = core->options_.multi_thread
+                         ? NewMultiThreadScheduler(*core)
+                         : NewCurrentThreadScheduler(*core);
+  if (absl::Status started = core->scheduler_->Start(); !started.ok()) {
+    core->Shutdown(std::nullopt);
+    return started;
+  }
+  return core;
+}
+
+RuntimeCore::~RuntimeCore() { Shutdown(std::nullopt); }
+
+ThreadHooks RuntimeCore::MakeThreadHooks() {
+  ThreadHooks hooks;
+  hooks.thread_name = options_.thread_name;
+  hooks.on_thread_start = options_.on_thread_start;
+  hooks.on_thread_stop = options_.on_thread_stop;
+  hooks.enter_runtime = [this] { tls_runtime = this; };
+  return hooks;
+}
+
+void RuntimeCore::Spawn(TaskHeader* task) {
+  task->set_scheduler(scheduler_.get());
+  if (!owned_.Bind(task)) {
+    task->Shutdown(/*owned=*/false);
+    task->Unref();  // The queue reference it will never use.
+    return;
+  }
+  spawned_.fetch_add(1, std::memory_order_relaxed);
+  scheduler_->Schedule(task, /*yielded=*/false);
+}
+
+void RuntimeCore::SpawnBlocking(TaskHeader* task) {
+  spawned_.fetch_add(1, std::memory_order_relaxed);
+  blocking_->Spawn(task);
+}
+
+void RuntimeCore::BlockOn(std::coroutine_handle<> root) {
+  ExecContext* context = CurrentContext();
+  if (context != nullptr &&
+      (context->in_async_task || context->task == nullptr) &&
+      !InBlockInPlace()) {
+    throw UsageError(
+        "block_on inside a runtime task (or inside another block_on): it "
+        "would block the thread that drives it; co_await the work instead, "
+        "or call block_on from block_in_place or spawn_blocking");
+  }
+  if (IsShutDown()) {
+    throw UsageError(
+        "block_on on a runtime that has shut down: build a new Runtime");
+  }
+  RuntimeScope runtime_scope(this);
+  auto* body = new BlockOnBody(root);
+  {
+    std::lock_guard lock(mu_);
+    bodies_.push_back(body);
+  }
+  scheduler_->BlockOn(*body);
+  {
+    std::lock_guard lock(mu_);
+    std::erase(bodies_, body);
+  }
+  body->Unref();
+  if (!root.done()) {
+    std::lock_guard lock(mu_);
+    throw std::runtime_error(panic_message_);
+  }
+}
+
+void RuntimeCore::OnPanic(TaskHeader* task) {
+  if (options_.unhandled_panic != UnhandledPanic::kShutdownRuntime) return;
+  std::lock_guard lock(mu_);
+  if (panic_shutdown_.exchange(true)) return;
+  panic_message_ = absl::StrCat(
+      "weft runtime shut down: task ", task->id().value(),
+      " panicked and the runtime was built with "
+      "unhandled_panic(UnhandledPanic::kShutdownRuntime)");
+  for (BlockOnBody* body : bodies_) body->Wake();
+}
+
+void RuntimeCore::Shutdown(
+    std::optional<std::chrono::nanoseconds> wait_for_blocking) {
+  if (shut_down_.exchange(true, std::memory_order_acq_rel)) return;
+  if (scheduler_ != nullptr) scheduler_->StopWorkers();
+  {
+    // Task destructors may spawn, sleep or look up the runtime.
+    RuntimeScope runtime_scope(this);
+    owned_.CloseAndShutdownAll();
+    if (scheduler_ != nullptr) scheduler_->DrainAfterShutdown();
+  }
+  if (blocking_ != nullptr) {
+    blocking_->Close();
+    blocking_->WaitIdle(wait_for_blocking);
+  }
+  std::lock_guard lock(mu_);
+  for (auto& [thread, driver] : thread_drivers_) driver->Drain();
+}
+
+std::unique_ptr<Driver> RuntimeCore::NewDriver() {
+  absl::StatusOr<std::unique_ptr<Reactor>> reactor = executor_->CreateReactor();
+  if (!reactor.ok()) {
+    throw std::runtime_error(absl::StrCat("weft backend '", std::string(executor_->name()),
+                                          "' cannot create a reactor: ",
+                                          reactor.status().ToString()));
+  }
+  return std::make_unique<Driver>(*std::move(reactor));
+}
+
+Driver* RuntimeCore::ThreadDriver() {
+  std::lock_guard lock(mu_);
+  std::unique_ptr<Driver>& driver = thread_drivers_[std::this_thread::get_id()];
+  if (driver == nullptr) driver = NewDriver();
+  return driver.get();
+}
+
+RuntimeMetrics RuntimeCore::Metrics() const {
+  RuntimeMetrics metrics;
+  metrics.workers = scheduler_->Workers();
+  metrics.alive_tasks = owned_.Size() + blocking_->LiveTasks();
+  metrics.blocking_threads = blocking_->Threads();
+  metrics.idle_blocking_threads = blocking_->IdleThreads();
+  metrics.queued_tasks = scheduler_->QueuedTasks();
+  metrics.total_spawned = spawned_.load(std::memory_order_relaxed);
+  metrics.total_polls = scheduler_->Polls();
+  return metrics;
+}
+
+RuntimeDump RuntimeCore::Dump() {
+  RuntimeDump dump;
+  owned_.ForEach([&dump](TaskHeader& task) {
+    TaskDump entry;
+    entry.id = task.id();
+    entry.name = task.name() != nullptr ? *task.name() : "";
+    entry.location = task.location();
+    switch (task.Phase()) {
+      case TaskPhase::kIdle:
+        entry.state = TaskState::kIdle;
+        break;
+      case TaskPhase::kScheduled:
+        entry.state = TaskState::kScheduled;
+        break;
+      case TaskPhase::kRunning:
+        entry.state = TaskState::kRunning;
+        break;
+      case TaskPhase::kBlockedOnIo:
+        entry.state = TaskState::kBlockedOnIo;
+        break;
+      case TaskPhase::kBlockedOnTimer:
+        entry.state = TaskState::kBlockedOnTimer;
+        break;
+    }
+    dump.tasks.push_back(std::move(entry));
+  });
+  return dump;
+}
+
+}  // namespace weft::internal

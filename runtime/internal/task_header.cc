@@ -1,0 +1,219 @@
+#include "runtime/internal/task_header.h"
+
+#include <utility>
+
+#include "runtime/errors.h"
+
+namespace weft::internal {
+
+TaskHeader::TaskHeader(std::shared_ptr<const std::string> name,
+                       std::source_location location, bool async)
+    // A new task is queued (kNotified) and joinable; its three references
+    // are the owner's, the queue entry's and the JoinHandle's.
+    : state_(kNotified | kJoinInterest),
+      refs_(3),
+      id_(TaskId::Next()),
+      name_(std::move(name)),
+      location_(location) {
+  context_.waker_target = this;
+  context_.task = this;
+  context_.in_async_task = async;
+}
+
+TaskHeader::~TaskHeader() = default;
+
+void TaskHeader::Wake() {
+  uint32_t state = state_.load(std::memory_order_acquire);
+  while (true) {
+    if (state & (kComplete | kNotified)) return;
+    uint32_t next = state | kNotified;
+    if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+      // A running task is queued again by its runner.
+      if (state & kRunning) return;
+      Ref();
+      scheduler_->Schedule(this, /*yielded=*/false);
+      return;
+    }
+  }
+}
+
+void TaskHeader::Abort() {
+  uint32_t state = state_.load(std::memory_order_acquire);
+  while (true) {
+    if (state & (kComplete | kCancelled)) return;
+    uint32_t next = state | kCancelled | kNotified;
+    if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+      if (state & (kRunning | kNotified)) return;
+      Ref();
+      scheduler_->Schedule(this, /*yielded=*/false);
+      return;
+    }
+  }
+}
+
+void TaskHeader::Run() {
+  uint32_t state = state_.load(std::memory_order_acquire);
+  while (true) {
+    if (state & (kComplete | kRunning)) {
+      // Completed (e.g. by shutdown) while queued; drop the queue's ref.
+      Unref();
+      return;
+    }
+    uint32_t next = (state & ~kNotified) | kRunning;
+    if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+      break;
+    }
+  }
+  wait_kind_.store(WaitKind::kNone, std::memory_order_relaxed);
+  if (state & kCancelled) {
+    Finish(/*cancel=*/true);
+    Unref();
+    return;
+  }
+  ResetBudget();
+  bool done;
+  {
+    ContextScope scope(&context_);
+    done = PollBody();
+  }
+  if (done) {
+    Finish(/*cancel=*/false);
+    Unref();
+    return;
+  }
+  bool yielded = context_.Yielded();
+  wait_kind_.store(context_.wait_kind, std::memory_order_relaxed);
+  state = state_.load(std::memory_order_acquire);
+  while (true) {
+    if (state & kCancelled) {
+      Finish(/*cancel=*/true);
+      Unref();
+      return;
+    }
+    bool again = yielded || (state & kNotified);
+    uint32_t next = (state & ~kRunning) | (again ? kNotified : 0);
+    if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+      if (again) {
+        // The queue reference passes to the new queue entry.
+        scheduler_->Schedule(this, yielded);
+      } else {
+        Unref();
+      }
+      return;
+    }
+  }
+}
+
+void TaskHeader::Shutdown(bool owned) {
+  uint32_t state = state_.load(std::memory_order_acquire);
+  while (true) {
+    if (state & (kComplete | kRunning)) {
+      // Its runner will see kCancelled at the next suspension point.
+      state_.fetch_or(kCancelled, std::memory_order_acq_rel);
+      return;
+    }
+    uint32_t next = state | kRunning | kCancelled;
+    if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+      break;
+    }
+  }
+  Ref();  // Finish may release the last other reference.
+  if (!owned) {
+    scheduler_ = nullptr;
+  }
+  Finish(/*cancel=*/true);
+  Unref();
+}
+
+void TaskHeader::Finish(bool cancel) {
+  bool panicked = false;
+  {
+    ContextScope scope(&context_);
+    if (cancel) {
+      CancelBody();
+    } else {
+      panicked = !CompleteBody();
+    }
+  }
+  uint32_t previous = state_.fetch_or(kComplete, std::memory_order_acq_rel);
+  state_.fetch_and(~(kRunning | kNotified), std::memory_order_acq_rel);
+  if (!(previous & kJoinInterest)) {
+    DropOutput();
+  } else if (previous & kJoinWaker) {
+    join_waker_.wake();
+  }
+  if (scheduler_ != nullptr) {
+    if (panicked) scheduler_->OnPanic(this);
+    scheduler_->Release(this);
+  } else {
+    Unref();  // The owner reference of a task no scheduler accepted.
+  }
+}
+
+bool TaskHeader::SetJoinWaker(const Waker& waker) {
+  uint32_t state = state_.load(std::memory_order_acquire);
+  if (state & kComplete) return false;
+  if (state & kJoinWaker) {
+    if (join_waker_.will_wake(waker)) return true;
+    // Take the slot back before rewriting it.
+    while (true) {
+      if (state & kComplete) return false;
+      if (state_.compare_exchange_weak(state, state & ~kJoinWaker,
+                                       std::memory_order_acq_rel,
+                                       std::memory_order_acquire)) {
+        break;
+      }
+    }
+  }
+  join_waker_ = waker;
+  state = state_.load(std::memory_order_acquire);
+  while (true) {
+    if (state & kComplete) return false;
+    if (state_.compare_exchange_weak(state, state | kJoinWaker,
+                                     std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+      return true;
+    }
+  }
+}
+
+void TaskHeader::DropJoinInterest() {
+  uint32_t state = state_.load(std::memory_order_acquire);
+  while (true) {
+    if (state & kComplete) {
+      DropOutput();
+      return;
+    }
+    if (state_.compare_exchange_weak(state, state & ~kJoinInterest,
+                                     std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+      return;
+    }
+  }
+}
+
+TaskPhase TaskHeader::Phase() const {
+  uint32_t state = state_.load(std::memory_order_acquire);
+  if (state & kRunning) return TaskPhase::kRunning;
+  if (state & kNotified) return TaskPhase::kScheduled;
+  switch (wait_kind_.load(std::memory_order_relaxed)) {
+    case WaitKind::kTimer:
+      return TaskPhase::kBlockedOnTimer;
+    case WaitKind::kIo:
+      return TaskPhase::kBlockedOnIo;
+    default:
+      return TaskPhase::kIdle;
+  }
+}
+
+TaskHeader* CurrentTask() {
+  ExecContext* context = CurrentContext();
+  return context == nullptr ? nullptr : context->task;
+}
+
+}  // namespace weft::internal

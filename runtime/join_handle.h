@@ -1,0 +1,130 @@
+// JoinHandle<T>: owned permission to await a spawned task's output;
+// AbortHandle: a copyable, thread-safe permission to cancel it.
+//
+// Awaiting a JoinHandle (lvalue or rvalue) yields JoinResult<T>. The output
+// is taken only when the await completes, so a JoinHandle& awaited inside
+// select that loses the race keeps it for the next await. Awaiting again
+// after the output was taken throws UsageError. Destroying a JoinHandle
+// detaches the task: it keeps running and its output is dropped.
+
+#ifndef WEFT_RUNTIME_JOIN_HANDLE_H_
+#define WEFT_RUNTIME_JOIN_HANDLE_H_
+
+#include <coroutine>
+#include <utility>
+
+#include "runtime/errors.h"
+#include "runtime/internal/exec_context.h"
+#include "runtime/internal/task_cell.h"
+#include "runtime/join_error.h"
+#include "runtime/task_id.h"
+
+namespace weft {
+
+class AbortHandle {
+ public:
+  AbortHandle(const AbortHandle& other) : AbortHandle(other.task_) {}
+  AbortHandle(AbortHandle&& other) noexcept
+      : task_(std::exchange(other.task_, nullptr)) {}
+  AbortHandle& operator=(AbortHandle other) noexcept {
+    std::swap(task_, other.task_);
+    return *this;
+  }
+  ~AbortHandle() {
+    if (task_ != nullptr) task_->Unref();
+  }
+
+  // Requests cancellation; see JoinHandle::abort.
+  void abort() const { task_->Abort(); }
+  bool is_finished() const { return task_->IsComplete(); }
+  TaskId id() const { return task_->id(); }
+
+  // Takes a new reference to `task`.
+  explicit AbortHandle(internal::TaskHeader* task) : task_(task) {
+    task_->Ref();
+  }
+
+ private:
+  internal::TaskHeader* task_;
+};
+
+template <typename T>
+class [[nodiscard]] JoinHandle {
+ public:
+  JoinHandle() = default;
+  JoinHandle(JoinHandle&& other) noexcept
+      : task_(std::exchange(other.task_, nullptr)) {}
+  JoinHandle& operator=(JoinHandle&& other) noexcept {
+    if (this != &other) {
+      Detach();
+      task_ = std::exchange(other.task_, nullptr);
+    }
+    return *this;
+  }
+  ~JoinHandle() { Detach(); }
+
+  // Requests cancellation at the task's next suspension point (its frame is
+  // destroyed there). A task that completes before reaching one keeps its
+  // result; aborting a finished task does nothing. Idempotent; any thread.
+  void abort() const { Checked().Abort(); }
+  AbortHandle abort_handle() const { return AbortHandle(&Checked()); }
+  // True once the task completed, panicked or was cancelled and its frame
+  // is destroyed.
+  bool is_finished() const { return Checked().IsComplete(); }
+  TaskId id() const { return Checked().id(); }
+
+  class Awaiter final : public internal::Pollable {
+   public:
+    explicit Awaiter(internal::JoinableTask<T>& task) : task_(task) {}
+    bool await_ready() {
+      return task_.IsComplete() && internal::TryConsumeBudget();
+    }
+    bool await_suspend(std::coroutine_handle<> handle) {
+      internal::ExecContext& context = internal::ContextFor("JoinHandle");
+      if (task_.IsComplete()) {
+        internal::YieldFrom(handle);  // Ready, but the budget is spent.
+        return true;
+      }
+      if (!task_.SetJoinWaker(internal::Waker(context.waker_target))) {
+        if (internal::TryConsumeBudget()) return false;
+        internal::YieldFrom(handle);
+        return true;
+      }
+      internal::SuspendOn(handle, this, internal::WaitKind::kOther);
+      return true;
+    }
+    JoinResult<T> await_resume() { return task_.TakeOutput(); }
+    bool IsReady() override { return task_.IsComplete(); }
+
+   private:
+    internal::JoinableTask<T>& task_;
+  };
+
+  Awaiter operator co_await() & { return Awaiter(Checked()); }
+  Awaiter operator co_await() && { return Awaiter(Checked()); }
+
+  // Adopts one reference to `task`.
+  explicit JoinHandle(internal::JoinableTask<T>* task) : task_(task) {}
+  internal::JoinableTask<T>* raw() const { return task_; }
+
+ private:
+  internal::JoinableTask<T>& Checked() const {
+    if (task_ == nullptr) {
+      throw UsageError(
+          "use of an empty JoinHandle (moved-from or default-constructed): "
+          "keep the handle that spawn returned");
+    }
+    return *task_;
+  }
+  void Detach() {
+    if (task_ == nullptr) return;
+    task_->DropJoinInterest();
+    std::exchange(task_, nullptr)->Unref();
+  }
+
+  internal::JoinableTask<T>* task_ = nullptr;
+};
+
+}  // namespace weft
+
+#endif  // WEFT_RUNTIME_JOIN_HANDLE_H_

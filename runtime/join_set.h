@@ -1,0 +1,326 @@
+// JoinSet<T>: a collection of spawned tasks whose results are reaped in
+// completion order. Not thread-safe: one owner at a time, like tokio's
+// `&mut JoinSet`. Destroying it aborts every task still in it.
+//
+// How completion order is kept: each task's JoinHandle waker is an Entry of
+// the set. When the task completes, the Entry moves itself (under the shared
+// lock) to the `ready` queue and wakes whoever awaits join_next. join_next
+// takes an entry off `ready` only when its await completes, so a join_next
+// that loses a select race loses nothing.
+
+#ifndef WEFT_RUNTIME_JOIN_SET_H_
+#define WEFT_RUNTIME_JOIN_SET_H_
+
+#include <atomic>
+#include <coroutine>
+#include <deque>
+#include <expected>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <source_location>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/errors.h"
+#include "runtime/internal/exec_context.h"
+#include "runtime/join_handle.h"
+#include "runtime/local_set.h"
+#include "runtime/spawn.h"
+#include "runtime/task.h"
+
+namespace weft {
+namespace internal {
+
+template <typename T>
+class JoinSetEntry;
+
+template <typename T>
+struct JoinSetShared {
+  std::mutex mu;
+  std::deque<JoinSetEntry<T>*> ready;  // each holds a reference
+  std::atomic<size_t> ready_count{0};
+  Waker joiner;
+};
+
+template <typename T>
+class JoinSetEntry final : public Wakeable {
+ public:
+  JoinSetEntry(JoinHandle<T> handle, std::shared_ptr<JoinSetShared<T>> shared)
+      : handle(std::move(handle)), shared_(std::move(shared)) {}
+
+  // The task completed (its join waker fired).
+  void Wake() override {
+    Waker joiner;
+    {
+      std::lock_guard lock(shared_->mu);
+      if (queued_ || detached_) return;
+      queued_ = true;
+      Ref();
+      shared_->ready.push_back(this);
+      shared_->ready_count.fetch_add(1, std::memory_order_release);
+      joiner = shared_->joiner;
+    }
+    joiner.wake();
+  }
+  void Ref() override { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void Unref() override {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  // Called by the owner, under no lock: stop reporting to the set.
+  void Detach() {
+    std::lock_guard lock(shared_->mu);
+    detached_ = true;
+  }
+
+  JoinHandle<T> handle;
+  // The owner's intrusive list of entries not yet joined.
+  JoinSetEntry* prev = nullptr;
+  JoinSetEntry* next = nullptr;
+
+ private:
+  std::atomic<uint32_t> refs_{1};
+  std::shared_ptr<JoinSetShared<T>> shared_;
+  bool queued_ = false;
+  bool detached_ = false;
+};
+
+}  // namespace internal
+
+template <typename T = void>
+class JoinSet {
+  using Entry = internal::JoinSetEntry<T>;
+
+ public:
+  using IdResult =
+      std::conditional_t<std::is_void_v<T>, std::expected<TaskId, JoinError>,
+                         std::expected<std::pair<TaskId, internal::VoidToMonostate<T>>,
+                                       JoinError>>;
+
+  JoinSet() : shared_(std::make_shared<internal::JoinSetShared<T>>()) {}
+  JoinSet(JoinSet&& other) noexcept
+      : shared_(std::move(other.shared_)),
+        head_(std::exchange(other.head_, nullptr)),
+        size_(std::exchange(other.size_, 0)) {}
+  JoinSet& operator=(JoinSet&& other) noexcept {
+    if (this != &other) {
+      Clear(/*abort=*/true);
+      shared_ = std::move(other.shared_);
+      head_ = std::exchange(other.head_, nullptr);
+      size_ = std::exchange(other.size_, 0);
+    }
+    return *this;
+  }
+  ~JoinSet() { Clear(/*abort=*/true); }
+
+  template <internal::SpawnBody B>
+    requires std::is_same_v<internal::SpawnOutput<B>, T>
+  AbortHandle spawn(B&& body, std::source_location location =
+                                  std::source_location::current()) {
+    return Insert(weft::spawn(std::forward<B>(body), location));
+  }
+  template <internal::SpawnBody B>
+    requires std::is_same_v<internal::SpawnOutput<B>, T>
+  AbortHandle spawn_named(std::string name, B&& body,
+                          std::source_location location =
+                              std::source_location::current()) {
+    return Insert(
+        weft::spawn_named(std::move(name), std::forward<B>(body), location));
+  }
+  template <typename F>
+    requires std::is_same_v<internal::BlockingOutput<F>, T>
+  AbortHandle spawn_blocking(F&& function, std::source_location location =
+                                               std::source_location::current()) {
+    return Insert(weft::spawn_blocking(std::forward<F>(function), location));
+  }
+  template <internal::SpawnBody B>
+    requires std::is_same_v<internal::SpawnOutput<B>, T>
+  AbortHandle spawn_local(B&& body, std::source_location location =
+                                        std::source_location::current()) {
+    return Insert(weft::spawn_local(std::forward<B>(body), location));
+  }
+  // Adds a task spawned elsewhere (e.g. on a given Handle or LocalSet).
+  AbortHandle insert(JoinHandle<T> handle) { return Insert(std::move(handle)); }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+  // Awaitable of std::optional<JoinResult<T>>: the next task to finish, or
+  // std::nullopt when the set is empty. Cancel safe.
+  auto join_next() {
+    return NextAwaiter<false>(*this);
+  }
+  // Same, with the task's id on both sides.
+  auto join_next_with_id() { return NextAwaiter<true>(*this); }
+
+  // A finished task's result if one is ready, else std::nullopt.
+  std::optional<JoinResult<T>> try_join_next() {
+    Entry* entry = PopReady();
+    if (entry == nullptr) return std::nullopt;
+    return TakeResult(entry);
+  }
+
+  // Aborts every task; they stay in the set until joined.
+  void abort_all() {
+    for (Entry* entry = head_; entry != nullptr; entry = entry->next) {
+      entry->handle.abort();
+    }
+  }
+  // Removes every task from the set without aborting it.
+  void detach_all() { Clear(/*abort=*/false); }
+
+  // Aborts all, then waits until every task is gone.
+  Task<void> shutdown() {
+    abort_all();
+    while (co_await join_next()) {
+    }
+  }
+
+  // Waits for every task; results in completion order. A panicked task's
+  // exception is rethrown and a cancelled one throws UsageError (the rest
+  // of the set is aborted first). The set is empty afterwards.
+  auto join_all() { return JoinAll(); }
+
+ private:
+  template <bool kWithId>
+  class NextAwaiter final : public internal::Pollable {
+   public:
+    explicit NextAwaiter(JoinSet& set) : set_(set) {}
+    bool await_ready() {
+      if (set_.size_ == 0) return true;
+      return set_.shared_->ready_count.load(std::memory_order_acquire) > 0 &&
+             internal::TryConsumeBudget();
+    }
+    bool await_suspend(std::coroutine_handle<> handle) {
+      internal::ExecContext& context =
+          internal::ContextFor("JoinSet::join_next");
+      {
+        std::lock_guard lock(set_.shared_->mu);
+        set_.shared_->joiner = internal::Waker(context.waker_target);
+      }
+      if (IsReady()) {
+        if (internal::TryConsumeBudget()) return false;
+        internal::YieldFrom(handle);
+        return true;
+      }
+      internal::SuspendOn(handle, this, internal::WaitKind::kOther);
+      return true;
+    }
+    auto await_resume() {
+      if constexpr (kWithId) {
+        return set_.NextWithId();
+      } else {
+        return set_.Next();
+      }
+    }
+    bool IsReady() override {
+      return set_.shared_->ready_count.load(std::memory_order_acquire) > 0;
+    }
+
+   private:
+    JoinSet& set_;
+  };
+
+  AbortHandle Insert(JoinHandle<T> handle) {
+    AbortHandle abort = handle.abort_handle();
+    internal::JoinableTask<T>* task = handle.raw();
+    auto* entry = new Entry(std::move(handle), shared_);
+    entry->next = head_;
+    if (head_ != nullptr) head_->prev = entry;
+    head_ = entry;
+    ++size_;
+    if (!task->SetJoinWaker(internal::Waker(entry))) entry->Wake();
+    return abort;
+  }
+
+  Entry* PopReady() {
+    std::lock_guard lock(shared_->mu);
+    if (shared_->ready.empty()) return nullptr;
+    Entry* entry = shared_->ready.front();
+    shared_->ready.pop_front();
+    shared_->ready_count.fetch_sub(1, std::memory_order_release);
+    return entry;
+  }
+
+  void Unlink(Entry* entry) {
+    if (entry->prev != nullptr) {
+      entry->prev->next = entry->next;
+    } else {
+      head_ = entry->next;
+    }
+    if (entry->next != nullptr) entry->next->prev = entry->prev;
+    entry->prev = entry->next = nullptr;
+    --size_;
+  }
+
+  // Takes the output of a ready entry and forgets the entry.
+  JoinResult<T> TakeResult(Entry* entry) {
+    Unlink(entry);
+    JoinResult<T> result = entry->handle.raw()->TakeOutput();
+    entry->Unref();  // the ready queue's reference
+    entry->Unref();  // the set's reference
+    return result;
+  }
+
+  std::optional<JoinResult<T>> Next() {
+    Entry* entry = PopReady();
+    if (entry == nullptr) return std::nullopt;
+    return TakeResult(entry);
+  }
+
+  std::optional<IdResult> NextWithId() {
+    Entry* entry = PopReady();
+    if (entry == nullptr) return std::nullopt;
+    TaskId id = entry->handle.id();
+    JoinResult<T> result = TakeResult(entry);
+    if (!result.has_value()) return IdResult(std::unexpect, std::move(result.error()));
+    if constexpr (std::is_void_v<T>) {
+      return IdResult(id);
+    } else {
+      return IdResult(std::in_place, id, std::move(*result));
+    }
+  }
+
+  // Empties the set: each task is detached (and aborted if `abort`).
+  void Clear(bool abort) {
+    if (shared_ == nullptr) return;
+    while (Entry* entry = head_) {
+      Unlink(entry);
+      if (abort) entry->handle.abort();
+      entry->Detach();
+      entry->Unref();
+    }
+    std::deque<Entry*> ready;
+    {
+      std::lock_guard lock(shared_->mu);
+      ready.swap(shared_->ready);
+      shared_->ready_count.store(0, std::memory_order_release);
+    }
+    for (Entry* entry : ready) entry->Unref();
+  }
+
+  auto JoinAll() -> Task<std::conditional_t<std::is_void_v<T>, void, std::vector<T>>> {
+    std::conditional_t<std::is_void_v<T>, size_t, std::vector<T>> results{};
+    while (auto next = co_await join_next()) {
+      if (!next->has_value()) {
+        JoinError error = std::move(next->error());
+        Clear(/*abort=*/true);
+        if (error.is_panic()) std::rethrow_exception(error.into_panic());
+        throw UsageError(absl::StrCat("JoinSet::join_all: ", error.message()));
+      }
+      if constexpr (!std::is_void_v<T>) results.push_back(std::move(**next));
+    }
+    if constexpr (!std::is_void_v<T>) co_return results;
+  }
+
+  std::shared_ptr<internal::JoinSetShared<T>> shared_;
+  Entry* head_ = nullptr;
+  size_t size_ = 0;
+};
+
+}  // namespace weft
+
+#endif  // WEFT_RUNTIME_JOIN_SET_H_

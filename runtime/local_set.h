@@ -1,0 +1,172 @@
+// LocalSet: a set of tasks that all run on one thread — the thread that
+// drives the set with run_until(task) or `co_await local_set` (typically
+// inside Runtime::block_on). spawn_local adds to the LocalSet being run on
+// this thread; LocalSet::spawn_local adds to a given set and may be called
+// outside any runtime (the tasks run once the set is driven). Destroying a
+// LocalSet cancels its remaining tasks.
+
+#ifndef WEFT_RUNTIME_LOCAL_SET_H_
+#define WEFT_RUNTIME_LOCAL_SET_H_
+
+#include <coroutine>
+#include <memory>
+#include <source_location>
+#include <string>
+#include <utility>
+
+#include "runtime/errors.h"
+#include "runtime/internal/exec_context.h"
+#include "runtime/internal/local_set_state.h"
+#include "runtime/join_handle.h"
+#include "runtime/select.h"
+#include "runtime/spawn.h"
+#include "runtime/task.h"
+
+namespace weft {
+namespace internal {
+
+// Tasks run per turn of a LocalSet driver before it yields to its own
+// scheduler.
+inline constexpr int kLocalTasksPerTurn = 61;
+
+template <typename B>
+JoinHandle<SpawnOutput<B>> SpawnLocalOn(LocalSetState& state,
+                                        std::shared_ptr<const std::string> name,
+                                        B&& body, std::source_location location) {
+  auto* task = NewCoroutineTask(std::forward<B>(body), std::move(name), location);
+  JoinHandle<SpawnOutput<B>> handle(task);
+  state.Spawn(task);
+  return handle;
+}
+
+// The driver's readiness: the main task can go on, or a local task is ready.
+class LocalSetReady final : public Pollable {
+ public:
+  LocalSetReady(LocalSetState& state, ExecContext* main)
+      : state_(state), main_(main) {}
+  bool IsReady() override {
+    return state_.HasReady() || (main_ != nullptr && main_->ReadyToResume());
+  }
+
+  // Awaitable: suspends the driving context until IsReady, registering its
+  // waker with the set first so that no wake is lost.
+  bool await_ready() { return IsReady(); }
+  bool await_suspend(std::coroutine_handle<> handle) {
+    state_.SetDriverWaker(CurrentWaker("LocalSet"));
+    if (IsReady()) return false;
+    SuspendOn(handle, this, WaitKind::kOther);
+    return true;
+  }
+  void await_resume() const noexcept {}
+
+ private:
+  LocalSetState& state_;
+  ExecContext* main_;
+};
+
+// Drives `state` on this thread until `main` finishes (or, with no main,
+// until the set has no task left).
+template <typename T>
+Task<T> DriveLocalSet(std::shared_ptr<LocalSetState> state, Task<T> main,
+                      bool has_main) {
+  ExecContext& parent = ContextFor("LocalSet::run_until");
+  ExecContext main_context = ExecContext::NestedIn(parent);
+  if (has_main) main_context.resume = main.handle();
+  LocalSetReady ready(*state, has_main ? &main_context : nullptr);
+  while (true) {
+    state->EnterDriver();
+    if (has_main) {
+      LocalSetScope scope(state.get());
+      main_context.ResumeIfReady();
+      if (main.done()) break;
+    }
+    bool more = state->RunReady(kLocalTasksPerTurn);
+    if (!has_main && state->Empty()) break;
+    if (more || main_context.Yielded()) {
+      co_await yield_now();
+    } else {
+      co_await ready;
+    }
+  }
+  if constexpr (!std::is_void_v<T>) {
+    co_return main.promise().TakeResult();
+  } else {
+    if (has_main) main.promise().TakeResult();
+  }
+}
+
+}  // namespace internal
+
+class LocalSet {
+ public:
+  LocalSet() : state_(std::make_shared<internal::LocalSetState>()) {}
+  LocalSet(LocalSet&&) noexcept = default;
+  LocalSet& operator=(LocalSet&&) noexcept = default;
+  ~LocalSet() {
+    if (state_ != nullptr) state_->Close();
+  }
+
+  template <internal::SpawnBody B>
+  JoinHandle<internal::SpawnOutput<B>> spawn_local(
+      B&& body,
+      std::source_location location = std::source_location::current()) {
+    return internal::SpawnLocalOn(*state_, nullptr, std::forward<B>(body),
+                                  location);
+  }
+  template <internal::SpawnBody B>
+  JoinHandle<internal::SpawnOutput<B>> spawn_named(
+      std::string name, B&& body,
+      std::source_location location = std::source_location::current()) {
+    return internal::SpawnLocalOn(*state_, internal::TaskName(std::move(name)),
+                                  std::forward<B>(body), location);
+  }
+
+  // Runs the set's tasks on this thread until `task` ends; yields its value.
+  template <typename T>
+  Task<T> run_until(Task<T> task) {
+    return internal::DriveLocalSet<T>(state_, std::move(task), true);
+  }
+  template <typename F>
+    requires std::invocable<std::decay_t<F>&> &&
+             internal::IsTask<std::invoke_result_t<std::decay_t<F>&>>::value
+  auto run_until(F&& make_task) {
+    using T = typename std::invoke_result_t<std::decay_t<F>&>::value_type;
+    return RunUntilWith<T>(std::decay_t<F>(std::forward<F>(make_task)));
+  }
+
+  // `co_await local_set` runs its tasks until none is left.
+  Task<void> operator co_await() {
+    return internal::DriveLocalSet<void>(state_, Task<void>(), false);
+  }
+
+ private:
+  template <typename T, typename F>
+  Task<T> RunUntilWith(F make_task) {
+    co_return co_await internal::DriveLocalSet<T>(state_, make_task(), true);
+  }
+
+  std::shared_ptr<internal::LocalSetState> state_;
+};
+
+// Spawns onto the LocalSet being run on this thread; throws UsageError
+// outside one.
+template <internal::SpawnBody B>
+JoinHandle<internal::SpawnOutput<B>> spawn_local(
+    B&& body, std::source_location location = std::source_location::current()) {
+  return internal::SpawnLocalOn(
+      internal::CurrentLocalSetOrThrow("weft::spawn_local"), nullptr,
+      std::forward<B>(body), location);
+}
+
+template <internal::SpawnBody B>
+JoinHandle<internal::SpawnOutput<B>> spawn_local_named(
+    std::string name, B&& body,
+    std::source_location location = std::source_location::current()) {
+  return internal::SpawnLocalOn(
+      internal::CurrentLocalSetOrThrow("weft::spawn_local_named"),
+      internal::TaskName(std::move(name)), std::forward<B>(body), location);
+}
+
+}  // namespace weft
+
+#endif  // WEFT_RUNTIME_LOCAL_SET_H_

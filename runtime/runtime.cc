@@ -1,0 +1,102 @@
+#include "runtime/runtime.h"
+
+#include "absl/status/status.h"
+
+namespace weft {
+
+Handle Handle::current() {
+  internal::RuntimeCore& core =
+      internal::CurrentRuntimeOrThrow("weft::Handle::current");
+  return Handle(core.shared_from_this());
+}
+
+std::optional<Handle> Handle::try_current() {
+  internal::RuntimeCore* core = internal::CurrentRuntime();
+  if (core == nullptr) return std::nullopt;
+  return Handle(core->shared_from_this());
+}
+
+Runtime::Builder Runtime::Builder::multi_thread() { return Builder(true); }
+Runtime::Builder Runtime::Builder::current_thread() { return Builder(false); }
+
+Runtime::Builder& Runtime::Builder::worker_threads(size_t count) {
+  options_.worker_threads = count;
+  worker_threads_set_ = true;
+  return *this;
+}
+Runtime::Builder& Runtime::Builder::max_blocking_threads(size_t count) {
+  options_.max_blocking_threads = count;
+  return *this;
+}
+Runtime::Builder& Runtime::Builder::thread_keep_alive(
+    std::chrono::nanoseconds duration) {
+  options_.thread_keep_alive = duration;
+  return *this;
+}
+Runtime::Builder& Runtime::Builder::thread_name(std::string name) {
+  options_.thread_name = std::move(name);
+  return *this;
+}
+Runtime::Builder& Runtime::Builder::on_thread_start(std::function<void()> hook) {
+  options_.on_thread_start = std::move(hook);
+  return *this;
+}
+Runtime::Builder& Runtime::Builder::on_thread_stop(std::function<void()> hook) {
+  options_.on_thread_stop = std::move(hook);
+  return *this;
+}
+Runtime::Builder& Runtime::Builder::unhandled_panic(UnhandledPanic behavior) {
+  options_.unhandled_panic = behavior;
+  return *this;
+}
+Runtime::Builder& Runtime::Builder::backend(std::string name) {
+  options_.backend = std::move(name);
+  return *this;
+}
+
+absl::StatusOr<Runtime> Runtime::Builder::build() {
+  if (worker_threads_set_ && options_.worker_threads == 0) {
+    return absl::InvalidArgumentError(
+        "Runtime::Builder::worker_threads(0): a multi_thread runtime needs at "
+        "least one worker");
+  }
+  if (options_.max_blocking_threads == 0) {
+    return absl::InvalidArgumentError(
+        "Runtime::Builder::max_blocking_threads(0): the blocking pool needs "
+        "at least one thread");
+  }
+  absl::StatusOr<std::shared_ptr<internal::RuntimeCore>> core =
+      internal::RuntimeCore::Create(options_);
+  if (!core.ok()) return core.status();
+  return Runtime(*std::move(core));
+}
+
+Runtime& Runtime::operator=(Runtime&& other) noexcept {
+  if (this != &other) {
+    if (core_ != nullptr) core_->Shutdown(std::nullopt);
+    core_ = std::move(other.core_);
+  }
+  return *this;
+}
+
+Runtime::~Runtime() {
+  if (core_ != nullptr) core_->Shutdown(std::nullopt);
+}
+
+Handle Runtime::handle() const {
+  if (core_ == nullptr) {
+    throw UsageError("use of a moved-from Runtime: keep the Runtime that "
+                     "Builder::build returned");
+  }
+  return Handle(core_);
+}
+
+void Runtime::shutdown_timeout(std::chrono::nanoseconds timeout) {
+  if (core_ != nullptr) core_->Shutdown(timeout);
+}
+
+void Runtime::shutdown_background() {
+  if (core_ != nullptr) core_->Shutdown(std::chrono::nanoseconds(0));
+}
+
+}  // namespace weft

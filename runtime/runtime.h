@@ -1,0 +1,161 @@
+// Runtime, Runtime::Builder and Handle: building a runtime of either flavor,
+// driving work from outside with block_on, and shutting it down.
+//
+// Flavors: multi_thread (a work-stealing pool of worker_threads workers,
+// default one per CPU) and current_thread (everything runs on the thread that
+// calls block_on). Destroying a Runtime cancels every task (frames destroyed,
+// destructors run) and waits for running blocking closures; it returns only
+// after every task frame is destroyed.
+
+#ifndef WEFT_RUNTIME_RUNTIME_H_
+#define WEFT_RUNTIME_RUNTIME_H_
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <source_location>
+#include <string>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "runtime/errors.h"
+#include "runtime/internal/runtime_core.h"
+#include "runtime/join_handle.h"
+#include "runtime/runtime_types.h"
+#include "runtime/spawn.h"
+#include "runtime/task.h"
+
+namespace weft {
+
+class Runtime;
+
+// A cheap, copyable reference to a runtime.
+class Handle {
+ public:
+  // The runtime of this thread; throws UsageError outside one.
+  static Handle current();
+  static std::optional<Handle> try_current();
+
+  template <internal::SpawnBody B>
+  JoinHandle<internal::SpawnOutput<B>> spawn(
+      B&& body,
+      std::source_location location = std::source_location::current()) const {
+    return internal::SpawnOn(*core_, nullptr, std::forward<B>(body), location);
+  }
+  template <internal::SpawnBody B>
+  JoinHandle<internal::SpawnOutput<B>> spawn_named(
+      std::string name, B&& body,
+      std::source_location location = std::source_location::current()) const {
+    return internal::SpawnOn(*core_, internal::TaskName(std::move(name)),
+                             std::forward<B>(body), location);
+  }
+  template <typename F>
+    requires std::invocable<std::decay_t<F>&>
+  JoinHandle<internal::BlockingOutput<F>> spawn_blocking(
+      F&& function,
+      std::source_location location = std::source_location::current()) const {
+    return internal::SpawnBlockingOn(*core_, nullptr, std::forward<F>(function),
+                                     location);
+  }
+
+  // Runs `task` to completion on the calling thread; its exception
+  // propagates. Throws UsageError when called from a runtime task (inside
+  // block_in_place it is allowed).
+  template <typename T>
+  T block_on(Task<T> task) const {
+    if (!task.valid()) {
+      throw UsageError("block_on of an empty Task: pass a Task that was not "
+                       "moved from");
+    }
+    core_->BlockOn(task.handle());
+    return task.promise().TakeResult();
+  }
+  template <typename F>
+    requires std::invocable<std::decay_t<F>&> &&
+             internal::IsTask<std::invoke_result_t<std::decay_t<F>&>>::value
+  auto block_on(F&& make_task) const {
+    std::decay_t<F> callable(std::forward<F>(make_task));
+    return block_on(std::invoke(callable));
+  }
+
+  BackendInfo backend() const { return core_->backend(); }
+  RuntimeMetrics metrics() const { return core_->Metrics(); }
+  RuntimeDump dump() const { return core_->Dump(); }
+
+  friend bool operator==(const Handle& a, const Handle& b) {
+    return a.core_ == b.core_;
+  }
+
+ private:
+  friend class Runtime;
+  explicit Handle(std::shared_ptr<internal::RuntimeCore> core)
+      : core_(std::move(core)) {}
+
+  std::shared_ptr<internal::RuntimeCore> core_;
+};
+
+class Runtime {
+ public:
+  class Builder {
+   public:
+    static Builder multi_thread();
+    static Builder current_thread();
+
+    // Number of workers of a multi_thread runtime (default: CPUs).
+    Builder& worker_threads(size_t count);
+    // Limit of the blocking pool (default 512).
+    Builder& max_blocking_threads(size_t count);
+    // How long an idle blocking thread waits before exiting (default 10 s).
+    Builder& thread_keep_alive(std::chrono::nanoseconds duration);
+    Builder& thread_name(std::string name);
+    // Called on every thread the runtime starts, and before it exits.
+    Builder& on_thread_start(std::function<void()> hook);
+    Builder& on_thread_stop(std::function<void()> hook);
+    Builder& unhandled_panic(UnhandledPanic behavior);
+    // "uring", "epoll", "uv": one of the backends linked into the binary.
+    Builder& backend(std::string name);
+
+    // Fails with a status naming the cause when the backend cannot start,
+    // or when an option is invalid.
+    absl::StatusOr<Runtime> build();
+
+   private:
+    explicit Builder(bool multi_thread) { options_.multi_thread = multi_thread; }
+    internal::RuntimeOptions options_;
+    bool worker_threads_set_ = false;
+  };
+
+  Runtime(Runtime&& other) noexcept = default;
+  Runtime& operator=(Runtime&& other) noexcept;
+  ~Runtime();
+
+  template <typename T>
+  T block_on(Task<T> task) {
+    return handle().block_on(std::move(task));
+  }
+  template <typename F>
+    requires std::invocable<std::decay_t<F>&> &&
+             internal::IsTask<std::invoke_result_t<std::decay_t<F>&>>::value
+  auto block_on(F&& make_task) {
+    return handle().block_on(std::forward<F>(make_task));
+  }
+
+  Handle handle() const;
+
+  // Shuts down now: cancels every task, then waits at most `timeout` for
+  // blocking closures that are running.
+  void shutdown_timeout(std::chrono::nanoseconds timeout);
+  // Shuts down without waiting for blocking closures.
+  void shutdown_background();
+
+ private:
+  explicit Runtime(std::shared_ptr<internal::RuntimeCore> core)
+      : core_(std::move(core)) {}
+
+  std::shared_ptr<internal::RuntimeCore> core_;
+};
+
+}  // namespace weft
+
+#endif  // WEFT_RUNTIME_RUNTIME_H_

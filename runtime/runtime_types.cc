@@ -1,0 +1,45 @@
+#include "runtime/runtime_types.h"
+
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace weft {
+
+std::string_view TaskStateName(TaskState state) {
+  switch (state) {
+    case TaskState::kIdle:
+      return "idle";
+    case TaskState::kScheduled:
+      return "scheduled";
+    case TaskState::kRunning:
+      return "running";
+    case TaskState::kBlockedOnIo:
+      return "blocked on I/O";
+    case TaskState::kBlockedOnTimer:
+      return "blocked on timer";
+  }
+  return "unknown";
+}
+
+std::string RuntimeDump::ToString() const {
+  std::string text;
+  for (const TaskDump& task : tasks) {
+    absl::StrAppend(&text, "task ", task.id.value());
+    absl::string_view file =
+        task.location.file_name() != nullptr ? task.location.file_name() : "";
+    if (!task.name.empty() || !file.empty()) {
+      absl::StrAppend(&text, " (", task.name);
+      if (!task.name.empty() && !file.empty()) absl::StrAppend(&text, ", ");
+      if (!file.empty()) {
+        absl::StrAppend(&text, file, ":", task.location.line());
+      }
+      absl::StrAppend(&text, ")");
+    }
+    absl::StrAppend(&text, ": ", std::string(TaskStateName(task.state)), "\n");
+  }
+  return text;
+}
+
+}  // namespace weft

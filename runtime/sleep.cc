@@ -1,0 +1,47 @@
+#include "runtime/sleep.h"
+
+#include "runtime/errors.h"
+#include "runtime/internal/driver.h"
+
+namespace weft {
+
+Sleep sleep(Clock::duration duration) {
+  Clock::time_point now = Clock::now();
+  if (duration <= Clock::duration::zero()) return Sleep(now);
+  // Saturate rather than overflow for "forever"-like durations.
+  if (duration > Clock::time_point::max() - now) {
+    return Sleep(Clock::time_point::max());
+  }
+  return Sleep(now + duration);
+}
+
+Sleep::~Sleep() { internal::Driver::CancelTimer(&entry_); }
+
+bool Sleep::await_ready() {
+  return Clock::now() >= entry_.deadline && internal::TryConsumeBudget();
+}
+
+void Sleep::await_suspend(std::coroutine_handle<> handle) {
+  internal::ExecContext& context = internal::ContextFor("weft::sleep");
+  if (Clock::now() >= entry_.deadline) {
+    internal::YieldFrom(handle);  // Elapsed, but the budget is spent.
+    return;
+  }
+  internal::Driver* driver = internal::CurrentDriver();
+  if (driver == nullptr) {
+    throw UsageError(
+        "weft::sleep awaited on a thread without a weft driver: await it in "
+        "a task or inside Runtime::block_on");
+  }
+  internal::Driver::CancelTimer(&entry_);  // Awaited before: re-arm.
+  entry_.waker = internal::Waker(context.waker_target);
+  driver->AddTimer(&entry_);
+  internal::SuspendOn(handle, this, internal::WaitKind::kTimer);
+}
+
+bool Sleep::IsReady() {
+  return entry_.fired.load(std::memory_order_acquire) ||
+         Clock::now() >= entry_.deadline;
+}
+
+}  // namespace weft

@@ -1,0 +1,48 @@
+// Sleep: an awaitable that completes at a deadline of std::chrono::
+// steady_clock; also a branch kind of select.
+//
+// A Sleep registers with the driver of the thread that awaits it and
+// unregisters when destroyed, so a cancelled sleep (an aborted task, a select
+// branch that lost) leaves nothing behind.
+
+#ifndef WEFT_RUNTIME_SLEEP_H_
+#define WEFT_RUNTIME_SLEEP_H_
+
+#include <chrono>
+#include <coroutine>
+
+#include "runtime/internal/exec_context.h"
+#include "runtime/internal/timer_queue.h"
+
+namespace weft {
+
+using Clock = std::chrono::steady_clock;
+
+class [[nodiscard]] Sleep final : public internal::Pollable {
+ public:
+  explicit Sleep(Clock::time_point deadline) { entry_.deadline = deadline; }
+  // Only a Sleep that was never awaited may be moved.
+  Sleep(Sleep&& other) noexcept { entry_.deadline = other.entry_.deadline; }
+  Sleep& operator=(Sleep&&) = delete;
+  ~Sleep();
+
+  Clock::time_point deadline() const { return entry_.deadline; }
+  bool is_elapsed() const { return Clock::now() >= entry_.deadline; }
+
+  bool await_ready();
+  void await_suspend(std::coroutine_handle<> handle);
+  void await_resume() const noexcept {}
+  bool IsReady() override;
+
+ private:
+  internal::TimerEntry entry_;
+};
+
+inline Sleep sleep_until(Clock::time_point deadline) { return Sleep(deadline); }
+
+// A zero or negative duration completes at once (after a budget check).
+Sleep sleep(Clock::duration duration);
+
+}  // namespace weft
+
+#endif  // WEFT_RUNTIME_SLEEP_H_

@@ -1,0 +1,182 @@
+// Spawning and the other free functions of the task model: spawn,
+// spawn_named, spawn_blocking, block_in_place, yield_now, consume_budget and
+// unconstrained.
+//
+// A spawn body is either a Task<T> or a callable returning Task<T> (typically
+// a capturing lambda). The runtime keeps the callable alive for the whole
+// life of the task, so the lambda's captures never dangle even though the
+// lambda object passed to spawn is a temporary.
+
+#ifndef WEFT_RUNTIME_SPAWN_H_
+#define WEFT_RUNTIME_SPAWN_H_
+
+#include <concepts>
+#include <functional>
+#include <memory>
+#include <source_location>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "runtime/internal/exec_context.h"
+#include "runtime/internal/runtime_core.h"
+#include "runtime/internal/task_cell.h"
+#include "runtime/join_handle.h"
+#include "runtime/task.h"
+
+namespace weft {
+namespace internal {
+
+template <typename B>
+struct SpawnBodyTraits {
+  using Callable = std::decay_t<B>;
+  using Made = std::invoke_result_t<Callable&>;
+  static_assert(IsTask<Made>::value,
+                "spawn takes a weft::Task<T> or a callable returning one");
+  using Output = typename Made::value_type;
+};
+
+template <typename T>
+struct SpawnBodyTraits<Task<T>> {
+  using Callable = Task<T>;
+  using Output = T;
+};
+
+template <typename B>
+using SpawnOutput = typename SpawnBodyTraits<std::decay_t<B>>::Output;
+
+template <typename B>
+concept SpawnBody =
+    IsTask<std::decay_t<B>>::value ||
+    (std::invocable<std::decay_t<B>&> &&
+     IsTask<std::invoke_result_t<std::decay_t<B>&>>::value);
+
+inline std::shared_ptr<const std::string> TaskName(std::string name) {
+  if (name.empty()) return nullptr;
+  return std::make_shared<const std::string>(std::move(name));
+}
+
+// Makes the task for `body` (not yet bound to any scheduler).
+template <typename B>
+JoinableTask<SpawnOutput<B>>* NewCoroutineTask(
+    B&& body, std::shared_ptr<const std::string> name,
+    std::source_location location) {
+  using Callable = typename SpawnBodyTraits<std::decay_t<B>>::Callable;
+  return new CoroutineTask<SpawnOutput<B>, Callable>(
+      Callable(std::forward<B>(body)), std::move(name), location);
+}
+
+template <typename B>
+JoinHandle<SpawnOutput<B>> SpawnOn(RuntimeCore& runtime,
+                                   std::shared_ptr<const std::string> name,
+                                   B&& body, std::source_location location) {
+  auto* task = NewCoroutineTask(std::forward<B>(body), std::move(name), location);
+  JoinHandle<SpawnOutput<B>> handle(task);
+  runtime.Spawn(task);
+  return handle;
+}
+
+template <typename F>
+using BlockingOutput = std::invoke_result_t<std::decay_t<F>&>;
+
+template <typename F>
+JoinHandle<BlockingOutput<F>> SpawnBlockingOn(
+    RuntimeCore& runtime, std::shared_ptr<const std::string> name, F&& function,
+    std::source_location location) {
+  using R = BlockingOutput<F>;
+  auto* task = new BlockingTask<R, std::decay_t<F>>(std::forward<F>(function),
+                                                    std::move(name), location);
+  JoinHandle<R> handle(task);
+  runtime.SpawnBlocking(task);
+  return handle;
+}
+
+// block_in_place's preparation: throws where blocking is not allowed, and
+// hands this thread's worker (if any) to another thread.
+void PrepareBlockInPlace();
+
+}  // namespace internal
+
+// Runs `body` concurrently on the current runtime.
+template <internal::SpawnBody B>
+JoinHandle<internal::SpawnOutput<B>> spawn(
+    B&& body, std::source_location location = std::source_location::current()) {
+  return internal::SpawnOn(internal::CurrentRuntimeOrThrow("weft::spawn"),
+                           nullptr, std::forward<B>(body), location);
+}
+
+// Same, with a name that appears in JoinError messages and task dumps.
+template <internal::SpawnBody B>
+JoinHandle<internal::SpawnOutput<B>> spawn_named(
+    std::string name, B&& body,
+    std::source_location location = std::source_location::current()) {
+  return internal::SpawnOn(internal::CurrentRuntimeOrThrow("weft::spawn_named"),
+                           internal::TaskName(std::move(name)),
+                           std::forward<B>(body), location);
+}
+
+// Runs the plain function `function` on the blocking thread pool. Aborting
+// it before it starts cancels it; once it runs, abort has no effect.
+template <typename F>
+  requires std::invocable<std::decay_t<F>&>
+JoinHandle<internal::BlockingOutput<F>> spawn_blocking(
+    F&& function,
+    std::source_location location = std::source_location::current()) {
+  return internal::SpawnBlockingOn(
+      internal::CurrentRuntimeOrThrow("weft::spawn_blocking"), nullptr,
+      std::forward<F>(function), location);
+}
+
+// Runs `function` on this thread. On a multi_thread worker, the worker's
+// queued tasks move to another thread first so that they keep running.
+// Outside any runtime, or on a blocking-pool thread, it simply calls
+// `function`. On a current_thread runtime or inside a LocalSet it throws
+// UsageError.
+template <typename F>
+  requires std::invocable<F>
+std::invoke_result_t<F> block_in_place(F&& function) {
+  internal::PrepareBlockInPlace();
+  internal::BlockInPlaceScope scope;
+  return std::invoke(std::forward<F>(function));
+}
+
+// Awaitable: the task goes to the back of its scheduler's queue; other ready
+// tasks and the reactor run before it resumes.
+struct YieldNow {
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> handle) const {
+    internal::ContextFor("weft::yield_now");
+    internal::YieldFrom(handle);
+  }
+  void await_resume() const noexcept {}
+};
+inline YieldNow yield_now() { return {}; }
+
+// Awaitable: spends one unit of the cooperative budget, yielding if it is
+// exhausted.
+struct ConsumeBudget {
+  bool await_ready() const { return internal::TryConsumeBudget(); }
+  void await_suspend(std::coroutine_handle<> handle) const {
+    internal::ContextFor("weft::consume_budget");
+    internal::YieldFrom(handle);
+  }
+  void await_resume() const noexcept {}
+};
+inline ConsumeBudget consume_budget() { return {}; }
+
+// Runs `task` with the cooperative budget switched off.
+template <typename T>
+Task<T> unconstrained(Task<T> task) {
+  internal::ExecContext& context = internal::ContextFor("weft::unconstrained");
+  ++context.unconstrained_depth;
+  struct Restore {
+    internal::ExecContext& context;
+    ~Restore() { --context.unconstrained_depth; }
+  } restore{context};
+  Task<T> inner = std::move(task);
+  co_return co_await std::move(inner);
+}
+
+}  // namespace weft
+
+#endif  // WEFT_RUNTIME_SPAWN_H_

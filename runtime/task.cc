@@ -1,0 +1,42 @@
+#include "runtime/task.h"
+
+#include <atomic>
+
+#include "runtime/task_id.h"
+
+namespace weft {
+namespace internal {
+
+void DestroyTaskChain(std::coroutine_handle<> root,
+                      TaskPromiseBase* root_promise) {
+  TaskPromiseBase* innermost = root_promise;
+  while (innermost->awaiting_child != nullptr) {
+    innermost = innermost->awaiting_child;
+  }
+  std::exception_ptr first_error;
+  auto destroy = [&first_error](std::coroutine_handle<> handle) {
+    try {
+      handle.destroy();
+    } catch (...) {
+      if (!first_error) first_error = std::current_exception();
+    }
+  };
+  while (innermost != root_promise) {
+    TaskPromiseBase* parent = innermost->parent;
+    std::coroutine_handle<> handle = std::exchange(*innermost->owner_slot, {});
+    parent->awaiting_child = nullptr;
+    destroy(handle);
+    innermost = parent;
+  }
+  destroy(root);
+  if (first_error) std::rethrow_exception(first_error);
+}
+
+}  // namespace internal
+
+TaskId TaskId::Next() {
+  static std::atomic<uint64_t> next_id{1};
+  return TaskId(next_id.fetch_add(1, std::memory_order_relaxed));
+}
+
+}  // namespace weft

@@ -1,0 +1,32 @@
+#include "runtime/time.h"
+
+#include "runtime/errors.h"
+
+namespace weft {
+
+Interval::Interval(Clock::time_point start, Clock::duration period)
+    : next_(start), period_(period) {
+  if (period <= Clock::duration::zero()) {
+    throw UsageError("weft::interval with a zero or negative period: pass a "
+                     "positive duration");
+  }
+}
+
+Task<Clock::time_point> Interval::tick() {
+  co_await sleep_until(next_);
+  Clock::time_point scheduled = next_;
+  next_ += period_;
+  co_return scheduled;
+}
+
+void Interval::reset() { next_ = Clock::now() + period_; }
+
+Interval interval(Clock::duration period) {
+  return Interval(Clock::now(), period);
+}
+
+Interval interval_at(Clock::time_point start, Clock::duration period) {
+  return Interval(start, period);
+}
+
+}  // namespace weft
