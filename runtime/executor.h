@@ -27,8 +27,17 @@
 //      completion has been delivered. The backend touches none of them after
 //      calling `complete`. This is what lets an aborted task's I/O be cancelled
 //      safely: whoever owns the buffer keeps it until the completion arrives.
-//   5. Destroying a Reactor delivers -ECANCELED to every operation still in
-//      flight (after the kernel is done with their buffers).
+//   5. Destroying a Reactor delivers every operation still in flight exactly
+//      once: -ECANCELED if it had not completed, its real result if it had
+//      completed but was not yet delivered (bytes sent stay reported as
+//      sent), always after the kernel is done with its buffers.
+//   6. Cancel may read the operation's backend_state: the caller provides a
+//      happens-before edge from Submit to Cancel (the runtime does, through
+//      the task's state).
+//   7. Sockets and pipes are closed through kClose so that the backend can
+//      complete the fd's other waiters (-EBADF) and forget its state.
+//      weft ignores SIGPIPE process-wide (as Rust's std does): a write to a
+//      closed pipe or socket is -EPIPE, never a signal.
 
 #ifndef WEFT_RUNTIME_EXECUTOR_H_
 #define WEFT_RUNTIME_EXECUTOR_H_
@@ -57,8 +66,9 @@ enum class IoOpcode : uint8_t {
   kAccept,   // accept4(fd, address, &address_length, flags | SOCK_CLOEXEC)
   kConnect,  // connect(fd, address, address_length)
   kClose,    // close(fd)
-  kPoll,     // waits until fd has one of `poll_events` (POLLIN, POLLOUT, ...)
-  kTimeout,  // completes with -ETIME after `timeout`
+  kPoll,     // waits until fd has one of `poll_events` (POLLIN, POLLOUT, ...);
+             // the result is revents, which may also carry POLLERR/POLLHUP
+  kTimeout,  // completes with -ETIME after `timeout` (<= 0: next turn)
 };
 
 // One operation in flight. The submitter owns it (usually embedded in a larger
@@ -114,7 +124,7 @@ class Reactor {
   // completions delivered.
   virtual absl::StatusOr<int> Run(std::optional<TimePoint> deadline) = 0;
 
-  // Driving thread only. Operations submitted and not yet completed.
+  // Driving thread only. Operations submitted and not yet delivered.
   virtual size_t InFlight() const = 0;
 };
 

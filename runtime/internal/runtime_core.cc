@@ -1,5 +1,6 @@
 #include "runtime/internal/runtime_core.h"
 
+#include <csignal>
 #include <stdexcept>
 #include <utility>
 
@@ -41,6 +42,13 @@ BlockInPlaceScope::~BlockInPlaceScope() { tls_in_block_in_place = saved_; }
 
 absl::StatusOr<std::shared_ptr<RuntimeCore>> RuntimeCore::Create(
     RuntimeOptions options) {
+  // A write to a closed socket or pipe must be an error, not a signal that
+  // kills the process (the backends' protocol, item 7).
+  static const bool kSigpipeIgnored = [] {
+    std::signal(SIGPIPE, SIG_IGN);
+    return true;
+  }();
+  (void)kSigpipeIgnored;
   absl::StatusOr<StartedBackend> backend = StartBackend(options.backend);
   if (!backend.ok()) return backend.status();
   std::shared_ptr<RuntimeCore> core(new RuntimeCore());
