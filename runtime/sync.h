@@ -1,0 +1,12 @@
+// Channels and locks for tasks: oneshot, mpsc, Notify, Semaphore, Mutex.
+
+#ifndef WEFT_RUNTIME_SYNC_H_
+#define WEFT_RUNTIME_SYNC_H_
+
+#include "runtime/sync/mpsc.h"       // IWYU pragma: export
+#include "runtime/sync/mutex.h"      // IWYU pragma: export
+#include "runtime/sync/notify.h"     // IWYU pragma: export
+#include "runtime/sync/oneshot.h"    // IWYU pragma: export
+#include "runtime/sync/semaphore.h"  // IWYU pragma: export
+
+#endif  // WEFT_RUNTIME_SYNC_H_

@@ -1,0 +1,79 @@
+// Mutex<T>: an async, fair (FIFO) mutex that owns its value; lock() yields a
+// MutexGuard through which the value is reached. Built on a one-permit
+// Semaphore, so an aborted waiter leaves no trace and a guard that is
+// dropped wakes the next waiter.
+
+#ifndef WEFT_RUNTIME_SYNC_MUTEX_H_
+#define WEFT_RUNTIME_SYNC_MUTEX_H_
+
+#include <coroutine>
+#include <optional>
+#include <utility>
+
+#include "runtime/sync/semaphore.h"
+
+namespace weft {
+
+template <typename T>
+class Mutex;
+
+template <typename T>
+class [[nodiscard]] MutexGuard {
+ public:
+  MutexGuard(MutexGuard&&) noexcept = default;
+  MutexGuard& operator=(MutexGuard&&) noexcept = default;
+
+  T& operator*() const { return *value_; }
+  T* operator->() const { return value_; }
+
+ private:
+  friend class Mutex<T>;
+  MutexGuard(SemaphorePermit permit, T* value)
+      : permit_(std::move(permit)), value_(value) {}
+
+  SemaphorePermit permit_;
+  T* value_;
+};
+
+template <typename T>
+class Mutex {
+ public:
+  Mutex()
+    requires std::default_initializable<T>
+      : value_() {}
+  explicit Mutex(T value) : value_(std::move(value)) {}
+  Mutex(const Mutex&) = delete;
+  Mutex& operator=(const Mutex&) = delete;
+
+  class Lock {
+   public:
+    explicit Lock(Mutex& mutex) : mutex_(mutex), acquire_(mutex.semaphore_.acquire(1)) {}
+    bool await_ready() { return acquire_.await_ready(); }
+    bool await_suspend(std::coroutine_handle<> handle) {
+      return acquire_.await_suspend(handle);
+    }
+    MutexGuard<T> await_resume() {
+      return MutexGuard<T>(acquire_.await_resume(), &mutex_.value_);
+    }
+
+   private:
+    Mutex& mutex_;
+    Semaphore::Acquire acquire_;
+  };
+
+  // Awaitable of a MutexGuard<T>. Cancel safe.
+  Lock lock() { return Lock(*this); }
+  std::optional<MutexGuard<T>> try_lock() {
+    std::optional<SemaphorePermit> permit = semaphore_.try_acquire(1);
+    if (!permit.has_value()) return std::nullopt;
+    return MutexGuard<T>(std::move(*permit), &value_);
+  }
+
+ private:
+  Semaphore semaphore_{1};
+  T value_;
+};
+
+}  // namespace weft
+
+#endif  // WEFT_RUNTIME_SYNC_MUTEX_H_
