@@ -20,9 +20,15 @@
 //      called on the driving thread, from inside Reactor::Run, never from
 //      inside Submit or Cancel. `result` is >= 0 on success (bytes moved, the
 //      accepted fd, revents for kPoll, 0 otherwise) or -errno.
-//   3. Reactor::Cancel may be called from any thread at any time before the
-//      completion. It is a request: the completion still arrives exactly once,
-//      with -ECANCELED, or with the real result if the operation won the race.
+//   3. Reactor::Cancel may be called from any thread. It is a request: the
+//      completion still arrives exactly once, with -ECANCELED, or with the
+//      real result if the operation won the race. Cancel may race with the
+//      delivery of the completion on the driving thread (the caller cannot
+//      know): `op` is valid during the Cancel call, but may be freed as soon
+//      as its completion was delivered, so a backend that defers the cancel
+//      must identify the operation by a token it reads inside Cancel (e.g. a
+//      sequence number in backend_state) and ignore tokens no longer in
+//      flight — never by dereferencing `op` later.
 //   4. The IoOperation, its buffer and its address stay valid until the
 //      completion has been delivered. The backend touches none of them after
 //      calling `complete`. This is what lets an aborted task's I/O be cancelled
@@ -108,9 +114,8 @@ class Reactor {
   // Run, never from inside Submit.
   virtual void Submit(IoOperation* op) = 0;
 
-  // Any thread. Requests cancellation of an operation in flight; see the
-  // protocol above. Cancelling an operation whose completion was already
-  // delivered is a bug in the caller.
+  // Any thread. Requests cancellation of an operation; see the protocol
+  // above (item 3: it may race with the delivery of the completion).
   virtual void Cancel(IoOperation* op) = 0;
 
   // Any thread. Makes the Run in progress (or the next one) return promptly.

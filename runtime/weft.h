@@ -9,6 +9,7 @@
 #include "runtime/join_handle.h"   // IWYU pragma: export
 #include "runtime/join_set.h"      // IWYU pragma: export
 #include "runtime/local_set.h"     // IWYU pragma: export
+#include "runtime/net.h"           // IWYU pragma: export
 #include "runtime/runtime.h"       // IWYU pragma: export
 #include "runtime/runtime_types.h" // IWYU pragma: export
 #include "runtime/select.h"        // IWYU pragma: export
@@ -20,4 +21,4 @@
 #include "runtime/task_local.h"    // IWYU pragma: export
 #include "runtime/time.h"          // IWYU pragma: export
 
-#endif  // WEFT_RUNTIME_WEFT_H_
+#endif // WEFT_RUNTIME_WEFT_H_

@@ -1,0 +1,10 @@
+// Networking for tasks: TcpListener, TcpStream, UdpSocket, SocketAddress.
+
+#ifndef WEFT_RUNTIME_NET_H_
+#define WEFT_RUNTIME_NET_H_
+
+#include "runtime/net/socket_address.h"  // IWYU pragma: export
+#include "runtime/net/tcp.h"             // IWYU pragma: export
+#include "runtime/net/udp.h"             // IWYU pragma: export
+
+#endif  // WEFT_RUNTIME_NET_H_

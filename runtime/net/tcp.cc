@@ -1,0 +1,174 @@
+#include "runtime/net/tcp.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace weft::net {
+namespace {
+
+using weft::internal::IoAwaiter;
+using weft::internal::IoRequest;
+
+IoRequest* NewRequest(IoOpcode opcode, int fd, size_t buffer_size) {
+  return IoRequest::New(opcode, fd, buffer_size);
+}
+
+}  // namespace
+
+Task<absl::StatusOr<TcpStream>> TcpStream::connect(SocketAddress address) {
+  absl::StatusOr<internal::Socket> socket =
+      internal::Socket::Open(address.family(), SOCK_STREAM, address);
+  if (!socket.ok()) co_return socket.status();
+  IoRequest* request = NewRequest(IoOpcode::kConnect, socket->fd(), 0);
+  std::memcpy(&request->address(), address.raw(), address.length());
+  request->op().address = reinterpret_cast<sockaddr*>(&request->address());
+  request->op().address_length = address.length();
+  int32_t result = co_await IoAwaiter("TcpStream::connect", request);
+  if (result < 0) {
+    co_return internal::ErrorStatus(-result, "connect to", address.ToString());
+  }
+  co_return TcpStream(*std::move(socket), address.ToString());
+}
+
+Task<absl::StatusOr<TcpStream>> TcpStream::connect(std::string address) {
+  absl::StatusOr<SocketAddress> parsed = SocketAddress::Parse(address);
+  if (!parsed.ok()) co_return parsed.status();
+  co_return co_await connect(*parsed);
+}
+
+TcpStream::Read::Read(TcpStream& stream, void* buffer, size_t length)
+    : stream_(stream),
+      buffer_(buffer),
+      awaiter_("TcpStream::read",
+               NewRequest(IoOpcode::kRecv, stream.socket_.fd(), length)) {}
+
+absl::StatusOr<size_t> TcpStream::Read::await_resume() {
+  int32_t result = awaiter_.await_resume();
+  if (result < 0) {
+    return internal::ErrorStatus(-result, "read from", stream_.peer_);
+  }
+  std::memcpy(buffer_, awaiter_.request().buffer(), static_cast<size_t>(result));
+  return static_cast<size_t>(result);
+}
+
+TcpStream::Write::Write(TcpStream& stream, const void* data, size_t length)
+    : stream_(stream),
+      awaiter_("TcpStream::write",
+               NewRequest(IoOpcode::kSend, stream.socket_.fd(), length)) {
+  if (length > 0) std::memcpy(awaiter_.request().buffer(), data, length);
+}
+
+absl::StatusOr<size_t> TcpStream::Write::await_resume() {
+  int32_t result = awaiter_.await_resume();
+  if (result < 0) {
+    return internal::ErrorStatus(-result, "write to", stream_.peer_);
+  }
+  return static_cast<size_t>(result);
+}
+
+Task<absl::Status> TcpStream::write_all(std::string_view data) {
+  while (!data.empty()) {
+    absl::StatusOr<size_t> written = co_await write(data);
+    if (!written.ok()) co_return written.status();
+    data.remove_prefix(*written);
+  }
+  co_return absl::OkStatus();
+}
+
+Task<absl::Status> TcpStream::read_exact(void* buffer, size_t length) {
+  size_t filled = 0;
+  while (filled < length) {
+    absl::StatusOr<size_t> got =
+        co_await read(static_cast<char*>(buffer) + filled, length - filled);
+    if (!got.ok()) co_return got.status();
+    if (*got == 0) {
+      co_return absl::OutOfRangeError(
+          absl::StrCat("read_exact from ", peer_, ": unexpected EOF after ",
+                       filled, " of ", length, " bytes"));
+    }
+    filled += *got;
+  }
+  co_return absl::OkStatus();
+}
+
+absl::Status TcpStream::shutdown_write() {
+  if (::shutdown(socket_.fd(), SHUT_WR) != 0) {
+    return internal::ErrorStatus(errno, "shutdown_write to", peer_);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TcpStream::set_nodelay(bool enabled) {
+  int value = enabled ? 1 : 0;
+  if (::setsockopt(socket_.fd(), IPPROTO_TCP, TCP_NODELAY, &value,
+                   sizeof(value)) != 0) {
+    return internal::ErrorStatus(errno, "set_nodelay on", peer_);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SocketAddress> TcpStream::peer_addr() const {
+  return socket_.PeerAddress();
+}
+
+absl::StatusOr<SocketAddress> TcpStream::local_addr() const {
+  return socket_.LocalAddress();
+}
+
+absl::StatusOr<TcpListener> TcpListener::bind(const SocketAddress& address,
+                                              int backlog) {
+  absl::StatusOr<internal::Socket> socket =
+      internal::Socket::Open(address.family(), SOCK_STREAM, address);
+  if (!socket.ok()) return socket.status();
+  int one = 1;
+  ::setsockopt(socket->fd(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (::bind(socket->fd(), address.raw(), address.length()) != 0) {
+    return internal::ErrorStatus(errno, "bind", address.ToString());
+  }
+  if (::listen(socket->fd(), backlog) != 0) {
+    return internal::ErrorStatus(errno, "listen on", address.ToString());
+  }
+  absl::StatusOr<SocketAddress> local = socket->LocalAddress();
+  if (!local.ok()) return local.status();
+  return TcpListener(*std::move(socket), *local);
+}
+
+absl::StatusOr<TcpListener> TcpListener::bind(std::string_view address,
+                                              int backlog) {
+  absl::StatusOr<SocketAddress> parsed = SocketAddress::Parse(address);
+  if (!parsed.ok()) return parsed.status();
+  return bind(*parsed, backlog);
+}
+
+TcpListener::Accept::Accept(TcpListener& listener)
+    : listener_(listener),
+      awaiter_("TcpListener::accept",
+               NewRequest(IoOpcode::kAccept, listener.socket_.fd(), 0)) {
+  IoRequest& request = awaiter_.request();
+  request.op().address = reinterpret_cast<sockaddr*>(&request.address());
+  request.op().address_length = sizeof(sockaddr_storage);
+  request.op().flags = SOCK_NONBLOCK;
+}
+
+absl::StatusOr<std::pair<TcpStream, SocketAddress>>
+TcpListener::Accept::await_resume() {
+  int32_t result = awaiter_.await_resume();
+  if (result < 0) {
+    return internal::ErrorStatus(-result, "accept on",
+                                 listener_.local_.ToString());
+  }
+  IoRequest& request = awaiter_.request();
+  SocketAddress peer = SocketAddress::FromRaw(
+      reinterpret_cast<sockaddr*>(&request.address()),
+      request.op().address_length);
+  return std::pair<TcpStream, SocketAddress>(
+      TcpStream(internal::Socket(result), peer.ToString()), peer);
+}
+
+}  // namespace weft::net
