@@ -49,7 +49,7 @@ class AbortHandle {
 };
 
 template <typename T>
-class [[nodiscard]] JoinHandle {
+class JoinHandle {
  public:
   JoinHandle() = default;
   JoinHandle(JoinHandle&& other) noexcept

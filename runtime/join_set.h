@@ -175,7 +175,9 @@ class JoinSet {
   // Aborts all, then waits until every task is gone.
   Task<void> shutdown() {
     abort_all();
-    while (co_await join_next()) {
+    while (true) {
+      std::optional<JoinResult<T>> next = co_await join_next();
+      if (!next.has_value()) break;
     }
   }
 
@@ -256,10 +258,13 @@ class JoinSet {
     --size_;
   }
 
-  // Takes the output of a ready entry and forgets the entry.
+  // Takes the output of a ready entry and forgets the entry. The entry's
+  // handle is released here: the task's waker still references the entry,
+  // so an entry that kept its handle would keep its task alive forever.
   JoinResult<T> TakeResult(Entry* entry) {
     Unlink(entry);
-    JoinResult<T> result = entry->handle.raw()->TakeOutput();
+    JoinHandle<T> handle = std::move(entry->handle);
+    JoinResult<T> result = handle.raw()->TakeOutput();
     entry->Unref();  // the ready queue's reference
     entry->Unref();  // the set's reference
     return result;
@@ -291,6 +296,7 @@ class JoinSet {
       Unlink(entry);
       if (abort) entry->handle.abort();
       entry->Detach();
+      JoinHandle<T> detached = std::move(entry->handle);  // see TakeResult
       entry->Unref();
     }
     std::deque<Entry*> ready;

@@ -5,8 +5,9 @@
 //   switch (winner.index()) { ... std::get<0>(winner) ... }
 //
 // Branches are Task<T> (moved in; yields T, std::monostate for void), Sleep
-// (yields std::monostate) and JoinHandle<T>& (yields JoinResult<T>; the
-// handle is not consumed, so losing the race loses nothing). Branches run
+// (yields std::monostate), JoinHandle<T>& (yields JoinResult<T>; the handle
+// is not consumed, so losing the race loses nothing), and any other awaitable
+// passed by value (Notify::notified(), mpsc recv, ...: yields its result). Branches run
 // inside the awaiting task, each in its own nested context, polled in
 // argument order; nothing is spawned. An exception from a branch propagates
 // (after the other branches are destroyed).
@@ -51,8 +52,21 @@ Task<JoinResult<T>> AsBranch(JoinHandle<T>& handle) {
   return AwaitHandle(handle);
 }
 
-template <typename B>
-using BranchTask = decltype(AsBranch(std::declval<B>()));
+// Any other awaitable (Notify::notified(), an mpsc recv, ...), moved in.
+template <typename A>
+using AwaitResult = decltype(std::declval<A&>().await_resume());
+
+template <typename A>
+Task<AwaitResult<A>> AwaitValue(A awaitable) {
+  co_return co_await std::move(awaitable);
+}
+
+template <typename A>
+  requires(!std::is_lvalue_reference_v<A> && !IsTask<std::decay_t<A>>::value &&
+           !std::is_same_v<std::decay_t<A>, Sleep>)
+Task<AwaitResult<std::decay_t<A>>> AsBranch(A&& awaitable) {
+  return AwaitValue<std::decay_t<A>>(std::forward<A>(awaitable));
+}
 
 // Readiness of the select as a whole: any branch can make progress.
 template <size_t N>

@@ -14,7 +14,9 @@ void DestroyTaskChain(std::coroutine_handle<> root,
     innermost = innermost->awaiting_child;
   }
   std::exception_ptr first_error;
-  auto destroy = [&first_error](std::coroutine_handle<> handle) {
+  auto destroy = [&first_error](std::coroutine_handle<> handle,
+                                TaskPromiseBase* promise) {
+    promise->destroy_error = &first_error;
     try {
       handle.destroy();
     } catch (...) {
@@ -25,10 +27,10 @@ void DestroyTaskChain(std::coroutine_handle<> root,
     TaskPromiseBase* parent = innermost->parent;
     std::coroutine_handle<> handle = std::exchange(*innermost->owner_slot, {});
     parent->awaiting_child = nullptr;
-    destroy(handle);
+    destroy(handle, innermost);
     innermost = parent;
   }
-  destroy(root);
+  destroy(root, root_promise);
   if (first_error) std::rethrow_exception(first_error);
 }
 

@@ -50,10 +50,19 @@ class TaskPromiseBase {
   };
   FinalAwaiter final_suspend() noexcept { return {}; }
 
-  void unhandled_exception() noexcept { exception = std::current_exception(); }
+  // g++ also calls this when a local's destructor throws while the frame is
+  // destroyed; DestroyTaskChain then points `destroy_error` at its own slot.
+  void unhandled_exception() noexcept {
+    if (destroy_error != nullptr) {
+      if (!*destroy_error) *destroy_error = std::current_exception();
+    } else {
+      exception = std::current_exception();
+    }
+  }
 
   std::coroutine_handle<> continuation;
   std::exception_ptr exception;
+  std::exception_ptr* destroy_error = nullptr;
   TaskPromiseBase* parent = nullptr;
   TaskPromiseBase* awaiting_child = nullptr;
   std::coroutine_handle<>* owner_slot = nullptr;

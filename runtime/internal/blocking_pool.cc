@@ -19,7 +19,7 @@ void NameThisThread(const std::string& name) {
 
 }  // namespace
 
-struct BlockingPool::State {
+struct BlockingPool::State final : public Scheduler {
   size_t max_threads;
   std::chrono::nanoseconds keep_alive;
   ThreadHooks hooks;
@@ -38,6 +38,12 @@ struct BlockingPool::State {
   void ThreadMain();
   template <typename F>
   void RunOnPoolThread(F&& body);
+
+  // Scheduler: queue a blocking task (takes its queue reference).
+  void Schedule(TaskHeader* task, bool yielded) override;
+  void Release(TaskHeader* task) override { owned.Remove(task); }
+
+  std::weak_ptr<State> self;
 };
 
 bool OnBlockingThread() { return tls_on_blocking_thread; }
@@ -85,6 +91,7 @@ BlockingPool::BlockingPool(size_t max_threads,
                            std::chrono::nanoseconds keep_alive,
                            ThreadHooks hooks)
     : state_(std::make_shared<State>()) {
+  state_->self = state_;
   state_->max_threads = max_threads == 0 ? 1 : max_threads;
   state_->keep_alive = keep_alive;
   state_->hooks = std::move(hooks);
@@ -93,30 +100,30 @@ BlockingPool::BlockingPool(size_t max_threads,
 BlockingPool::~BlockingPool() { Close(); }
 
 void BlockingPool::Spawn(TaskHeader* task) {
-  task->set_scheduler(this);
+  task->set_scheduler(state_.get());
   if (!state_->owned.Bind(task)) {
     task->Shutdown(/*owned=*/false);
     task->Unref();  // The queue reference it will never use.
     return;
   }
-  Schedule(task, /*yielded=*/false);
+  state_->Schedule(task, /*yielded=*/false);
 }
 
-void BlockingPool::Schedule(TaskHeader* task, bool /*yielded*/) {
-  std::lock_guard lock(state_->mu);
-  if (state_->closed) {
+void BlockingPool::State::Schedule(TaskHeader* task, bool /*yielded*/) {
+  std::lock_guard lock(mu);
+  if (closed) {
     task->Unref();
     return;
   }
-  state_->queue.push_back(task);
-  if (state_->idle_threads > 0) {
-    --state_->idle_threads;
-    ++state_->pending_notifications;
-    state_->work_available.notify_one();
-  } else if (state_->blocking_threads < state_->max_threads) {
+  queue.push_back(task);
+  if (idle_threads > 0) {
+    --idle_threads;
+    ++pending_notifications;
+    work_available.notify_one();
+  } else if (blocking_threads < max_threads) {
     // Threads hold the state through the shared_ptr they capture.
-    ++state_->blocking_threads;
-    std::thread([keep = state_]() {
+    ++blocking_threads;
+    std::thread([keep = self.lock()]() {
       keep->RunOnPoolThread([&keep] { keep->ThreadMain(); });
       std::lock_guard lock(keep->mu);
       --keep->blocking_threads;
@@ -124,8 +131,6 @@ void BlockingPool::Schedule(TaskHeader* task, bool /*yielded*/) {
     }).detach();
   }
 }
-
-void BlockingPool::Release(TaskHeader* task) { state_->owned.Remove(task); }
 
 bool BlockingPool::SpawnMandatory(std::function<void()> work) {
   std::lock_guard lock(state_->mu);

@@ -5,8 +5,10 @@
 //
 // Shutdown: Close() refuses new work and cancels what is queued but not
 // started; WaitIdle(timeout) waits for the running closures to end. Threads
-// hold the pool's state by shared_ptr, so a pool shut down "in the
-// background" stays valid until its last thread exits.
+// hold the pool's state by shared_ptr, and the state is the tasks'
+// Scheduler, so a pool shut down "in the background" (and a closure still
+// running after its runtime is gone) stays valid until its last thread
+// exits.
 
 #ifndef WEFT_RUNTIME_INTERNAL_BLOCKING_POOL_H_
 #define WEFT_RUNTIME_INTERNAL_BLOCKING_POOL_H_
@@ -34,15 +36,11 @@ struct ThreadHooks {
   std::function<void()> enter_runtime;
 };
 
-class BlockingPool final : public Scheduler {
+class BlockingPool {
  public:
   BlockingPool(size_t max_threads, std::chrono::nanoseconds keep_alive,
                ThreadHooks hooks);
   ~BlockingPool();
-
-  // Scheduler: queue a blocking task (takes its queue reference).
-  void Schedule(TaskHeader* task, bool yielded) override;
-  void Release(TaskHeader* task) override;
 
   // Binds and queues a new blocking task; a closed pool cancels it.
   void Spawn(TaskHeader* task);

@@ -47,6 +47,7 @@ class CurrentThreadScheduler final : public RuntimeScheduler {
         deferred_.push_back(task);
       } else {
         local_.push_back(task);
+        queued_local_.store(local_.size(), std::memory_order_relaxed);
       }
       return;
     }
@@ -96,7 +97,9 @@ class CurrentThreadScheduler final : public RuntimeScheduler {
   }
 
   bool HandOffWorker() override {
-    if (CurrentContext() != nullptr && CurrentContext()->in_async_task) {
+    // Inside its tasks and inside its block_on body alike, blocking would
+    // stop the only thread that drives the runtime.
+    if (CurrentContext() != nullptr) {
       throw UsageError(
           "block_in_place on a current_thread runtime: there is no other "
           "worker to take over its tasks; use spawn_blocking, or a "
@@ -153,6 +156,7 @@ class CurrentThreadScheduler final : public RuntimeScheduler {
     if (local_.empty()) return nullptr;
     TaskHeader* task = local_.front();
     local_.pop_front();
+    queued_local_.store(local_.size(), std::memory_order_relaxed);
     return task;
   }
 
@@ -170,7 +174,6 @@ class CurrentThreadScheduler final : public RuntimeScheduler {
         task->Run();
         if (body.notified()) break;
       }
-      queued_local_.store(local_.size(), std::memory_order_relaxed);
       bool ready = body.notified() || !local_.empty() || !remote_.IsEmpty();
       if (ready || !deferred_.empty()) {
         driver_->Poll();
@@ -179,6 +182,7 @@ class CurrentThreadScheduler final : public RuntimeScheduler {
       }
       for (TaskHeader* task : deferred_) local_.push_back(task);
       deferred_.clear();
+      queued_local_.store(local_.size(), std::memory_order_relaxed);
     }
     body.SetDriver(nullptr);
     tls_core_holder = nullptr;

@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <latch>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -87,13 +88,18 @@ class MultiThreadScheduler final : public RuntimeScheduler {
     }
     active_cores_ = cores_.size();
     auto keep = runtime_.shared_from_this();
+    // build() returns once every worker runs (and ran on_thread_start).
+    auto started = std::make_shared<std::latch>(cores_.size());
     for (auto& core : cores_) {
       Core* raw = core.get();
-      if (!runtime_.blocking_pool().SpawnMandatory(
-              [this, raw, keep] { RunCore(raw); })) {
+      if (!runtime_.blocking_pool().SpawnMandatory([this, raw, keep, started] {
+            started->count_down();
+            RunCore(raw);
+          })) {
         return absl::InternalError("weft: could not start worker threads");
       }
     }
+    started->wait();
     return absl::OkStatus();
   }
 

@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -122,6 +123,7 @@ void RuntimeCore::BlockOn(std::coroutine_handle<> root) {
   }
   body->Unref();
   if (!root.done()) {
+    Shutdown(std::chrono::nanoseconds(0));
     std::lock_guard lock(mu_);
     throw std::runtime_error(panic_message_);
   }
@@ -129,31 +131,44 @@ void RuntimeCore::BlockOn(std::coroutine_handle<> root) {
 
 void RuntimeCore::OnPanic(TaskHeader* task) {
   if (options_.unhandled_panic != UnhandledPanic::kShutdownRuntime) return;
-  std::lock_guard lock(mu_);
-  if (panic_shutdown_.exchange(true)) return;
-  panic_message_ = absl::StrCat(
-      "weft runtime shut down: task ", task->id().value(),
-      " panicked and the runtime was built with "
-      "unhandled_panic(UnhandledPanic::kShutdownRuntime)");
-  for (BlockOnBody* body : bodies_) body->Wake();
+  {
+    std::lock_guard lock(mu_);
+    if (panic_shutdown_.exchange(true)) return;
+    panic_message_ = absl::StrCat(
+        "weft runtime shut down: task ", task->id().value(),
+        " panicked and the runtime was built with "
+        "unhandled_panic(UnhandledPanic::kShutdownRuntime)");
+    for (BlockOnBody* body : bodies_) body->Wake();
+  }
+  // A worker cannot stop the pool it runs on; a thread of its own can. The
+  // current_thread flavor shuts down from its block_on thread instead (its
+  // queues belong to that thread).
+  if (options_.multi_thread) {
+    std::thread([keep = shared_from_this()] {
+      keep->Shutdown(std::chrono::nanoseconds(0));
+    }).detach();
+  }
 }
 
 void RuntimeCore::Shutdown(
     std::optional<std::chrono::nanoseconds> wait_for_blocking) {
-  if (shut_down_.exchange(true, std::memory_order_acq_rel)) return;
-  if (scheduler_ != nullptr) scheduler_->StopWorkers();
-  {
-    // Task destructors may spawn, sleep or look up the runtime.
-    RuntimeScope runtime_scope(this);
-    owned_.CloseAndShutdownAll();
-    if (scheduler_ != nullptr) scheduler_->DrainAfterShutdown();
+  // A second caller (the destructor after shutdown_timeout, or a panic
+  // shutdown racing with one) waits for the first to finish, then only waits
+  // for the blocking pool as it was asked to.
+  std::lock_guard shutdown_lock(shutdown_mu_);
+  if (!shut_down_.exchange(true, std::memory_order_acq_rel)) {
+    if (scheduler_ != nullptr) scheduler_->StopWorkers();
+    {
+      // Task destructors may spawn, sleep or look up the runtime.
+      RuntimeScope runtime_scope(this);
+      owned_.CloseAndShutdownAll();
+      if (scheduler_ != nullptr) scheduler_->DrainAfterShutdown();
+    }
+    if (blocking_ != nullptr) blocking_->Close();
+    std::lock_guard lock(mu_);
+    for (auto& [thread, driver] : thread_drivers_) driver->Drain();
   }
-  if (blocking_ != nullptr) {
-    blocking_->Close();
-    blocking_->WaitIdle(wait_for_blocking);
-  }
-  std::lock_guard lock(mu_);
-  for (auto& [thread, driver] : thread_drivers_) driver->Drain();
+  if (blocking_ != nullptr) blocking_->WaitIdle(wait_for_blocking);
 }
 
 std::unique_ptr<Driver> RuntimeCore::NewDriver() {

@@ -121,6 +121,7 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
   std::unique_ptr<BlockingPool> blocking_;
   std::unique_ptr<RuntimeScheduler> scheduler_;
 
+  std::mutex shutdown_mu_;
   std::mutex mu_;
   std::unordered_map<std::thread::id, std::unique_ptr<Driver>> thread_drivers_;
   std::vector<BlockOnBody*> bodies_;  // block_on calls in progress

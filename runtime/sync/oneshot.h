@@ -105,7 +105,7 @@ class Sender {
 };
 
 template <typename T>
-class Receiver final : public weft::internal::Pollable {
+class Receiver {
  public:
   Receiver(Receiver&& other) noexcept : state_(std::move(other.state_)) {}
   Receiver& operator=(Receiver&& other) noexcept {
@@ -117,37 +117,48 @@ class Receiver final : public weft::internal::Pollable {
   }
   ~Receiver() { Close(); }
 
-  // Awaiting the receiver yields the value or RecvError. Cancel safe.
-  bool await_ready() {
-    return state_ == nullptr ||
-           (state_->complete.load(std::memory_order_acquire) &&
-            weft::internal::TryConsumeBudget());
-  }
-  bool await_suspend(std::coroutine_handle<> handle) {
-    weft::internal::ExecContext& context =
-        weft::internal::ContextFor("oneshot::Receiver");
-    {
-      std::lock_guard lock(state_->mu);
-      if (!state_->complete.load(std::memory_order_acquire)) {
-        state_->receiver_waker = weft::internal::Waker(context.waker_target);
-        weft::internal::SuspendOn(handle, this, weft::internal::WaitKind::kOther);
-        return true;
-      }
+  // Awaiting the receiver yields the value or RecvError. Cancel safe: the
+  // value is taken only when the await completes.
+  class Awaiter final : public weft::internal::Pollable {
+   public:
+    explicit Awaiter(internal::State<T>* state) : state_(state) {}
+    bool await_ready() {
+      return state_ == nullptr ||
+             (state_->complete.load(std::memory_order_acquire) &&
+              weft::internal::TryConsumeBudget());
     }
-    weft::internal::YieldFrom(handle);  // Complete, but the budget is spent.
-    return true;
-  }
-  std::expected<T, RecvError> await_resume() {
-    if (state_ == nullptr) return std::unexpected(RecvError{});
-    std::lock_guard lock(state_->mu);
-    if (!state_->value.has_value()) return std::unexpected(RecvError{});
-    T value = std::move(*state_->value);
-    state_->value.reset();
-    return value;
-  }
-  bool IsReady() override {
-    return state_->complete.load(std::memory_order_acquire);
-  }
+    bool await_suspend(std::coroutine_handle<> handle) {
+      weft::internal::ExecContext& context =
+          weft::internal::ContextFor("oneshot::Receiver");
+      {
+        std::lock_guard lock(state_->mu);
+        if (!state_->complete.load(std::memory_order_acquire)) {
+          state_->receiver_waker = weft::internal::Waker(context.waker_target);
+          weft::internal::SuspendOn(handle, this,
+                                    weft::internal::WaitKind::kOther);
+          return true;
+        }
+      }
+      weft::internal::YieldFrom(handle);  // Complete, but the budget is spent.
+      return true;
+    }
+    std::expected<T, RecvError> await_resume() {
+      if (state_ == nullptr) return std::unexpected(RecvError{});
+      std::lock_guard lock(state_->mu);
+      if (!state_->value.has_value()) return std::unexpected(RecvError{});
+      T value = std::move(*state_->value);
+      state_->value.reset();
+      return value;
+    }
+    bool IsReady() override {
+      return state_->complete.load(std::memory_order_acquire);
+    }
+
+   private:
+    internal::State<T>* state_;
+  };
+  Awaiter operator co_await() & { return Awaiter(state_.get()); }
+  Awaiter operator co_await() && { return Awaiter(state_.get()); }
 
   std::expected<T, TryRecvError> try_recv() {
     if (state_ == nullptr) return std::unexpected(TryRecvError::kClosed);
@@ -177,8 +188,10 @@ class Receiver final : public weft::internal::Pollable {
     {
       std::lock_guard lock(state_->mu);
       state_->receiver_alive = false;
-      dropped = std::move(state_->value);
-      state_->value.reset();
+      if (state_->value.has_value()) {
+        dropped.emplace(std::move(*state_->value));
+        state_->value.reset();
+      }
       state_->receiver_waker = weft::internal::Waker();
     }
     state_.reset();
