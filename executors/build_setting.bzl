@@ -1,15 +1,10 @@
-"""The backend build setting and the guard for backends that do not exist yet.
+"""The backend build setting.
 
 Bazel 4's native Starlark build settings, without bazel-skylib:
 
   string_setting   a string flag (`--//executors:backend=epoll`) that accepts
                    only the values listed in `values`; any other value fails
                    the analysis of every target that selects on it.
-  unavailable_backend
-                   a target whose analysis always fails with `message`. The
-                   `default` library depends on one when the chosen backend is
-                   not implemented, so the build stops with that message
-                   instead of silently linking another backend.
 """
 
 BackendSettingInfo = provider(
@@ -37,16 +32,4 @@ string_setting = rule(
         ),
     },
     doc = "A string flag restricted to `values`.",
-)
-
-def _unavailable_backend_impl(ctx):
-    fail(ctx.attr.message)
-
-unavailable_backend = rule(
-    implementation = _unavailable_backend_impl,
-    attrs = {
-        "message": attr.string(mandatory = True),
-    },
-    provides = [CcInfo],
-    doc = "Fails the analysis of anything that depends on it, with `message`.",
 )

@@ -1,0 +1,64 @@
+// The pending kTimeout operations of one reactor, earliest deadline first.
+//
+// Why not one uv_timer_t per kTimeout: libuv's timers count whole
+// milliseconds on the loop's cached clock, which on Linux may be the coarse
+// monotonic clock, so a uv_timer_t can fire up to about a millisecond before
+// the steady_clock deadline the interface promises (a timeout never
+// completes early), and re-arming the early ones would let a later deadline
+// overtake them. So deadlines are kept here in steady_clock, fired only once
+// steady_clock has reached them, in deadline order; the reactor's single
+// uv_timer_t merely ends the loop's wait at (about) the earliest one.
+//
+// A binary min-heap whose entries carry the deadline beside the operation (so
+// sifting reads no operation); each operation keeps its heap index in
+// backend_state (op_state.h) so that a cancelled timeout leaves in O(log n).
+// Equal deadlines fire in no particular order.
+//
+// Invariants: every entry's deadline is >= its parent's; HeapIndexOf(op) is
+// the index of op's entry. Driving thread only.
+
+#ifndef WEFT_EXECUTORS_UV_TIMER_HEAP_H_
+#define WEFT_EXECUTORS_UV_TIMER_HEAP_H_
+
+#include <chrono>
+#include <cstddef>
+#include <vector>
+
+#include "runtime/executor.h"
+
+namespace weft::uv {
+
+class TimerHeap {
+ public:
+  using TimePoint = std::chrono::steady_clock::time_point;
+
+  bool empty() const { return heap_.empty(); }
+  size_t size() const { return heap_.size(); }
+
+  // The earliest deadline; the heap must not be empty.
+  TimePoint earliest() const { return heap_.front().deadline; }
+
+  void Push(IoOperation* op, TimePoint deadline);
+
+  // `op` must be in the heap.
+  void Remove(IoOperation* op);
+
+  // Removes and returns an operation whose deadline is <= now, or null.
+  IoOperation* PopExpired(TimePoint now);
+
+ private:
+  struct Entry {
+    TimePoint deadline;
+    IoOperation* op;
+  };
+
+  void Place(size_t index, Entry entry);
+  void SiftUp(size_t index);
+  void SiftDown(size_t index);
+
+  std::vector<Entry> heap_;
+};
+
+}  // namespace weft::uv
+
+#endif  // WEFT_EXECUTORS_UV_TIMER_HEAP_H_
