@@ -123,7 +123,7 @@ void RuntimeCore::BlockOn(std::coroutine_handle<> root) {
   }
   body->Unref();
   if (!root.done()) {
-    Shutdown(std::chrono::nanoseconds(0));
+    ShutdownAfterPanic();
     std::lock_guard lock(mu_);
     throw std::runtime_error(panic_message_);
   }
@@ -144,31 +144,42 @@ void RuntimeCore::OnPanic(TaskHeader* task) {
   // current_thread flavor shuts down from its block_on thread instead (its
   // queues belong to that thread).
   if (options_.multi_thread) {
-    std::thread([keep = shared_from_this()] {
-      keep->Shutdown(std::chrono::nanoseconds(0));
-    }).detach();
+    std::thread([keep = shared_from_this()] { keep->ShutdownAfterPanic(); })
+        .detach();
   }
 }
 
 void RuntimeCore::Shutdown(
     std::optional<std::chrono::nanoseconds> wait_for_blocking) {
-  // A second caller (the destructor after shutdown_timeout, or a panic
-  // shutdown racing with one) waits for the first to finish, then only waits
-  // for the blocking pool as it was asked to.
   std::lock_guard shutdown_lock(shutdown_mu_);
-  if (!shut_down_.exchange(true, std::memory_order_acq_rel)) {
-    if (scheduler_ != nullptr) scheduler_->StopWorkers();
-    {
-      // Task destructors may spawn, sleep or look up the runtime.
-      RuntimeScope runtime_scope(this);
-      owned_.CloseAndShutdownAll();
-      if (scheduler_ != nullptr) scheduler_->DrainAfterShutdown();
-    }
-    if (blocking_ != nullptr) blocking_->Close();
-    std::lock_guard lock(mu_);
-    for (auto& [thread, driver] : thread_drivers_) driver->Drain();
+  StopAndCancelLocked();
+  // Only the first of the user's shutdowns waits: ~Runtime after
+  // shutdown_timeout or shutdown_background does not wait again.
+  if (blocking_ != nullptr && !blocking_waited_) {
+    blocking_waited_ = true;
+    blocking_->WaitIdle(wait_for_blocking);
   }
-  if (blocking_ != nullptr) blocking_->WaitIdle(wait_for_blocking);
+}
+
+void RuntimeCore::ShutdownAfterPanic() {
+  // A second caller (a panic shutdown racing with the user's) waits here for
+  // the first to finish.
+  std::lock_guard shutdown_lock(shutdown_mu_);
+  StopAndCancelLocked();
+}
+
+void RuntimeCore::StopAndCancelLocked() {
+  if (shut_down_.exchange(true, std::memory_order_acq_rel)) return;
+  if (scheduler_ != nullptr) scheduler_->StopWorkers();
+  {
+    // Task destructors may spawn, sleep or look up the runtime.
+    RuntimeScope runtime_scope(this);
+    owned_.CloseAndShutdownAll();
+    if (scheduler_ != nullptr) scheduler_->DrainAfterShutdown();
+  }
+  if (blocking_ != nullptr) blocking_->Close();
+  std::lock_guard lock(mu_);
+  for (auto& [thread, driver] : thread_drivers_) driver->Drain();
 }
 
 std::unique_ptr<Driver> RuntimeCore::NewDriver() {

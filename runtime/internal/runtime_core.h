@@ -85,6 +85,9 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
   // caller reads its result). Throws UsageError inside a runtime task.
   void BlockOn(std::coroutine_handle<> root);
   void Shutdown(std::optional<std::chrono::nanoseconds> wait_for_blocking);
+  // Steps 1-4 and closing the pool, without waiting for blocking closures
+  // (a later Shutdown still waits as asked).
+  void ShutdownAfterPanic();
   bool IsShutDown() const { return shut_down_.load(std::memory_order_acquire); }
 
   const RuntimeOptions& options() const { return options_; }
@@ -113,6 +116,7 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
 
  private:
   RuntimeCore() = default;
+  void StopAndCancelLocked();
 
   RuntimeOptions options_;
   BackendInfo backend_;
@@ -122,6 +126,7 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
   std::unique_ptr<RuntimeScheduler> scheduler_;
 
   std::mutex shutdown_mu_;
+  bool blocking_waited_ = false;  // guarded by shutdown_mu_
   std::mutex mu_;
   std::unordered_map<std::thread::id, std::unique_ptr<Driver>> thread_drivers_;
   std::vector<BlockOnBody*> bodies_;  // block_on calls in progress
