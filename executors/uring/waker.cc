@@ -1,0 +1,33 @@
+#include "executors/uring/waker.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#include <cstdint>
+
+namespace weft::uring {
+
+Waker::~Waker() { close(fd_); }
+
+void Waker::Wake() {
+  if (pending_.exchange(true, std::memory_order_acq_rel)) return;
+  const uint64_t one = 1;
+  for (;;) {
+    if (write(fd_, &one, sizeof one) >= 0) return;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) return;
+    // The counter is at its maximum (it is rarely read back): empty it, then
+    // write again so that the poll sees a new event.
+    uint64_t ignored;
+    if (read(fd_, &ignored, sizeof ignored) < 0 && errno != EAGAIN) return;
+  }
+}
+
+bool Waker::Drain() {
+  uint64_t ignored;
+  while (read(fd_, &ignored, sizeof ignored) < 0 && errno == EINTR) {
+  }
+  return Consume();
+}
+
+}  // namespace weft::uring
