@@ -4,6 +4,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -73,8 +74,13 @@ absl::StatusOr<size_t> TcpStream::Write::await_resume() {
 }
 
 Task<absl::Status> TcpStream::write_all(std::string_view data) {
+  // Each write copies its bytes into the operation's own buffer; capping a
+  // write keeps a large write_all linear instead of re-copying the rest after
+  // every partial write.
+  constexpr size_t kMaxWrite = 256 * 1024;
   while (!data.empty()) {
-    absl::StatusOr<size_t> written = co_await write(data);
+    absl::StatusOr<size_t> written =
+        co_await write(data.substr(0, std::min(data.size(), kMaxWrite)));
     if (!written.ok()) co_return written.status();
     data.remove_prefix(*written);
   }

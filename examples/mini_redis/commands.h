@@ -1,0 +1,37 @@
+// Command execution: one parsed command (name and arguments, as the RESP
+// parser returns them) is run against the Store and its RESP2 reply appended
+// to a buffer. Nothing here does I/O, so every command can be unit-tested
+// without sockets, and the connection task decides when replies are sent.
+//
+// Commands: PING [msg], ECHO msg, GET, SET key value [NX|XX] [GET]
+// [EX s|PX ms|KEEPTTL], DEL k..., EXISTS k..., INCR, DECR, INCRBY, DECRBY,
+// MGET, MSET, EXPIRE/PEXPIRE key ttl [NX|XX|GT|LT], TTL, PTTL, PERSIST,
+// TYPE, KEYS pattern, DBSIZE, FLUSHALL [ASYNC|SYNC], SELECT 0, QUIT, and
+// the introspection that clients send on their own: CONFIG GET (save and
+// appendonly, which redis-benchmark asks for), COMMAND [DOCS|COUNT|INFO|
+// LIST] (redis-cli's interactive mode asks for DOCS) and a minimal INFO.
+// Names are case-insensitive; replies and error texts follow Redis 7's, so
+// that clients written for Redis read them the same way.
+
+#ifndef WEFT_EXAMPLES_MINI_REDIS_COMMANDS_H_
+#define WEFT_EXAMPLES_MINI_REDIS_COMMANDS_H_
+
+#include <span>
+#include <string>
+
+#include "examples/mini_redis/store.h"
+
+namespace mini_redis {
+
+// What the connection does after sending the reply.
+enum class AfterReply { kKeepOpen, kClose /* QUIT */ };
+
+// Runs `args` (args[0] is the command name) against `store` and appends its
+// reply to `reply`. Never throws for any input: bad arguments and unknown
+// commands get a RESP error reply.
+AfterReply ExecuteCommand(Store& store, std::span<const std::string> args,
+                          std::string& reply);
+
+}  // namespace mini_redis
+
+#endif  // WEFT_EXAMPLES_MINI_REDIS_COMMANDS_H_

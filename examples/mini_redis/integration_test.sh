@@ -1,0 +1,277 @@
+#!/bin/bash
+# mini_redis against real Redis clients: Debian's redis-cli and
+# redis-benchmark (package redis-tools, installed by tools/setup).
+#
+#   integration_test.sh path/to/mini_redis
+#
+# For every backend in BACKENDS and every runtime flavor in FLAVORS, starts
+# mini_redis on 127.0.0.1 port 0 (the real port comes from its "mini_redis
+# listening on ..." line), then checks:
+#   * redis-cli round trips return the right values (SET/GET, INCR/DECR,
+#     EXPIRE/TTL, MSET/MGET, DEL/EXISTS, KEYS, PING, ECHO, an unknown
+#     command, FLUSHALL) and an inline command over a raw socket works;
+#   * malformed frames sent over raw sockets (bash's /dev/tcp) get
+#     "-ERR Protocol error: ..." and that connection is closed, while
+#     another connection keeps working;
+#   * `redis-benchmark -t set,get,incr,mset -n 20000 -c 50 -P 16 -q`
+#     finishes with exit status 0, no error, a "requests per second" line
+#     for each of SET, GET, INCR and MSET, and every one of its INCRs
+#     counted;
+#   * the server is still running afterwards and logged no sanitizer report.
+# A backend that the binary does not link is skipped, with mini_redis's own
+# message saying so; if no listed backend is linked, the test fails.
+set -uo pipefail
+
+# The backends to test. Adding one is a one-word change: (epoll uring uv).
+BACKENDS=(epoll uring uv)
+FLAVORS=(multi_thread current_thread)
+
+# Absolute paths: Bazel runs tests with a minimal PATH.
+REDIS_CLI=/usr/bin/redis-cli
+REDIS_BENCHMARK=/usr/bin/redis-benchmark
+
+binary=${1:?usage: integration_test.sh path/to/mini_redis}
+tmp=${TEST_TMPDIR:-$(mktemp -d)}
+
+for tool in "$REDIS_CLI" "$REDIS_BENCHMARK"; do
+  if [ ! -x "$tool" ]; then
+    echo "FAIL: $tool not found: install redis-tools (tools/setup does)" >&2
+    exit 1
+  fi
+done
+
+server_pid=""
+stop_server() {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null
+    wait "$server_pid" 2>/dev/null
+    server_pid=""
+  fi
+}
+trap stop_server EXIT
+
+failures=0
+fail() {
+  echo "FAIL [$label]: $*" >&2
+  failures=$((failures + 1))
+}
+
+# cli ARGS...: one redis-cli command against the server under test; its
+# output in raw form (no "(integer)" decoration: stdout is not a tty).
+cli() {
+  timeout 10 "$REDIS_CLI" -h 127.0.0.1 -p "$port" "$@" 2>&1
+}
+
+# expect EXPECTED ARGS...: the command's output must be EXPECTED.
+expect() {
+  local expected=$1
+  shift
+  local got
+  got=$(cli "$@")
+  if [ "$got" != "$expected" ]; then
+    fail "redis-cli $*: expected '$expected', got '$got'"
+  fi
+}
+
+# expect_one_of "A|B" ARGS...: the output must be one of the alternatives.
+expect_one_of() {
+  local alternatives=$1
+  shift
+  local got
+  got=$(cli "$@")
+  case "|$alternatives|" in
+    *"|$got|"*) ;;
+    *) fail "redis-cli $*: expected one of '$alternatives', got '$got'" ;;
+  esac
+}
+
+# Starts mini_redis; sets server_pid and port. Returns 2 when the backend is
+# not linked into the binary, 1 on any other failure.
+start_server() {
+  local backend=$1 flavor=$2
+  local out="$tmp/server.$backend.$flavor.out"
+  err="$tmp/server.$backend.$flavor.err"
+  "$binary" --address=127.0.0.1:0 --backend="$backend" --flavor="$flavor" \
+    >"$out" 2>"$err" &
+  server_pid=$!
+  port=""
+  for _ in $(seq 1 300); do
+    port=$(sed -n 's/^mini_redis listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$out")
+    [ -n "$port" ] && return 0
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      wait "$server_pid" 2>/dev/null
+      server_pid=""
+      if grep -q "is not linked" "$err"; then return 2; fi
+      echo "mini_redis exited before listening; its stderr:" >&2
+      cat "$err" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+  echo "mini_redis did not print its listening line within 30 s" >&2
+  return 1
+}
+
+round_trips() {
+  expect "PONG" PING
+  expect "hello world" ECHO "hello world"
+  expect "OK" SET greeting hello
+  expect "hello" GET greeting
+  expect "" GET missing
+
+  expect "1" INCR counter
+  expect "2" INCR counter
+  expect "3" INCR counter
+  expect "2" DECR counter
+  expect "ERR value is not an integer or out of range" INCR greeting
+
+  expect "OK" SET session token EX 100
+  expect_one_of "100|99" TTL session
+  expect "-1" TTL greeting
+  expect "-2" TTL missing
+  expect "1" EXPIRE greeting 50
+  expect_one_of "50|49" TTL greeting
+  expect "0" EXPIRE missing 50
+  expect "OK" SET short lived PX 200
+  sleep 0.5
+  expect "" GET short
+  expect "0" EXISTS short
+  expect "-2" TTL short
+
+  expect "OK" MSET a 1 b 2 c 3
+  expect $'1\n2\n\n3' MGET a b nokey c
+  expect "2" DEL a b nokey
+  expect "1" EXISTS a b c
+  expect "2" EXISTS c c
+
+  expect "OK" MSET user:1 x user:2 y other z
+  local keys
+  keys=$(cli KEYS 'user:*' | sort)
+  [ "$keys" = $'user:1\nuser:2' ] || fail "KEYS user:*: got '$keys'"
+  expect "other" KEYS 'o?h[a-z]r'
+
+  expect "ERR unknown command 'FOOBAR', with args beginning with: 'x' 'y z' " \
+    FOOBAR x "y z"
+
+  expect "OK" FLUSHALL
+  expect "0" DBSIZE
+  expect "" KEYS '*'
+}
+
+# Raw sockets (bash's /dev/tcp): an inline command, then malformed frames,
+# each on its own connection, while another connection stays usable.
+raw_protocol() {
+  local line
+  exec 5<>"/dev/tcp/127.0.0.1/$port" || { fail "cannot connect"; return; }
+  printf 'PING\r\nECHO "two words"\r\n' >&5
+  IFS= read -r -t 10 line <&5
+  [ "$line" = $'+PONG\r' ] || fail "inline PING: got '$line'"
+  IFS= read -r -t 10 line <&5
+  [ "$line" = $'$9\r' ] || fail "inline ECHO header: got '$line'"
+  IFS= read -r -t 10 line <&5
+  [ "$line" = $'two words\r' ] || fail "inline ECHO body: got '$line'"
+
+  local frame expected status
+  for case_number in 1 2 3 4; do
+    case $case_number in
+      1) frame='*1\r\n$abc\r\n'
+         expected='-ERR Protocol error: invalid bulk length' ;;
+      2) frame='*2\r\n$3\r\nGET\r\n!1\r\nx\r\n'
+         expected="-ERR Protocol error: expected '\$', got '!'" ;;
+      3) frame='*1\r\n$536870913\r\n'
+         expected='-ERR Protocol error: invalid bulk length' ;;
+      4) frame='*x\r\n'
+         expected='-ERR Protocol error: invalid multibulk length' ;;
+    esac
+    exec 6<>"/dev/tcp/127.0.0.1/$port" || { fail "cannot connect"; return; }
+    printf "$frame" >&6
+    IFS= read -r -t 10 line <&6
+    [ "$line" = "$expected"$'\r' ] ||
+      fail "malformed frame $case_number: expected '$expected', got '$line'"
+    # Then the server closes this connection: EOF (status 1), not a
+    # timeout (status > 128).
+    IFS= read -r -t 10 line <&6
+    status=$?
+    [ "$status" -eq 1 ] && [ -z "$line" ] ||
+      fail "malformed frame $case_number: connection not closed (read status $status, '$line')"
+    exec 6<&-
+
+    # The other connection still works.
+    printf 'PING\r\n' >&5
+    IFS= read -r -t 10 line <&5
+    [ "$line" = $'+PONG\r' ] ||
+      fail "after malformed frame $case_number: other connection got '$line'"
+  done
+  exec 5<&-
+}
+
+benchmark() {
+  local output status
+  output=$(timeout 300 "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$port" \
+    -t set,get,incr,mset -n 20000 -c 50 -P 16 -q 2>&1)
+  status=$?
+  # -q rewrites one line with \r while it runs; keep the final lines.
+  output=$(printf '%s\n' "$output" | tr '\r' '\n' | grep -v 'rps=' | grep -v '^$')
+  echo "redis-benchmark [$label]:"
+  printf '%s\n' "$output" | sed 's/^/  /'
+  [ "$status" -eq 0 ] || fail "redis-benchmark exited with status $status"
+  if printf '%s\n' "$output" | grep -qE 'ERR|Error|error|WARNING'; then
+    fail "redis-benchmark reported errors"
+  fi
+  for test_name in SET GET INCR 'MSET \(10 keys\)'; do
+    printf '%s\n' "$output" |
+      grep -qE "^$test_name: [0-9.]+ requests per second" ||
+      fail "redis-benchmark printed no requests-per-second line for $test_name"
+  done
+  # Every INCR of the benchmark's 50 connections was counted.
+  expect "20000" GET 'counter:__rand_int__'
+  # Its SETs stored 3-byte values (-d 3, the default).
+  local value
+  value=$(cli GET 'key:__rand_int__')
+  [ ${#value} -eq 3 ] || fail "GET key:__rand_int__ after the benchmark: '$value'"
+}
+
+ran=()
+skipped=()
+for backend in "${BACKENDS[@]}"; do
+  for flavor in "${FLAVORS[@]}"; do
+    label="$backend/$flavor"
+    start_server "$backend" "$flavor"
+    case $? in
+      0) ;;
+      2) echo "SKIP [$label]: $(grep 'is not linked' "$err")"
+         skipped+=("$label")
+         continue ;;
+      *) fail "mini_redis did not start"
+         continue ;;
+    esac
+    echo "[$label] mini_redis on port $port ($(head -n 1 "$err"))"
+    before=$failures
+    round_trips
+    raw_protocol
+    benchmark
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      fail "mini_redis is no longer running"
+    fi
+    stop_server
+    if grep -q 'Sanitizer' "$err"; then
+      fail "sanitizer report in mini_redis's stderr"
+    fi
+    if [ "$failures" -ne "$before" ]; then
+      echo "mini_redis stderr [$label]:" >&2
+      cat "$err" >&2
+    fi
+    ran+=("$label")
+  done
+done
+
+echo "ran: ${ran[*]:-none}; skipped: ${skipped[*]:-none}"
+if [ ${#ran[@]} -eq 0 ]; then
+  echo "FAIL: no backend in BACKENDS (${BACKENDS[*]}) is linked into mini_redis" >&2
+  exit 1
+fi
+if [ "$failures" -ne 0 ]; then
+  echo "FAIL: $failures check(s) failed" >&2
+  exit 1
+fi
+echo "PASS"
