@@ -16,11 +16,19 @@ void DestroyTaskChain(std::coroutine_handle<> root,
   std::exception_ptr first_error;
   auto destroy = [&first_error](std::coroutine_handle<> handle,
                                 TaskPromiseBase* promise) {
-    promise->destroy_error = &first_error;
+    std::exception_ptr frame_error;
+    promise->destroy_error = &frame_error;
     try {
       handle.destroy();
     } catch (...) {
-      if (!first_error) first_error = std::current_exception();
+      frame_error = std::current_exception();
+    }
+    if (frame_error) {
+      // g++ routes a destructor's exception to unhandled_exception and leaves
+      // the frame suspended at its final point instead of freeing it; a
+      // second destroy() frees it.
+      if (handle.done()) handle.destroy();
+      if (!first_error) first_error = frame_error;
     }
   };
   while (innermost != root_promise) {

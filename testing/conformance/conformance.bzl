@@ -24,11 +24,7 @@ def conformance_suite(backends, size = "medium", shard_count = 2, tags = []):
             size = size,
             shard_count = shard_count,
             linkstatic = 1,
-            env = {
-                "WEFT_BACKEND": backend,
-                "LSAN_OPTIONS": "suppressions=testing/conformance/lsan.supp",
-            },
-            data = [":lsan.supp"],
+            env = {"WEFT_BACKEND": backend},
             tags = tags + ["conformance"],
             deps = [
                 ":conformance_tests",
