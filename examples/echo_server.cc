@@ -15,7 +15,8 @@ weft::Task<void> Echo(weft::net::TcpStream stream) {
   while (true) {
     absl::StatusOr<size_t> got = co_await stream.read(buffer, sizeof(buffer));
     if (!got.ok() || *got == 0) co_return;
-    absl::Status sent = co_await stream.write_all(std::string_view(buffer, *got));
+    absl::Status sent =
+        co_await stream.write_all(std::string_view(buffer, *got));
     if (!sent.ok()) co_return;
   }
 }

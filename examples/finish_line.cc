@@ -29,10 +29,10 @@ weft::Task<std::string> Run(Runner runner) {
 
 weft::Task<int> Race() {
   weft::JoinSet<std::string> runners;
-  for (Runner runner : {Runner{"ada", 40ms, false}, Runner{"brian", 10ms, false},
-                        Runner{"grace", 70ms, true}, Runner{"ken", 25ms, false},
-                        Runner{"linus", 500ms, false},
-                        Runner{"margaret", 900ms, false}}) {
+  for (Runner runner :
+       {Runner{"ada", 40ms, false}, Runner{"brian", 10ms, false},
+        Runner{"grace", 70ms, true}, Runner{"ken", 25ms, false},
+        Runner{"linus", 500ms, false}, Runner{"margaret", 900ms, false}}) {
     runners.spawn_named(runner.name, Run(runner));
   }
   int place = 0;

@@ -17,7 +17,7 @@ int main() {
   runtime->block_on([]() -> weft::Task<void> {
     weft::JoinSet<int> set;
     for (int id = 0; id < 3; ++id) set.spawn(Work(id));
-    while (auto done = co_await set.join_next()) {   // completion order: 2 1 0
+    while (auto done = co_await set.join_next()) {  // completion order: 2 1 0
       std::printf("task %d finished\n", **done);
     }
   });

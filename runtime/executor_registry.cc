@@ -28,11 +28,11 @@ bool RegisterExecutor(ExecutorRegistration registration) {
   Registry& registry = GlobalRegistry();
   std::lock_guard lock(registry.mu);
   registry.entries.push_back(std::move(registration));
-  std::stable_sort(registry.entries.begin(), registry.entries.end(),
-                   [](const ExecutorRegistration& a,
-                      const ExecutorRegistration& b) {
-                     return a.preference > b.preference;
-                   });
+  std::stable_sort(
+      registry.entries.begin(), registry.entries.end(),
+      [](const ExecutorRegistration& a, const ExecutorRegistration& b) {
+        return a.preference > b.preference;
+      });
   return true;
 }
 

@@ -48,8 +48,9 @@ JoinError JoinError::Panic(TaskId id, std::shared_ptr<const std::string> name,
 
 std::exception_ptr JoinError::into_panic() const {
   if (!panic_) {
-    throw UsageError(absl::StrCat("JoinError::into_panic on ", message(),
-                                  ": check is_panic() or use try_into_panic()"));
+    throw UsageError(
+        absl::StrCat("JoinError::into_panic on ", message(),
+                     ": check is_panic() or use try_into_panic()"));
   }
   return panic_;
 }
@@ -62,8 +63,8 @@ std::optional<std::exception_ptr> JoinError::try_into_panic() const {
 std::string JoinError::message() const {
   std::string text = absl::StrCat("task ", id_.value());
   absl::string_view file = location_.file_name() != nullptr
-                              ? Basename(location_.file_name())
-                              : absl::string_view();
+                               ? Basename(location_.file_name())
+                               : absl::string_view();
   bool has_name = name_ != nullptr && !name_->empty();
   bool has_location = !file.empty() && location_.line() != 0;
   if (has_name || has_location) {

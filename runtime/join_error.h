@@ -22,8 +22,7 @@ namespace weft {
 
 class JoinError : public std::exception {
  public:
-  static JoinError Cancelled(TaskId id,
-                             std::shared_ptr<const std::string> name,
+  static JoinError Cancelled(TaskId id, std::shared_ptr<const std::string> name,
                              std::source_location location);
   static JoinError Panic(TaskId id, std::shared_ptr<const std::string> name,
                          std::source_location location,

@@ -95,10 +95,10 @@ class JoinSet {
   using Entry = internal::JoinSetEntry<T>;
 
  public:
-  using IdResult =
-      std::conditional_t<std::is_void_v<T>, std::expected<TaskId, JoinError>,
-                         std::expected<std::pair<TaskId, internal::VoidToMonostate<T>>,
-                                       JoinError>>;
+  using IdResult = std::conditional_t<
+      std::is_void_v<T>, std::expected<TaskId, JoinError>,
+      std::expected<std::pair<TaskId, internal::VoidToMonostate<T>>,
+                    JoinError>>;
 
   JoinSet() : shared_(std::make_shared<internal::JoinSetShared<T>>()) {}
   JoinSet(JoinSet&& other) noexcept
@@ -117,29 +117,28 @@ class JoinSet {
   ~JoinSet() { Clear(/*abort=*/true); }
 
   template <internal::SpawnBody B>
-    requires std::is_same_v<internal::SpawnOutput<B>, T>
-  AbortHandle spawn(B&& body, std::source_location location =
-                                  std::source_location::current()) {
+  requires std::is_same_v<internal::SpawnOutput<B>, T> AbortHandle
+  spawn(B&& body,
+        std::source_location location = std::source_location::current()) {
     return Insert(weft::spawn(std::forward<B>(body), location));
   }
   template <internal::SpawnBody B>
-    requires std::is_same_v<internal::SpawnOutput<B>, T>
-  AbortHandle spawn_named(std::string name, B&& body,
-                          std::source_location location =
-                              std::source_location::current()) {
+  requires std::is_same_v<internal::SpawnOutput<B>, T> AbortHandle
+  spawn_named(std::string name, B&& body,
+              std::source_location location = std::source_location::current()) {
     return Insert(
         weft::spawn_named(std::move(name), std::forward<B>(body), location));
   }
   template <typename F>
-    requires std::is_same_v<internal::BlockingOutput<F>, T>
-  AbortHandle spawn_blocking(F&& function, std::source_location location =
-                                               std::source_location::current()) {
+  requires std::is_same_v<internal::BlockingOutput<F>, T> AbortHandle
+  spawn_blocking(F&& function, std::source_location location =
+                                   std::source_location::current()) {
     return Insert(weft::spawn_blocking(std::forward<F>(function), location));
   }
   template <internal::SpawnBody B>
-    requires std::is_same_v<internal::SpawnOutput<B>, T>
-  AbortHandle spawn_local(B&& body, std::source_location location =
-                                        std::source_location::current()) {
+  requires std::is_same_v<internal::SpawnOutput<B>, T> AbortHandle
+  spawn_local(B&& body,
+              std::source_location location = std::source_location::current()) {
     return Insert(weft::spawn_local(std::forward<B>(body), location));
   }
   // Adds a task spawned elsewhere (e.g. on a given Handle or LocalSet).
@@ -150,9 +149,7 @@ class JoinSet {
 
   // Awaitable of std::optional<JoinResult<T>>: the next task to finish, or
   // std::nullopt when the set is empty. Cancel safe.
-  auto join_next() {
-    return NextAwaiter<false>(*this);
-  }
+  auto join_next() { return NextAwaiter<false>(*this); }
   // Same, with the task's id on both sides.
   auto join_next_with_id() { return NextAwaiter<true>(*this); }
 
@@ -281,7 +278,8 @@ class JoinSet {
     if (entry == nullptr) return std::nullopt;
     TaskId id = entry->handle.id();
     JoinResult<T> result = TakeResult(entry);
-    if (!result.has_value()) return IdResult(std::unexpect, std::move(result.error()));
+    if (!result.has_value())
+      return IdResult(std::unexpect, std::move(result.error()));
     if constexpr (std::is_void_v<T>) {
       return IdResult(id);
     } else {
@@ -308,7 +306,8 @@ class JoinSet {
     for (Entry* entry : ready) entry->Unref();
   }
 
-  auto JoinAll() -> Task<std::conditional_t<std::is_void_v<T>, void, std::vector<T>>> {
+  auto JoinAll()
+      -> Task<std::conditional_t<std::is_void_v<T>, void, std::vector<T>>> {
     std::conditional_t<std::is_void_v<T>, size_t, std::vector<T>> results{};
     while (auto next = co_await join_next()) {
       if (!next->has_value()) {

@@ -32,8 +32,10 @@ inline constexpr int kLocalTasksPerTurn = 61;
 template <typename B>
 JoinHandle<SpawnOutput<B>> SpawnLocalOn(LocalSetState& state,
                                         std::shared_ptr<const std::string> name,
-                                        B&& body, std::source_location location) {
-  auto* task = NewCoroutineTask(std::forward<B>(body), std::move(name), location);
+                                        B&& body,
+                                        std::source_location location) {
+  auto* task =
+      NewCoroutineTask(std::forward<B>(body), std::move(name), location);
   JoinHandle<SpawnOutput<B>> handle(task);
   state.Spawn(task);
   return handle;
@@ -127,9 +129,9 @@ class LocalSet {
     return internal::DriveLocalSet<T>(state_, std::move(task), true);
   }
   template <typename F>
-    requires std::invocable<std::decay_t<F>&> &&
-             internal::IsTask<std::invoke_result_t<std::decay_t<F>&>>::value
-  auto run_until(F&& make_task) {
+  requires std::invocable < std::decay_t<F>
+  & > &&internal::IsTask<std::invoke_result_t<std::decay_t<F>&>>::value auto
+      run_until(F&& make_task) {
     using T = typename std::invoke_result_t<std::decay_t<F>&>::value_type;
     return RunUntilWith<T>(std::decay_t<F>(std::forward<F>(make_task)));
   }

@@ -37,7 +37,8 @@ Runtime::Builder& Runtime::Builder::thread_name(std::string name) {
   options_.thread_name = std::move(name);
   return *this;
 }
-Runtime::Builder& Runtime::Builder::on_thread_start(std::function<void()> hook) {
+Runtime::Builder& Runtime::Builder::on_thread_start(
+    std::function<void()> hook) {
   options_.on_thread_start = std::move(hook);
   return *this;
 }
@@ -85,8 +86,9 @@ Runtime::~Runtime() {
 
 Handle Runtime::handle() const {
   if (core_ == nullptr) {
-    throw UsageError("use of a moved-from Runtime: keep the Runtime that "
-                     "Builder::build returned");
+    throw UsageError(
+        "use of a moved-from Runtime: keep the Runtime that "
+        "Builder::build returned");
   }
   return Handle(core_);
 }

@@ -51,10 +51,10 @@ class Handle {
                              std::forward<B>(body), location);
   }
   template <typename F>
-    requires std::invocable<std::decay_t<F>&>
-  JoinHandle<internal::BlockingOutput<F>> spawn_blocking(
-      F&& function,
-      std::source_location location = std::source_location::current()) const {
+  requires std::invocable < std::decay_t<F>
+  & > JoinHandle<internal::BlockingOutput<F>> spawn_blocking(
+          F&& function, std::source_location location =
+                            std::source_location::current()) const {
     return internal::SpawnBlockingOn(*core_, nullptr, std::forward<F>(function),
                                      location);
   }
@@ -65,16 +65,17 @@ class Handle {
   template <typename T>
   T block_on(Task<T> task) const {
     if (!task.valid()) {
-      throw UsageError("block_on of an empty Task: pass a Task that was not "
-                       "moved from");
+      throw UsageError(
+          "block_on of an empty Task: pass a Task that was not "
+          "moved from");
     }
     core_->BlockOn(task.handle());
     return task.promise().TakeResult();
   }
   template <typename F>
-    requires std::invocable<std::decay_t<F>&> &&
-             internal::IsTask<std::invoke_result_t<std::decay_t<F>&>>::value
-  auto block_on(F&& make_task) const {
+  requires std::invocable < std::decay_t<F>
+  & > &&internal::IsTask<std::invoke_result_t<std::decay_t<F>&>>::value auto
+      block_on(F&& make_task) const {
     std::decay_t<F> callable(std::forward<F>(make_task));
     return block_on(std::invoke(callable));
   }
@@ -121,7 +122,9 @@ class Runtime {
     absl::StatusOr<Runtime> build();
 
    private:
-    explicit Builder(bool multi_thread) { options_.multi_thread = multi_thread; }
+    explicit Builder(bool multi_thread) {
+      options_.multi_thread = multi_thread;
+    }
     internal::RuntimeOptions options_;
     bool worker_threads_set_ = false;
   };
@@ -135,9 +138,9 @@ class Runtime {
     return handle().block_on(std::move(task));
   }
   template <typename F>
-    requires std::invocable<std::decay_t<F>&> &&
-             internal::IsTask<std::invoke_result_t<std::decay_t<F>&>>::value
-  auto block_on(F&& make_task) {
+  requires std::invocable < std::decay_t<F>
+  & > &&internal::IsTask<std::invoke_result_t<std::decay_t<F>&>>::value auto
+      block_on(F&& make_task) {
     return handle().block_on(std::forward<F>(make_task));
   }
 

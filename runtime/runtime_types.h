@@ -36,7 +36,13 @@ struct RuntimeMetrics {
   uint64_t total_polls = 0;
 };
 
-enum class TaskState { kIdle, kScheduled, kRunning, kBlockedOnIo, kBlockedOnTimer };
+enum class TaskState {
+  kIdle,
+  kScheduled,
+  kRunning,
+  kBlockedOnIo,
+  kBlockedOnTimer
+};
 
 std::string_view TaskStateName(TaskState state);
 

@@ -7,9 +7,9 @@
 // Branches are Task<T> (moved in; yields T, std::monostate for void), Sleep
 // (yields std::monostate), JoinHandle<T>& (yields JoinResult<T>; the handle
 // is not consumed, so losing the race loses nothing), and any other awaitable
-// passed by value (Notify::notified(), mpsc recv, ...: yields its result). Branches run
-// inside the awaiting task, each in its own nested context, polled in
-// argument order; nothing is spawned. An exception from a branch propagates
+// passed by value (Notify::notified(), mpsc recv, ...: yields its result).
+// Branches run inside the awaiting task, each in its own nested context, polled
+// in argument order; nothing is spawned. An exception from a branch propagates
 // (after the other branches are destroyed).
 
 #ifndef WEFT_RUNTIME_SELECT_H_
@@ -32,7 +32,8 @@ namespace weft {
 namespace internal {
 
 template <typename T>
-using VoidToMonostate = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+using VoidToMonostate =
+    std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
 inline Task<void> AwaitSleep(Sleep sleep) { co_await sleep; }
 
@@ -46,7 +47,9 @@ template <typename T>
 Task<T> AsBranch(Task<T>&& task) {
   return std::move(task);
 }
-inline Task<void> AsBranch(Sleep&& sleep) { return AwaitSleep(std::move(sleep)); }
+inline Task<void> AsBranch(Sleep&& sleep) {
+  return AwaitSleep(std::move(sleep));
+}
 template <typename T>
 Task<JoinResult<T>> AsBranch(JoinHandle<T>& handle) {
   return AwaitHandle(handle);
@@ -62,9 +65,9 @@ Task<AwaitResult<A>> AwaitValue(A awaitable) {
 }
 
 template <typename A>
-  requires(!std::is_lvalue_reference_v<A> && !IsTask<std::decay_t<A>>::value &&
-           !std::is_same_v<std::decay_t<A>, Sleep>)
-Task<AwaitResult<std::decay_t<A>>> AsBranch(A&& awaitable) {
+requires(!std::is_lvalue_reference_v<A> && !IsTask<std::decay_t<A>>::value &&
+         !std::is_same_v<std::decay_t<A>, Sleep>)
+    Task<AwaitResult<std::decay_t<A>>> AsBranch(A&& awaitable) {
   return AwaitValue<std::decay_t<A>>(std::forward<A>(awaitable));
 }
 
@@ -122,24 +125,26 @@ Task<std::variant<VoidToMonostate<Ts>...>> Select(Task<Ts>... branches) {
     ((contexts[I] = ExecContext::NestedIn(parent),
       contexts[I].resume = std::get<I>(tasks).handle()),
      ...);
-  }(std::index_sequence_for<Ts...>{});
+  }
+  (std::index_sequence_for<Ts...>{});
   AnyBranchReady<kCount> any_ready(contexts);
 
   while (true) {
     std::optional<Outcome> outcome;
     size_t winner = kCount;
     [&]<size_t... I>(std::index_sequence<I...>) {
-      (void)((contexts[I].ResumeIfReady(), std::get<I>(tasks).done()
-                  ? (winner = I, true)
-                  : false) ||
+      (void)((contexts[I].ResumeIfReady(),
+              std::get<I>(tasks).done() ? (winner = I, true) : false) ||
              ...);
-    }(std::index_sequence_for<Ts...>{});
+    }
+    (std::index_sequence_for<Ts...>{});
     if (winner != kCount) {
       // Cancel the losers first, then take the winner's result (which may
       // rethrow the winner's exception).
       [&]<size_t... I>(std::index_sequence<I...>) {
         ((I != winner ? std::get<I>(tasks).Destroy() : void()), ...);
-      }(std::index_sequence_for<Ts...>{});
+      }
+      (std::index_sequence_for<Ts...>{});
       [&]<size_t... I>(std::index_sequence<I...>) {
         (void)((I == winner
                     ? (outcome.emplace(std::in_place_index<I>,
@@ -147,7 +152,8 @@ Task<std::variant<VoidToMonostate<Ts>...>> Select(Task<Ts>... branches) {
                        true)
                     : false) ||
                ...);
-      }(std::index_sequence_for<Ts...>{});
+      }
+      (std::index_sequence_for<Ts...>{});
       co_return std::move(*outcome);
     }
     bool yield = false;
@@ -164,9 +170,9 @@ Task<std::variant<VoidToMonostate<Ts>...>> Select(Task<Ts>... branches) {
 }  // namespace internal
 
 template <typename... Branches>
-  requires(sizeof...(Branches) >= 1)
-auto select(Branches&&... branches) {
-  return internal::Select(internal::AsBranch(std::forward<Branches>(branches))...);
+requires(sizeof...(Branches) >= 1) auto select(Branches&&... branches) {
+  return internal::Select(
+      internal::AsBranch(std::forward<Branches>(branches))...);
 }
 
 }  // namespace weft

@@ -46,10 +46,9 @@ template <typename B>
 using SpawnOutput = typename SpawnBodyTraits<std::decay_t<B>>::Output;
 
 template <typename B>
-concept SpawnBody =
-    IsTask<std::decay_t<B>>::value ||
-    (std::invocable<std::decay_t<B>&> &&
-     IsTask<std::invoke_result_t<std::decay_t<B>&>>::value);
+concept SpawnBody = IsTask<std::decay_t<B>>::value ||
+    (std::invocable<std::decay_t<B>&>&&
+         IsTask<std::invoke_result_t<std::decay_t<B>&>>::value);
 
 inline std::shared_ptr<const std::string> TaskName(std::string name) {
   if (name.empty()) return nullptr;
@@ -70,7 +69,8 @@ template <typename B>
 JoinHandle<SpawnOutput<B>> SpawnOn(RuntimeCore& runtime,
                                    std::shared_ptr<const std::string> name,
                                    B&& body, std::source_location location) {
-  auto* task = NewCoroutineTask(std::forward<B>(body), std::move(name), location);
+  auto* task =
+      NewCoroutineTask(std::forward<B>(body), std::move(name), location);
   JoinHandle<SpawnOutput<B>> handle(task);
   runtime.Spawn(task);
   return handle;
@@ -118,10 +118,10 @@ JoinHandle<internal::SpawnOutput<B>> spawn_named(
 // Runs the plain function `function` on the blocking thread pool. Aborting
 // it before it starts cancels it; once it runs, abort has no effect.
 template <typename F>
-  requires std::invocable<std::decay_t<F>&>
-JoinHandle<internal::BlockingOutput<F>> spawn_blocking(
-    F&& function,
-    std::source_location location = std::source_location::current()) {
+requires std::invocable < std::decay_t<F>
+& > JoinHandle<internal::BlockingOutput<F>> spawn_blocking(
+        F&& function,
+        std::source_location location = std::source_location::current()) {
   return internal::SpawnBlockingOn(
       internal::CurrentRuntimeOrThrow("weft::spawn_blocking"), nullptr,
       std::forward<F>(function), location);
@@ -133,8 +133,8 @@ JoinHandle<internal::BlockingOutput<F>> spawn_blocking(
 // `function`. On a current_thread runtime or inside a LocalSet it throws
 // UsageError.
 template <typename F>
-  requires std::invocable<F>
-std::invoke_result_t<F> block_in_place(F&& function) {
+requires std::invocable<F> std::invoke_result_t<F> block_in_place(
+    F&& function) {
   internal::PrepareBlockInPlace();
   internal::BlockInPlaceScope scope;
   return std::invoke(std::forward<F>(function));

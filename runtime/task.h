@@ -80,10 +80,8 @@ class TaskPromise : public TaskPromiseBase {
   Task<T> get_return_object() noexcept;
 
   template <typename U>
-    requires std::is_convertible_v<U&&, T>
-  void return_value(U&& value) {
-    value_.emplace(std::forward<U>(value));
-  }
+  requires std::is_convertible_v<U&&, T>
+  void return_value(U&& value) { value_.emplace(std::forward<U>(value)); }
 
   T TakeResult() {
     if (exception) std::rethrow_exception(exception);
@@ -129,7 +127,8 @@ class [[nodiscard]] Task {
   // Awaiting: the child runs inline, on the trampoline.
   bool await_ready() const noexcept { return false; }
   template <typename Promise>
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> awaiter) {
+  std::coroutine_handle<> await_suspend(
+      std::coroutine_handle<Promise> awaiter) {
     if (!handle_) {
       throw UsageError(
           "co_await on an empty weft::Task (moved-from or default-"
@@ -186,7 +185,8 @@ Task<T> TaskPromise<T>::get_return_object() noexcept {
 }
 
 inline Task<void> TaskPromise<void>::get_return_object() noexcept {
-  return Task<void>(std::coroutine_handle<TaskPromise<void>>::from_promise(*this));
+  return Task<void>(
+      std::coroutine_handle<TaskPromise<void>>::from_promise(*this));
 }
 
 template <typename T>

@@ -64,8 +64,9 @@ class TaskLocal {
 
   // Calls `function` with this local bound to `value`.
   template <typename F>
-    requires std::invocable<F>
-  std::invoke_result_t<F> sync_scope(T value, F&& function) const {
+  requires std::invocable<F> std::invoke_result_t<F> sync_scope(T value,
+                                                                F&& function)
+  const {
     internal::TaskLocalBinding binding(this, &value);
     return std::invoke(std::forward<F>(function));
   }

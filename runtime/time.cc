@@ -7,8 +7,9 @@ namespace weft {
 Interval::Interval(Clock::time_point start, Clock::duration period)
     : next_(start), period_(period) {
   if (period <= Clock::duration::zero()) {
-    throw UsageError("weft::interval with a zero or negative period: pass a "
-                     "positive duration");
+    throw UsageError(
+        "weft::interval with a zero or negative period: pass a "
+        "positive duration");
   }
 }
 

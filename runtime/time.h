@@ -26,7 +26,8 @@ struct Elapsed {
 // Runs `task` for at most `duration`; on expiry the task is cancelled (its
 // frame destroyed) and the result is Elapsed.
 template <typename T>
-Task<std::expected<T, Elapsed>> timeout(Clock::duration duration, Task<T> task) {
+Task<std::expected<T, Elapsed>> timeout(Clock::duration duration,
+                                        Task<T> task) {
   auto outcome = co_await select(std::move(task), sleep(duration));
   if (outcome.index() == 1) co_return std::unexpected(Elapsed{});
   if constexpr (std::is_void_v<T>) {

@@ -37,7 +37,8 @@ absl::StatusOr<StartedBackend> StartBackend(const std::string& requested) {
   if (wanted != "auto") {
     for (const auto& registration : linked) {
       if (registration.name != wanted) continue;
-      absl::StatusOr<std::unique_ptr<Executor>> executor = registration.create();
+      absl::StatusOr<std::unique_ptr<Executor>> executor =
+          registration.create();
       if (!executor.ok()) {
         return absl::Status(
             executor.status().code(),
@@ -56,8 +57,8 @@ absl::StatusOr<StartedBackend> StartBackend(const std::string& requested) {
   for (const auto& registration : linked) {
     absl::StatusOr<std::unique_ptr<Executor>> executor = registration.create();
     if (!executor.ok()) {
-      failures.push_back(absl::StrCat(registration.name, ": ",
-                                      executor.status().message()));
+      failures.push_back(
+          absl::StrCat(registration.name, ": ", executor.status().message()));
       continue;
     }
     std::string reason = absl::StrJoin(failures, "; ");

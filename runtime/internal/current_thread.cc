@@ -110,8 +110,7 @@ class CurrentThreadScheduler final : public RuntimeScheduler {
 
   size_t Workers() const override { return 1; }
   size_t QueuedTasks() const override {
-    return remote_.Size() +
-           queued_local_.load(std::memory_order_relaxed);
+    return remote_.Size() + queued_local_.load(std::memory_order_relaxed);
   }
   uint64_t Polls() const override {
     return polls_.load(std::memory_order_relaxed);

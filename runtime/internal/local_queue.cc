@@ -17,10 +17,9 @@ bool LocalQueue::Push(TaskHeader* task, std::vector<TaskHeader*>& overflow) {
     // Full and nobody stealing: claim half of the queue for the overflow.
     constexpr uint32_t kTaken = kCapacity / 2;
     uint64_t expected = Pack(real, real);
-    if (!head_.compare_exchange_strong(expected,
-                                       Pack(real + kTaken, real + kTaken),
-                                       std::memory_order_release,
-                                       std::memory_order_relaxed)) {
+    if (!head_.compare_exchange_strong(
+            expected, Pack(real + kTaken, real + kTaken),
+            std::memory_order_release, std::memory_order_relaxed)) {
       continue;  // A thief got in first; there may be room now.
     }
     for (uint32_t i = 0; i < kTaken; ++i) {
@@ -41,8 +40,8 @@ TaskHeader* LocalQueue::Pop() {
     uint32_t tail = tail_.load(std::memory_order_relaxed);
     if (real == tail) return nullptr;
     uint32_t next_real = real + 1;
-    uint64_t next = steal == real ? Pack(next_real, next_real)
-                                  : Pack(steal, next_real);
+    uint64_t next =
+        steal == real ? Pack(next_real, next_real) : Pack(steal, next_real);
     if (head_.compare_exchange_weak(head, next, std::memory_order_acq_rel,
                                     std::memory_order_acquire)) {
       index = real & kMask;
@@ -93,7 +92,8 @@ uint32_t LocalQueue::StealInto2(LocalQueue& destination,
   }
   uint32_t first = Steal(next);
   for (uint32_t i = 0; i < count; ++i) {
-    TaskHeader* task = buffer_[(first + i) & kMask].load(std::memory_order_relaxed);
+    TaskHeader* task =
+        buffer_[(first + i) & kMask].load(std::memory_order_relaxed);
     destination.buffer_[(destination_tail + i) & kMask].store(
         task, std::memory_order_relaxed);
   }

@@ -270,7 +270,8 @@ class MultiThreadScheduler final : public RuntimeScheduler {
       // At most about half the workers search at once (tokio's bound).
       uint32_t searching = num_searching_.load(std::memory_order_acquire);
       uint32_t sleeping = num_sleeping_.load(std::memory_order_acquire);
-      if (2 * searching >= cores_.size() - std::min<size_t>(sleeping, cores_.size())) {
+      if (2 * searching >=
+          cores_.size() - std::min<size_t>(sleeping, cores_.size())) {
         return nullptr;
       }
       num_searching_.fetch_add(1, std::memory_order_acq_rel);
@@ -378,7 +379,8 @@ class MultiThreadScheduler final : public RuntimeScheduler {
 
 }  // namespace
 
-std::unique_ptr<RuntimeScheduler> NewMultiThreadScheduler(RuntimeCore& runtime) {
+std::unique_ptr<RuntimeScheduler> NewMultiThreadScheduler(
+    RuntimeCore& runtime) {
   return std::make_unique<MultiThreadScheduler>(runtime);
 }
 

@@ -134,18 +134,19 @@ void RuntimeCore::OnPanic(TaskHeader* task) {
   {
     std::lock_guard lock(mu_);
     if (panic_shutdown_.exchange(true)) return;
-    panic_message_ = absl::StrCat(
-        "weft runtime shut down: task ", task->id().value(),
-        " panicked and the runtime was built with "
-        "unhandled_panic(UnhandledPanic::kShutdownRuntime)");
+    panic_message_ =
+        absl::StrCat("weft runtime shut down: task ", task->id().value(),
+                     " panicked and the runtime was built with "
+                     "unhandled_panic(UnhandledPanic::kShutdownRuntime)");
     for (BlockOnBody* body : bodies_) body->Wake();
   }
   // A worker cannot stop the pool it runs on; a thread of its own can. The
   // current_thread flavor shuts down from its block_on thread instead (its
   // queues belong to that thread).
   if (options_.multi_thread) {
-    std::thread([keep = shared_from_this()] { keep->ShutdownAfterPanic(); })
-        .detach();
+    std::thread([keep = shared_from_this()] {
+      keep->ShutdownAfterPanic();
+    }).detach();
   }
 }
 
@@ -185,9 +186,9 @@ void RuntimeCore::StopAndCancelLocked() {
 std::unique_ptr<Driver> RuntimeCore::NewDriver() {
   absl::StatusOr<std::unique_ptr<Reactor>> reactor = executor_->CreateReactor();
   if (!reactor.ok()) {
-    throw std::runtime_error(absl::StrCat("weft backend '", std::string(executor_->name()),
-                                          "' cannot create a reactor: ",
-                                          reactor.status().ToString()));
+    throw std::runtime_error(absl::StrCat(
+        "weft backend '", std::string(executor_->name()),
+        "' cannot create a reactor: ", reactor.status().ToString()));
   }
   return std::make_unique<Driver>(*std::move(reactor));
 }

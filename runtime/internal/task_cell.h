@@ -40,8 +40,8 @@ class JoinableTask : public TaskHeader {
 
   void SetCancelled(std::exception_ptr panic) {
     if (panic) {
-      output_.emplace(std::unexpected(JoinError::Panic(id(), name(), location(),
-                                                       std::move(panic))));
+      output_.emplace(std::unexpected(
+          JoinError::Panic(id(), name(), location(), std::move(panic))));
     } else {
       output_.emplace(
           std::unexpected(JoinError::Cancelled(id(), name(), location())));

@@ -49,8 +49,8 @@ size_t TimerQueue::Size() {
 std::optional<Clock::time_point> TimerQueue::BeginPark() {
   std::lock_guard lock(mu_);
   parked_ = true;
-  parked_until_ = heap_.empty() ? std::nullopt
-                                : std::optional(heap_.front()->deadline);
+  parked_until_ =
+      heap_.empty() ? std::nullopt : std::optional(heap_.front()->deadline);
   return parked_until_;
 }
 

@@ -33,7 +33,8 @@ class Waker {
     if (target_ != nullptr) target_->Ref();
   }
   Waker(const Waker& other) : Waker(other.target_) {}
-  Waker(Waker&& other) noexcept : target_(std::exchange(other.target_, nullptr)) {}
+  Waker(Waker&& other) noexcept
+      : target_(std::exchange(other.target_, nullptr)) {}
   Waker& operator=(Waker other) noexcept {
     std::swap(target_, other.target_);
     return *this;

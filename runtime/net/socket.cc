@@ -13,8 +13,8 @@ namespace weft::net::internal {
 
 absl::Status ErrorStatus(int error_number, std::string_view operation,
                          const std::string& address) {
-  return absl::ErrnoToStatus(error_number,
-                             absl::StrCat(std::string(operation), " ", address));
+  return absl::ErrnoToStatus(
+      error_number, absl::StrCat(std::string(operation), " ", address));
 }
 
 absl::StatusOr<Socket> Socket::Open(int family, int type,

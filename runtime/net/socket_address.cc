@@ -84,14 +84,15 @@ uint16_t SocketAddress::port() const {
 std::string SocketAddress::ToString() const {
   char text[INET6_ADDRSTRLEN] = {};
   if (family() == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr,
-              text, sizeof(text));
+    inet_ntop(AF_INET,
+              &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, text,
+              sizeof(text));
     return absl::StrCat(text, ":", port());
   }
   if (family() == AF_INET6) {
     inet_ntop(AF_INET6,
-              &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr, text,
-              sizeof(text));
+              &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr,
+              text, sizeof(text));
     return absl::StrCat("[", text, "]:", port());
   }
   return "(unspecified address)";

@@ -54,7 +54,8 @@ absl::StatusOr<size_t> TcpStream::Read::await_resume() {
   if (result < 0) {
     return internal::ErrorStatus(-result, "read from", stream_.peer_);
   }
-  std::memcpy(buffer_, awaiter_.request().buffer(), static_cast<size_t>(result));
+  std::memcpy(buffer_, awaiter_.request().buffer(),
+              static_cast<size_t>(result));
   return static_cast<size_t>(result);
 }
 
@@ -170,9 +171,9 @@ TcpListener::Accept::await_resume() {
                                  listener_.local_.ToString());
   }
   IoRequest& request = awaiter_.request();
-  SocketAddress peer = SocketAddress::FromRaw(
-      reinterpret_cast<sockaddr*>(&request.address()),
-      request.op().address_length);
+  SocketAddress peer =
+      SocketAddress::FromRaw(reinterpret_cast<sockaddr*>(&request.address()),
+                             request.op().address_length);
   return std::pair<TcpStream, SocketAddress>(
       TcpStream(internal::Socket(result), peer.ToString()), peer);
 }

@@ -28,8 +28,8 @@ absl::StatusOr<UdpSocket> UdpSocket::bind(std::string_view address) {
 }
 
 Task<absl::Status> UdpSocket::WaitFor(short events, const char* operation) {
-  auto* request = weft::internal::IoRequest::New(IoOpcode::kPoll,
-                                                 socket_.fd(), 0);
+  auto* request =
+      weft::internal::IoRequest::New(IoOpcode::kPoll, socket_.fd(), 0);
   request->op().poll_events = static_cast<uint32_t>(events);
   int32_t result = co_await weft::internal::IoAwaiter(operation, request);
   if (result < 0) {
@@ -41,9 +41,9 @@ Task<absl::Status> UdpSocket::WaitFor(short events, const char* operation) {
 Task<absl::StatusOr<size_t>> UdpSocket::send_to(std::string_view data,
                                                 SocketAddress target) {
   while (true) {
-    ssize_t sent = ::sendto(socket_.fd(), data.data(), data.size(),
-                            MSG_DONTWAIT | MSG_NOSIGNAL, target.raw(),
-                            target.length());
+    ssize_t sent =
+        ::sendto(socket_.fd(), data.data(), data.size(),
+                 MSG_DONTWAIT | MSG_NOSIGNAL, target.raw(), target.length());
     if (sent >= 0) co_return static_cast<size_t>(sent);
     if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
       co_return internal::ErrorStatus(errno, "send_to", target.ToString());

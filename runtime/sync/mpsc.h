@@ -46,9 +46,9 @@ enum class TryRecvError { kEmpty, kDisconnected };
 
 namespace internal {
 
-using weft::internal::Waker;
 using weft::internal::WaitList;
 using weft::internal::WaitNode;
+using weft::internal::Waker;
 
 template <typename T>
 struct Channel {
@@ -118,7 +118,8 @@ class Sender {
     Send(std::shared_ptr<internal::Channel<T>> channel, T value)
         : channel_(std::move(channel)), value_(std::move(value)) {}
     Send(Send&& other) noexcept
-        : channel_(std::move(other.channel_)), value_(std::move(other.value_)) {}
+        : channel_(std::move(other.channel_)),
+          value_(std::move(other.value_)) {}
     ~Send() {
       if (channel_ == nullptr) return;
       std::vector<internal::Waker> wake;
@@ -262,7 +263,9 @@ class Receiver {
   class Recv final : public weft::internal::Pollable {
    public:
     explicit Recv(internal::Channel<T>& channel) : channel_(channel) {}
-    bool await_ready() { return IsReady() && weft::internal::TryConsumeBudget(); }
+    bool await_ready() {
+      return IsReady() && weft::internal::TryConsumeBudget();
+    }
     bool await_suspend(std::coroutine_handle<> handle) {
       weft::internal::ExecContext& context =
           weft::internal::ContextFor("mpsc::Receiver::recv");
@@ -283,7 +286,8 @@ class Receiver {
         if (!channel_.queue.empty()) {
           value.emplace(std::move(channel_.queue.front()));
           channel_.queue.pop_front();
-          channel_.queued.store(channel_.queue.size(), std::memory_order_release);
+          channel_.queued.store(channel_.queue.size(),
+                                std::memory_order_release);
           channel_.GrantLocked(wake);
         }
       }
@@ -310,8 +314,9 @@ class Receiver {
     {
       std::lock_guard lock(channel.mu);
       if (channel.queue.empty()) {
-        return std::unexpected(channel.senders == 0 ? TryRecvError::kDisconnected
-                                                    : TryRecvError::kEmpty);
+        return std::unexpected(channel.senders == 0
+                                   ? TryRecvError::kDisconnected
+                                   : TryRecvError::kEmpty);
       }
       value.emplace(std::move(channel.queue.front()));
       channel.queue.pop_front();
@@ -369,8 +374,9 @@ class Receiver {
 template <typename T>
 std::pair<Sender<T>, Receiver<T>> channel(size_t capacity) {
   if (capacity == 0) {
-    throw UsageError("mpsc::channel with capacity 0: the capacity must be at "
-                     "least 1");
+    throw UsageError(
+        "mpsc::channel with capacity 0: the capacity must be at "
+        "least 1");
   }
   auto shared = std::make_shared<internal::Channel<T>>(capacity);
   return {Sender<T>(shared), Receiver<T>(std::move(shared))};

@@ -38,16 +38,15 @@ class [[nodiscard]] MutexGuard {
 template <typename T>
 class Mutex {
  public:
-  Mutex()
-    requires std::default_initializable<T>
-      : value_() {}
+  Mutex() requires std::default_initializable<T> : value_() {}
   explicit Mutex(T value) : value_(std::move(value)) {}
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
 
   class Lock {
    public:
-    explicit Lock(Mutex& mutex) : mutex_(mutex), acquire_(mutex.semaphore_.acquire(1)) {}
+    explicit Lock(Mutex& mutex)
+        : mutex_(mutex), acquire_(mutex.semaphore_.acquire(1)) {}
     bool await_ready() { return acquire_.await_ready(); }
     bool await_suspend(std::coroutine_handle<> handle) {
       return acquire_.await_suspend(handle);

@@ -55,8 +55,7 @@ class Semaphore {
 
   class Acquire final : public internal::Pollable {
    public:
-    Acquire(Semaphore& semaphore, size_t count)
-        : semaphore_(semaphore) {
+    Acquire(Semaphore& semaphore, size_t count) : semaphore_(semaphore) {
       node_.needed = count;
     }
     Acquire(Acquire&& other) noexcept : semaphore_(other.semaphore_) {

@@ -37,7 +37,8 @@ Task<void> EchoServer(TcpListener* listener, int connections) {
       ADD_FAILURE() << accepted.status();
       co_return;
     }
-    handlers.spawn([stream = std::move(accepted->first)]() mutable -> Task<void> {
+    handlers.spawn([stream =
+                        std::move(accepted->first)]() mutable -> Task<void> {
       char buffer[1024];
       while (true) {
         auto got = co_await stream.read(buffer, sizeof(buffer));
@@ -65,7 +66,8 @@ TEST_P(NetTest, EchoRoundTripsKeepTheData) {
       std::string message(64, static_cast<char>('a' + round % 26));
       EXPECT_TRUE((co_await stream->write_all(message)).ok());
       std::string reply(64, '\0');
-      EXPECT_TRUE((co_await stream->read_exact(reply.data(), reply.size())).ok());
+      EXPECT_TRUE(
+          (co_await stream->read_exact(reply.data(), reply.size())).ok());
       EXPECT_EQ(reply, message);
     }
     EXPECT_TRUE(stream->shutdown_write().ok());
@@ -82,7 +84,8 @@ TEST_P(NetTest, LargeTransferIsComplete) {
     auto listener = Listen();
     if (!listener.ok()) co_return;
     std::string payload(1 << 20, '\0');
-    for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(i * 31);
+    for (size_t i = 0; i < payload.size(); ++i)
+      payload[i] = static_cast<char>(i * 31);
     auto writer = spawn([&]() -> Task<void> {
       auto accepted = co_await listener->accept();
       EXPECT_TRUE(accepted.ok());
@@ -116,9 +119,11 @@ TEST_P(NetTest, ConnectionRefusedNamesTheAddress) {
       if (!probe.ok()) co_return;
       port = probe->local_addr().port();
     }
-    auto stream = co_await TcpStream::connect(SocketAddress::Ipv4Loopback(port));
+    auto stream =
+        co_await TcpStream::connect(SocketAddress::Ipv4Loopback(port));
     EXPECT_FALSE(stream.ok());
-    EXPECT_TRUE(Contains(stream.status().ToString(), "connect to 127.0.0.1:" + std::to_string(port)));
+    EXPECT_TRUE(Contains(stream.status().ToString(),
+                         "connect to 127.0.0.1:" + std::to_string(port)));
     EXPECT_TRUE(Contains(stream.status().ToString(), "refused"));
   });
 }
@@ -141,8 +146,8 @@ TEST_P(NetTest, PeerResetIsAnErrorNamingThePeer) {
       if (!accepted.ok()) co_return;
       // SO_LINGER 0: close sends RST instead of FIN.
       linger option{1, 0};
-      setsockopt(accepted->first.native_handle(), SOL_SOCKET, SO_LINGER, &option,
-                 sizeof(option));
+      setsockopt(accepted->first.native_handle(), SOL_SOCKET, SO_LINGER,
+                 &option, sizeof(option));
       char byte;
       (void)co_await accepted->first.read(&byte, 1);
     });
@@ -154,8 +159,10 @@ TEST_P(NetTest, PeerResetIsAnErrorNamingThePeer) {
     for (int i = 0; i < 100 && failure.ok(); ++i) {
       char buffer[16];
       auto got = co_await stream->read(buffer, sizeof(buffer));
-      if (!got.ok()) failure = got.status();
-      else if (*got == 0) break;
+      if (!got.ok())
+        failure = got.status();
+      else if (*got == 0)
+        break;
       auto sent = co_await stream->write_all("more");
       if (!sent.ok()) failure = sent;
     }
@@ -190,7 +197,8 @@ TEST_P(NetTest, ManyConcurrentConnections) {
       });
     }
     int ok = 0;
-    while (auto done = co_await clients.join_next()) ok += done->value_or(false);
+    while (auto done = co_await clients.join_next())
+      ok += done->value_or(false);
     EXPECT_EQ(ok, kConnections);
     EXPECT_TRUE((co_await server).has_value());
   });

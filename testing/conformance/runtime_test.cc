@@ -405,8 +405,8 @@ TEST_P(RuntimeLifecycleTest, ShutdownBackgroundDoesNotWait) {
         << "shutdown_background waited";
     EXPECT_FALSE(state->done.load());
     EXPECT_TRUE(SpinUntil([&] { return state->drops.load() == kSleepers; }))
-        << "tasks are cancelled by shutdown_background; "
-        << state->drops.load() << " of " << kSleepers << " destroyed";
+        << "tasks are cancelled by shutdown_background; " << state->drops.load()
+        << " of " << kSleepers << " destroyed";
     const auto destroy_start = std::chrono::steady_clock::now();
     rt.reset();
     EXPECT_LT(std::chrono::steady_clock::now() - destroy_start, 5s)

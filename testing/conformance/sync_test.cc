@@ -168,9 +168,8 @@ TEST_P(SyncTest, MpscWaitingSendersAreServedInOrder) {
     (void)co_await tx.send(-1);  // full from now on
     std::vector<JoinHandle<void>> senders;
     for (int i = 0; i < 5; ++i) {
-      senders.push_back(spawn([tx, i]() -> Task<void> {
-        (void)co_await tx.send(i);
-      }));
+      senders.push_back(
+          spawn([tx, i]() -> Task<void> { (void)co_await tx.send(i); }));
       // Each sender queues before the next one starts.
       co_await sleep(2ms);
     }
@@ -205,7 +204,8 @@ TEST_P(SyncTest, MpscRecvInLosingSelectBranchLosesNothing) {
   Runtime runtime = MakeRuntime();
   runtime.block_on([]() -> Task<void> {
     auto [tx, rx] = mpsc::channel<int>(4);
-    auto recv_once = [](mpsc::Receiver<int>* receiver) -> Task<std::optional<int>> {
+    auto recv_once =
+        [](mpsc::Receiver<int>* receiver) -> Task<std::optional<int>> {
       co_return co_await receiver->recv();
     };
     auto outcome = co_await select(recv_once(&rx), sleep(2ms));
@@ -222,10 +222,12 @@ TEST_P(SyncTest, PingPongThroughCapacityOneChannels) {
     for (int p = 0; p < 50; ++p) {
       auto [ping_tx, ping_rx] = mpsc::channel<int>(1);
       auto [pong_tx, pong_rx] = mpsc::channel<int>(1);
-      spawn([rx = std::move(ping_rx), tx = std::move(pong_tx)]() mutable -> Task<void> {
+      spawn([rx = std::move(ping_rx),
+             tx = std::move(pong_tx)]() mutable -> Task<void> {
         while (auto v = co_await rx.recv()) (void)co_await tx.send(*v + 1);
       });
-      pairs.spawn([tx = std::move(ping_tx), rx = std::move(pong_rx)]() mutable -> Task<int> {
+      pairs.spawn([tx = std::move(ping_tx),
+                   rx = std::move(pong_rx)]() mutable -> Task<int> {
         int value = 0;
         for (int i = 0; i < 50; ++i) {
           (void)co_await tx.send(value);
@@ -361,9 +363,8 @@ TEST_P(SyncTest, SemaphoreAbortedWaiterLeavesNoTrace) {
   Runtime runtime = MakeRuntime();
   runtime.block_on([]() -> Task<void> {
     Semaphore semaphore(0);
-    auto waiter = spawn([&]() -> Task<void> {
-      auto permit = co_await semaphore.acquire(1);
-    });
+    auto waiter = spawn(
+        [&]() -> Task<void> { auto permit = co_await semaphore.acquire(1); });
     co_await sleep(2ms);
     waiter.abort();
     EXPECT_TRUE((co_await waiter).error().is_cancelled());
