@@ -167,6 +167,13 @@ absl::StatusOr<UringCapabilities> RoundTrip(io_uring* ring) {
   }
   close(event_fd);
   if (ret < 0 && !nop_seen) return UringError(-ret, "io_uring_enter");
+
+  // Matches nothing: ENOENT where the kernel has it, EINVAL where not.
+  io_uring_sync_cancel_reg nothing{};
+  nothing.addr = kNop;
+  nothing.fd = -1;
+  capabilities.sync_cancel =
+      io_uring_register_sync_cancel(ring, &nothing) == -ENOENT;
   return capabilities;
 }
 

@@ -33,6 +33,9 @@ struct UringCapabilities {
   // IORING_ASYNC_CANCEL_FD (Linux 5.19): kClose cancels the fd's operations
   // with one request instead of one per operation.
   bool cancel_by_fd = false;
+  // IORING_REGISTER_SYNC_CANCEL (Linux 6.0): Cancel disarms a waiting
+  // operation from the calling thread, before it returns.
+  bool sync_cancel = false;
 };
 
 // Thread-safe; probes on the first call only.

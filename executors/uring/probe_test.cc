@@ -30,6 +30,8 @@ TEST(ProbeTest, IoUringWorksHereAndTheAnswerIsCached) {
   EXPECT_EQ(first->cancel_by_fd, second->cancel_by_fd);
   RecordProperty("multishot_poll", first->multishot_poll);
   RecordProperty("cancel_by_fd", first->cancel_by_fd);
+  RecordProperty("sync_cancel", first->sync_cancel);
+  EXPECT_EQ(first->sync_cancel, second->sync_cancel);
 }
 
 TEST(ProbeTest, EnosysSaysTheKernelIsTooOld) {

@@ -189,6 +189,17 @@ void UringReactor::Cancel(IoOperation* op) {
     cancel_requests_.push_back(token);
     cancel_pending_.store(true, std::memory_order_release);
   }
+  if (capabilities_.sync_cancel) {
+    // Disarms the operation now if it waits in the kernel (a poll-driven
+    // recv, accept, ...), so that it cannot consume data or a connection
+    // after this returns. Keyed on the address, which is safe here: `op` is
+    // valid during the call, so no other operation of this ring has it. A
+    // zero timeout: an operation already running in io-wq is not waited for.
+    io_uring_sync_cancel_reg cancel{};
+    cancel.addr = reinterpret_cast<uintptr_t>(op);
+    cancel.fd = -1;
+    (void)io_uring_register_sync_cancel(&ring_, &cancel);
+  }
   waker_.Wake();
 }
 

@@ -31,7 +31,14 @@
 // ignored.
 //
 // Cancel (any thread) records the operation's token (op_table.h) under a
-// mutex and wakes the reactor. The driving thread, at the top of each Run
+// mutex and wakes the reactor. Where the kernel has IORING_REGISTER_SYNC_CANCEL
+// (Linux 6.0) it first disarms the operation from the calling thread: an
+// operation waiting in the kernel (a poll-driven recv, accept, ...) is
+// retried by the kernel itself as soon as its fd is ready, so a cancel that
+// waited for the driving thread to wake up could lose to data or a
+// connection that arrives meanwhile, which would then be consumed on behalf
+// of a task that is gone. After Cancel returns, such an operation consumes
+// nothing. The driving thread, at the top of each Run
 // turn, looks each token up: gone (delivered, perhaps reused since) or
 // completed without the kernel: nothing to do; in the backlog: completes
 // with -ECANCELED; in the kernel: an IORING_OP_ASYNC_CANCEL keyed on its

@@ -51,7 +51,9 @@ TEST_P(SyncTest, OneshotSendToDroppedReceiverReturnsTheValue) {
     EXPECT_TRUE(tx.is_closed());
     auto sent = tx.send("back");
     EXPECT_FALSE(sent.has_value());
-    if (!sent.has_value()) EXPECT_EQ(sent.error(), "back");
+    if (!sent.has_value()) {
+      EXPECT_EQ(sent.error(), "back");
+    }
     co_return;
   });
 }
@@ -157,7 +159,9 @@ TEST_P(SyncTest, MpscSendToClosedReceiverReturnsTheValue) {
     EXPECT_TRUE(tx.is_closed());
     auto sent = co_await tx.send("kept");
     EXPECT_FALSE(sent.has_value());
-    if (!sent.has_value()) EXPECT_EQ(sent.error().value, "kept");
+    if (!sent.has_value()) {
+      EXPECT_EQ(sent.error().value, "kept");
+    }
   });
 }
 
@@ -407,7 +411,9 @@ TEST_P(SyncTest, MutexTryLockFailsWhileHeld) {
     }
     auto again = text.try_lock();
     EXPECT_TRUE(again.has_value());
-    if (again.has_value()) EXPECT_EQ(**again, "ab");
+    if (again.has_value()) {
+      EXPECT_EQ(**again, "ab");
+    }
   });
 }
 
