@@ -25,6 +25,7 @@ uint64_t OpTable::Add(IoOperation* op) {
   slot.op = op;
   slot.stage = OpStage::kBacklog;
   slot.cancel_issued = false;
+  slot.accept_polled = false;
   ++live_;
   return uint64_t{slot.generation} << 32 | index;
 }

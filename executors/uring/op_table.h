@@ -45,6 +45,8 @@ class OpTable {
     // An ASYNC_CANCEL naming this operation was issued (Cancel or the
     // destructor): -ECANCELED then means what it says.
     bool cancel_issued = false;
+    // kAccept: its readiness poll completed; the accept itself is next.
+    bool accept_polled = false;
   };
 
   // Returns the token of `op`'s new slot, in stage kBacklog.

@@ -208,9 +208,9 @@ absl::Status UringError(int error, absl::string_view call) {
 
 absl::Status MissingOpcodeError(absl::string_view opcode,
                                 absl::string_view since) {
-  return absl::UnimplementedError(absl::StrCat(
-      "uring backend: the kernel does not support ", opcode, " (Linux ", since,
-      " or later needed)", kRemedy));
+  return absl::UnimplementedError(
+      absl::StrCat("uring backend: the kernel does not support ", opcode,
+                   " (Linux ", since, " or later needed)", kRemedy));
 }
 
 absl::StatusOr<UringCapabilities> ProbeIoUring() {

@@ -19,10 +19,9 @@
 #ifndef WEFT_EXECUTORS_URING_PROBE_H_
 #define WEFT_EXECUTORS_URING_PROBE_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace weft::uring {
 
@@ -46,7 +45,8 @@ absl::Status UringError(int error, absl::string_view call);
 
 // The status for a kernel without `opcode` (e.g. "IORING_OP_RECV"), which
 // first appeared in Linux `since` (e.g. "5.6").
-absl::Status MissingOpcodeError(absl::string_view opcode, absl::string_view since);
+absl::Status MissingOpcodeError(absl::string_view opcode,
+                                absl::string_view since);
 
 }  // namespace weft::uring
 

@@ -37,15 +37,18 @@ TEST(ProbeTest, IoUringWorksHereAndTheAnswerIsCached) {
 TEST(ProbeTest, EnosysSaysTheKernelIsTooOld) {
   absl::Status status = UringError(ENOSYS, "io_uring_setup");
   EXPECT_EQ(status.code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(std::string(status.message()), HasSubstr("io_uring_setup failed (ENOSYS)"));
-  EXPECT_THAT(std::string(status.message()), HasSubstr("kernel too old for io_uring"));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("io_uring_setup failed (ENOSYS)"));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("kernel too old for io_uring"));
   EXPECT_THAT(std::string(status.message()), EndsWith(kRemedy));
 }
 
 TEST(ProbeTest, EpermNamesSeccompAndTheSysctl) {
   absl::Status status = UringError(EPERM, "io_uring_setup");
   EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_THAT(std::string(status.message()), HasSubstr("io_uring_setup failed (EPERM)"));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("io_uring_setup failed (EPERM)"));
   EXPECT_THAT(std::string(status.message()),
               HasSubstr("io_uring blocked by seccomp or "
                         "kernel.io_uring_disabled (it is "));
@@ -57,7 +60,8 @@ TEST(ProbeTest, EnomemNamesTheMemlockLimit) {
   EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(std::string(status.message()),
               HasSubstr("memlock limit (ulimit -l, now "));
-  EXPECT_THAT(std::string(status.message()), HasSubstr(") too low for the ring"));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr(") too low for the ring"));
   EXPECT_THAT(std::string(status.message()), EndsWith(kRemedy));
 }
 

@@ -223,8 +223,7 @@ class ReactorTest : public ::testing::Test {
   }
 
   // Runs until `done` holds, for at most 10 seconds.
-  void RunUntil(const std::function<bool()>& done,
-                Reactor* reactor = nullptr) {
+  void RunUntil(const std::function<bool()>& done, Reactor* reactor = nullptr) {
     const Clock::time_point give_up = Clock::now() + 10s;
     while (!done() && Clock::now() < give_up) {
       RunOnce(Clock::now() + 100ms, reactor);
@@ -305,8 +304,7 @@ TEST_F(ReactorTest, MoreOperationsThanTheSubmissionQueueHolds) {
 }
 
 TEST_F(ReactorTest, TinyRingWithWaitingOperationsAndCancels) {
-  absl::StatusOr<uring::UringCapabilities> capabilities =
-      uring::ProbeIoUring();
+  absl::StatusOr<uring::UringCapabilities> capabilities = uring::ProbeIoUring();
   ASSERT_TRUE(capabilities.ok()) << capabilities.status();
   absl::StatusOr<std::unique_ptr<uring::UringReactor>> tiny =
       uring::UringReactor::Create(*capabilities, {.sq_entries = 4});
@@ -660,6 +658,43 @@ TEST_F(ReactorTest, AcceptWithoutAddress) {
   RunUntil([&] { return accept.calls == 1; });
   ASSERT_GE(accept.result, 0) << strerror(-accept.result);
   close(accept.result);
+}
+
+// A cancelled accept must not swallow the wake-up of another accept on the
+// same listener. The cancelled one was submitted by a thread that is busy
+// (no system calls, so with COOP_TASKRUN its task work waits): the kernel
+// finishes its cancellation late, while the connection arrives.
+TEST_F(ReactorTest, CancelledAcceptDoesNotHideAConnectionFromAnotherAccept) {
+  Fd listener = BoundSocket(/*listening=*/true);
+  std::unique_ptr<Reactor> other = NewReactor();
+  TestOp first(IoOpcode::kAccept, listener.get());
+  std::atomic<bool> submitted{false}, stop{false};
+  std::thread busy([&] {
+    other->Submit(&first);
+    EXPECT_EQ(RunOnce(Clock::now(), other.get()), 0);
+    submitted.store(true);
+    while (!stop.load()) {
+    }
+  });
+  while (!submitted.load()) {
+  }
+  TestOp second(IoOpcode::kAccept, listener.get());
+  reactor_->Submit(&second);
+  EXPECT_EQ(RunOnce(Clock::now()), 0);
+
+  other->Cancel(&first);
+  Fd client(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in server = Loopback(LocalPort(listener.get()));
+  ASSERT_EQ(::connect(client.get(), reinterpret_cast<sockaddr*>(&server),
+                      sizeof server),
+            0);
+  RunUntil([&] { return second.calls == 1; });
+  stop.store(true);
+  busy.join();
+  ASSERT_GE(second.result, 0) << strerror(-second.result);
+  close(second.result);
+  RunUntil([&] { return first.calls == 1; }, other.get());
+  EXPECT_EQ(first.result, -ECANCELED);
 }
 
 TEST_F(ReactorTest, ConnectToAClosedPortIsRefused) {

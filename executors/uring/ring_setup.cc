@@ -24,7 +24,8 @@ int SetUpRing(io_uring* ring, unsigned sq_entries) {
   if (!optional_flags_refused.load(std::memory_order_relaxed)) {
     io_uring_params with_optional = params;
     with_optional.flags |= kOptionalFlags;
-    const int ret = io_uring_queue_init_params(sq_entries, ring, &with_optional);
+    const int ret =
+        io_uring_queue_init_params(sq_entries, ring, &with_optional);
     if (ret != -EINVAL) return ret;
     optional_flags_refused.store(true, std::memory_order_relaxed);
   }

@@ -42,8 +42,7 @@ class UringExecutor final : public Executor {
 };
 
 absl::StatusOr<std::unique_ptr<Executor>> CreateUringExecutor() {
-  absl::StatusOr<uring::UringCapabilities> capabilities =
-      uring::ProbeIoUring();
+  absl::StatusOr<uring::UringCapabilities> capabilities = uring::ProbeIoUring();
   if (!capabilities.ok()) return capabilities.status();
   return std::make_unique<UringExecutor>(*capabilities);
 }

@@ -123,8 +123,16 @@ bool UringReactor::Start(IoOperation* op) {
   if (op->opcode == IoOpcode::kClose) return StartClose(op);
   io_uring_sqe* sqe = GetSqe();
   if (sqe == nullptr) return false;
-  PrepareSqe(op, sqe);
-  ops_.At(TokenOf(op)).stage = OpStage::kKernel;
+  OpTable::Slot& slot = ops_.At(TokenOf(op));
+  if (op->opcode == IoOpcode::kAccept && !slot.accept_polled) {
+    // First a plain poll; the accept itself once the listener is readable
+    // (see the header).
+    io_uring_prep_poll_add(sqe, op->fd, POLLIN);
+    io_uring_sqe_set_data(sqe, op);
+  } else {
+    PrepareSqe(op, sqe);
+  }
+  slot.stage = OpStage::kKernel;
   return true;
 }
 
@@ -313,7 +321,21 @@ int UringReactor::Dispatch(const Completion& completion, bool* woken) {
     case 0: {
       auto* op = reinterpret_cast<IoOperation*>(completion.user_data);
       const uint64_t token = TokenOf(op);
-      const int32_t result = Reported(op, ops_.At(token), completion.result);
+      OpTable::Slot& slot = ops_.At(token);
+      if (op->opcode == IoOpcode::kAccept && !slot.accept_polled &&
+          completion.result >= 0) {
+        if (slot.cancel_issued) {
+          // The cancel came too late for the poll, not for the connection.
+          Finish(op, -ECANCELED);
+          return 0;  // delivered by DeliverReady, next turn
+        }
+        slot.accept_polled = true;
+        if (backlog_.empty() && Start(op)) return 0;
+        slot.stage = OpStage::kBacklog;
+        backlog_.PushBack(op);
+        return 0;
+      }
+      const int32_t result = Reported(op, slot, completion.result);
       ops_.Release(token);
       op->complete(op->context, result);  // may free `op`, or submit it again
       return 1;
@@ -337,8 +359,7 @@ int UringReactor::Dispatch(const Completion& completion, bool* woken) {
   }
 }
 
-int32_t UringReactor::Reported(const IoOperation* op,
-                               const OpTable::Slot& slot,
+int32_t UringReactor::Reported(const IoOperation* op, const OpTable::Slot& slot,
                                int32_t result) const {
   if (result == -ECANCELED && !slot.cancel_issued && UsesFd(op->opcode) &&
       op->opcode != IoOpcode::kClose && op->fd >= 0 &&
@@ -364,8 +385,8 @@ absl::StatusOr<int> UringReactor::Run(std::optional<TimePoint> deadline) {
   for (;;) {
     if (cancel_pending_.load(std::memory_order_acquire)) ProcessCancels();
     if (!backlog_.empty()) FlushBacklog();
-    delivered += DeliverReady();
     delivered += Reap(&woken);
+    delivered += DeliverReady();  // also what Reap completed without the kernel
 
     // A wake-up that brought cancels waits for their results, so that the
     // cancelled operations are delivered by this Run.
@@ -389,7 +410,10 @@ absl::StatusOr<int> UringReactor::Run(std::optional<TimePoint> deadline) {
       if (ret < 0 && !IsTransient(-ret)) {
         return UringError(-ret, "io_uring_enter");
       }
-      if (!done) delivered += Reap(&woken);
+      if (!done) {
+        delivered += Reap(&woken);
+        delivered += DeliverReady();
+      }
       return delivered;
     }
     const int ret = Wait(timeout);

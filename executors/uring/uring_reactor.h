@@ -56,6 +56,16 @@
 // generation at Submit, and a -ECANCELED nobody asked for on an fd closed
 // since is reported as -EBADF.
 //
+// kAccept is two steps: a plain IORING_OP_POLL_ADD on the listener, then
+// IORING_OP_ACCEPT once it is readable (which then completes at once, unless
+// another acceptor took the connection). A native accept alone waits with
+// an EPOLLEXCLUSIVE poll: a connection wakes one exclusive waiter only, and
+// a waiter whose cancel is in progress swallows that wake-up, so another
+// accept on the same listener (the task that aborted the first one,
+// accepting again) would not see the connection until the next one arrives.
+// If the poll completes after a cancel was issued, the accept is not made:
+// the connection stays for the next acceptor.
+//
 // kClose is also the one operation not batched: Submit hands it to the
 // kernel at once (one io_uring_enter). The kernel drops the file's last
 // reference only when the submitting thread returns to user space, so in a

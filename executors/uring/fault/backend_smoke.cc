@@ -38,7 +38,8 @@ weft::Task<absl::Status> EchoOnce(weft::net::TcpListener listener) {
   auto accepted = co_await listener.accept();
   if (!accepted.ok()) co_return accepted.status();
   char buffer[5];
-  absl::Status read = co_await accepted->first.read_exact(buffer, sizeof buffer);
+  absl::Status read =
+      co_await accepted->first.read_exact(buffer, sizeof buffer);
   if (!read.ok()) co_return read;
   co_return co_await accepted->first.write_all(
       std::string_view(buffer, sizeof buffer));
