@@ -1,5 +1,7 @@
 #include "runtime/internal/io_request.h"
 
+#include <unistd.h>
+
 #include <new>
 #include <string>
 
@@ -45,13 +47,32 @@ void IoRequest::OnComplete(void* context, int32_t result) {
   request->result_ = result;
   Waker waker = std::move(request->waker_);
   request->done_.store(true, std::memory_order_release);
+  if (request->ownership_.exchange(kComplete, std::memory_order_acq_rel) ==
+      kAbandoned) {
+    request->ReleaseResult();
+  }
   waker.wake();
   request->Unref();
 }
 
+void IoRequest::Abandon() {
+  if (ownership_.exchange(kAbandoned, std::memory_order_acq_rel) == kComplete) {
+    ReleaseResult();
+  }
+}
+
+void IoRequest::ReleaseResult() {
+  // An accept that won the race against its cancel produced a socket that
+  // nobody will own.
+  if (op_.opcode == IoOpcode::kAccept && result_ >= 0) ::close(result_);
+}
+
 IoAwaiter::~IoAwaiter() {
   if (request_ == nullptr) return;
-  request_->Cancel();
+  if (!taken_) {
+    request_->Cancel();
+    request_->Abandon();
+  }
   request_->Unref();
 }
 

@@ -19,6 +19,7 @@
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 
 #include "runtime/executor.h"
 #include "runtime/internal/driver.h"
@@ -44,10 +45,20 @@ class IoRequest {
   void Submit(Driver& driver, Waker waker);
   // Asks the backend to cancel, if submitted and not complete.
   void Cancel();
+  // The awaiter is gone without taking the result: a resource the
+  // operation produced (an accepted socket) is released, now or when the
+  // completion arrives.
+  void Abandon();
 
  private:
   IoRequest() = default;
   static void OnComplete(void* context, int32_t result);
+  void ReleaseResult();
+
+  // kPending -> kComplete (the completion) or kAbandoned (the awaiter);
+  // whoever comes second releases an unclaimed result.
+  enum : uint8_t { kPending, kComplete, kAbandoned };
+  std::atomic<uint8_t> ownership_{kPending};
 
   IoOperation op_;
   std::atomic<uint32_t> refs_{1};
@@ -67,13 +78,17 @@ class IoAwaiter final : public Pollable {
       : operation_(operation), request_(request) {}
   IoAwaiter(IoAwaiter&& other) noexcept
       : operation_(other.operation_),
-        request_(std::exchange(other.request_, nullptr)) {}
+        request_(std::exchange(other.request_, nullptr)),
+        taken_(other.taken_) {}
   ~IoAwaiter();
 
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> handle);
   // The result: >= 0, or -errno.
-  int32_t await_resume() const { return request_->result(); }
+  int32_t await_resume() {
+    taken_ = true;
+    return request_->result();
+  }
   bool IsReady() override { return request_->done(); }
 
   IoRequest& request() { return *request_; }
@@ -81,6 +96,7 @@ class IoAwaiter final : public Pollable {
  private:
   const char* operation_;
   IoRequest* request_;
+  bool taken_ = false;
 };
 
 }  // namespace weft::internal
