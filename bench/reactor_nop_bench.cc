@@ -1,0 +1,146 @@
+// Nop round trips per second on one thread: through the weft::Reactor
+// interface (Submit N nops, Run until all N were delivered), for every
+// backend linked into this binary, and the same loop written directly on
+// liburing (io_uring_prep_nop, io_uring_submit_and_wait, io_uring_cqe_seen),
+// so that the interface's overhead is the ratio of two rows of one run.
+//
+//   BM_ReactorNop/uring/N    the uring backend; N nops per batch
+//   BM_ReactorNop/epoll/N    the epoll backend (its nops never reach the
+//                            kernel: a lower bound on the interface itself)
+//   BM_LiburingNop/N         the raw loop on a ring set up like the
+//                            reactor's (256 SQ entries, COOP_TASKRUN,
+//                            TASKRUN_FLAG, SUBMIT_ALL, a 1024-entry CQ)
+//
+// items_processed is the number of nops, so the report's items_per_second
+// is nop round trips per second. N = 1024 exceeds the 256-entry submission
+// queue, so it also measures the queue-full path (Submit hands the kernel a
+// full queue).
+
+#include <liburing.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "runtime/executor.h"
+
+namespace weft {
+namespace {
+
+// An operation whose completion counts itself.
+struct CountingNop : IoOperation {
+  explicit CountingNop(int64_t* counter) {
+    opcode = IoOpcode::kNop;
+    complete = [](void* context, int32_t) {
+      ++*static_cast<int64_t*>(context);
+    };
+    context = counter;
+  }
+};
+
+// The linked backend called `name`, started, or null with the reason.
+std::unique_ptr<Executor> StartBackend(const std::string& name,
+                                       std::string* why_not) {
+  for (const ExecutorRegistration& registration : LinkedExecutors()) {
+    if (registration.name != name) continue;
+    absl::StatusOr<std::unique_ptr<Executor>> executor = registration.create();
+    if (executor.ok()) return std::move(*executor);
+    *why_not = std::string(executor.status().message());
+    return nullptr;
+  }
+  *why_not = name + " is not linked";
+  return nullptr;
+}
+
+void BM_ReactorNop(benchmark::State& state, const std::string& backend) {
+  std::string why_not;
+  std::unique_ptr<Executor> executor = StartBackend(backend, &why_not);
+  if (executor == nullptr) {
+    state.SkipWithError(why_not.c_str());
+    return;
+  }
+  absl::StatusOr<std::unique_ptr<Reactor>> created = executor->CreateReactor();
+  if (!created.ok()) {
+    state.SkipWithError(std::string(created.status().message()).c_str());
+    return;
+  }
+  Reactor& reactor = **created;
+  const int64_t batch = state.range(0);
+  int64_t completed = 0;
+  std::vector<CountingNop> nops(batch, CountingNop(&completed));
+  (void)reactor.Run(std::chrono::steady_clock::now());  // first-Run set-up
+
+  for (auto _ : state) {
+    completed = 0;
+    for (CountingNop& nop : nops) reactor.Submit(&nop);
+    while (completed < batch) {
+      if (!reactor.Run(std::nullopt).ok()) {
+        state.SkipWithError("Run failed");
+        return;
+      }
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+
+void BM_LiburingNop(benchmark::State& state) {
+  io_uring ring;
+  io_uring_params params{};
+  params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP |
+                 IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG |
+                 IORING_SETUP_SUBMIT_ALL;
+  params.cq_entries = 1024;
+  int ret = io_uring_queue_init_params(256, &ring, &params);
+  if (ret == -EINVAL) {  // before Linux 5.19, as the reactor falls back
+    params = {};
+    params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP;
+    params.cq_entries = 1024;
+    ret = io_uring_queue_init_params(256, &ring, &params);
+  }
+  if (ret < 0) {
+    state.SkipWithError("io_uring_queue_init_params failed");
+    return;
+  }
+  const int64_t batch = state.range(0);
+  int64_t completed = 0;
+
+  for (auto _ : state) {
+    completed = 0;
+    for (int64_t i = 0; i < batch; ++i) {
+      io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+      if (sqe == nullptr) {  // a full queue: hand it to the kernel first
+        io_uring_submit(&ring);
+        sqe = io_uring_get_sqe(&ring);
+      }
+      io_uring_prep_nop(sqe);
+      io_uring_sqe_set_data(sqe, &completed);
+    }
+    while (completed < batch) {
+      io_uring_submit_and_wait(&ring, 1);
+      io_uring_cqe* cqe;
+      while (io_uring_peek_cqe(&ring, &cqe) == 0) {
+        ++*static_cast<int64_t*>(io_uring_cqe_get_data(cqe));
+        io_uring_cqe_seen(&ring, cqe);
+      }
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * batch);
+  io_uring_queue_exit(&ring);
+}
+
+void BatchSizes(benchmark::internal::Benchmark* benchmark) {
+  for (int batch : {1, 16, 256, 1024}) benchmark->Arg(batch);
+}
+
+BENCHMARK_CAPTURE(BM_ReactorNop, uring, std::string("uring"))
+    ->Apply(BatchSizes);
+BENCHMARK(BM_LiburingNop)->Apply(BatchSizes);
+BENCHMARK_CAPTURE(BM_ReactorNop, epoll, std::string("epoll"))
+    ->Apply(BatchSizes);
+
+}  // namespace
+}  // namespace weft

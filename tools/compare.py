@@ -1,0 +1,601 @@
+#!/usr/bin/python3
+"""tools/compare: every BENCH.md workload on every weft backend, one table.
+
+Builds the benchmark suites (//bench:bench_<backend>, --config=opt), runs
+every workload of ../shared/BENCH.md on every backend -- and with --peers on
+tokio (../shared/peers/tokio) -- and prints one table: rows are workloads,
+columns are backends, cells are the median ns per op over the rounds, each
+with its ratio to the best column of its row (1.00 = the best). It also writes
+the same figures as a chart (PNG, matplotlib) and as JSON.
+
+How it measures (see bench/workloads.cc and the peer's README):
+  * Rounds are interleaved: round r runs the workload once on every column
+    before round r+1 starts, the column order rotating from round to round,
+    so that load from other processes on a shared machine hits all columns
+    alike. The cell is the median over the rounds.
+  * A weft run is one process: `bench_<backend> --benchmark_filter=<workload>
+    --benchmark_min_time=T`; it builds a 2-worker (or 1-worker) runtime, does
+    one untimed warm-up run, then times as many runs as fit in T (at least
+    one) and reports their mean ns/op.
+  * A tokio run is one process: `tokio-peer <workload> --in-task --reps R`
+    (median of R runs on one runtime; R = 1 for tcp_echo and
+    memory_per_task, which weft does not warm up either).
+  * memory_per_task's cell is bytes per parked task (RSS growth / 1,000,000),
+    measured in a fresh process each time.
+
+Output: progress lines on stdout while running (one per workload and round,
+each column's figure appended as it finishes), then the table; the files
+go to --out (default bench/results/<date>-<time>/, with bench/results/latest
+pointing at the newest): compare.json (every sample, medians, ratios, the
+machine), compare.png (the chart), table.txt (the table), runs.log (every
+command and its stderr).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_BACKENDS = ["uring", "epoll", "uv"]
+DEFAULT_PEER_DIR = os.path.join(os.path.dirname(ROOT), "shared", "peers", "tokio")
+
+# (workload, workers): the rows, in BENCH.md's order.
+ROWS = [
+    ("spawn_many", 2),
+    ("spawn_many", 1),
+    ("joinset_many", 2),
+    ("yield_many", 2),
+    ("yield_many", 1),
+    ("chained_spawn", 2),
+    ("ping_pong", 2),
+    ("spawn_blocking_many", 2),
+    ("sleep_many", 2),
+    ("abort_many", 2),
+    ("tcp_echo", 2),
+    ("memory_per_task", 2),
+]
+# Workloads whose tokio run is a single repetition (no warm-up on either side).
+SINGLE_REP = {"tcp_echo", "memory_per_task"}
+RUN_TIMEOUT_S = 600
+
+
+def row_name(workload, workers):
+    return workload if workers == 2 else "%s (1 worker)" % workload
+
+
+def metric_of(workload):
+    if workload == "memory_per_task":
+        return "bytes_per_task", "B/task"
+    return "ns_per_op", "ns/op"
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(
+        prog="tools/compare",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=__doc__,
+        epilog="""examples:
+  tools/compare --quick                 every workload x uring, epoll, uv
+  tools/compare --quick --peers         ... and tokio, in the same run
+  tools/compare                         full run: 5 rounds, 0.5 s per run
+  tools/compare --workloads spawn_many,tcp_echo --backends epoll,uv
+  tools/compare --no-build --out /tmp/cmp
+
+--quick: 3 rounds, --min-time 0.05, and memory_per_task once (1 round; its
+figure barely varies). It finishes in under 3 minutes on 2 cores once the
+suites are built (a cold --config=opt build of the runtime and three backends
+takes several more minutes; so does the first cargo build of the tokio peer,
+about 20 s). The full run (5 rounds, --min-time 0.5) takes about 10 minutes.
+
+The tokio peer builds offline from Debian's packaged crates: it needs cargo
+(a Rust toolchain recent enough for its Cargo.lock, version 4: cargo >= 1.78)
+and `apt-get install librust-tokio-dev`. It is built into
+~/.cache/weft/tokio-peer-target (the peer's own directory is left untouched).
+If it cannot be built, the run says why and continues without the column.
+""")
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer rounds and shorter runs (see below)")
+    parser.add_argument("--peers", action="store_true",
+                        help="add the tokio column (builds ../shared/peers/tokio)")
+    parser.add_argument("--backends", default=",".join(DEFAULT_BACKENDS),
+                        help="comma-separated weft backends (default: %(default)s); "
+                             "one that does not build is left out, with the reason")
+    parser.add_argument("--workloads", default="",
+                        help="comma-separated workload names (default: all)")
+    parser.add_argument("--rounds", type=int,
+                        help="runs per workload and column; the cell is their "
+                             "median (default 5, --quick 3)")
+    parser.add_argument("--min-time", type=float,
+                        help="--benchmark_min_time of each weft run, seconds "
+                             "(default 0.5, --quick 0.05)")
+    parser.add_argument("--tokio-reps", type=int, default=3,
+                        help="--reps of each tokio run (default %(default)s)")
+    parser.add_argument("--out", help="output directory (default "
+                        "bench/results/<date>-<time>)")
+    parser.add_argument("--peer-dir", default=DEFAULT_PEER_DIR,
+                        help="the tokio peer (default %(default)s)")
+    parser.add_argument("--no-build", action="store_true",
+                        help="use the suites already built with --config=opt")
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="bazel --jobs (default %(default)s)")
+    args = parser.parse_args()
+    if args.rounds is None:
+        args.rounds = 3 if args.quick else 5
+    if args.min_time is None:
+        args.min_time = 0.05 if args.quick else 0.5
+    if args.rounds < 1 or args.tokio_reps < 1:
+        parser.error("--rounds and --tokio-reps must be at least 1")
+    return args
+
+
+class Log:
+    """runs.log: every command run and what it printed on stderr."""
+
+    def __init__(self, path):
+        self.file = open(path, "w")
+
+    def write(self, text):
+        self.file.write(text)
+        if not text.endswith("\n"):
+            self.file.write("\n")
+        self.file.flush()
+
+
+def say(text="", end="\n"):
+    sys.stdout.write(text + end)
+    sys.stdout.flush()
+
+
+# --- building ----------------------------------------------------------------
+
+def bazel_build(targets, jobs, log):
+    command = ["bazel", "build", "--config=opt", "--jobs=%d" % jobs,
+               "--config=ci"] + targets
+    log.write("$ " + " ".join(command))
+    done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    log.write(done.stdout)
+    return done.returncode == 0, done.stdout
+
+
+def build_suites(backends, jobs, no_build, log):
+    """Returns ({backend: binary}, {backend: why it is left out})."""
+    info = subprocess.run(["bazel", "info", "--config=opt", "bazel-bin"],
+                          cwd=ROOT, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+    if info.returncode != 0:
+        say("tools/compare: `bazel info` failed:\n" + info.stderr)
+        sys.exit(1)
+    bin_dir = info.stdout.strip()
+    binaries, missing = {}, {}
+    targets = ["//bench:bench_%s" % b for b in backends]
+    if not no_build:
+        say("building %s (--config=opt; waits for the Bazel lock if another "
+            "build holds it) ..." % " ".join(targets))
+        started = time.time()
+        ok, _ = bazel_build(targets, jobs, log)
+        if not ok:
+            # Find which backend(s) fail, and keep the others.
+            for backend, target in zip(backends, targets):
+                ok_one, output = bazel_build([target], jobs, log)
+                if not ok_one:
+                    errors = [l for l in output.splitlines()
+                              if "ERROR" in l or "error:" in l]
+                    missing[backend] = "does not build: " + (
+                        errors[0].strip() if errors else "see runs.log")
+        say("built in %.0f s" % (time.time() - started))
+    for backend in backends:
+        if backend in missing:
+            continue
+        path = os.path.join(bin_dir, "bench", "bench_" + backend)
+        if os.access(path, os.X_OK):
+            binaries[backend] = path
+        else:
+            missing[backend] = "not built (%s missing)" % path
+    return binaries, missing
+
+
+def find_cargo():
+    cargo = shutil.which("cargo")
+    if cargo is None:
+        candidate = os.path.expanduser("~/.cargo/bin/cargo")
+        if os.access(candidate, os.X_OK):
+            cargo = candidate
+    return cargo
+
+
+def build_peer(peer_dir, log):
+    """Returns (binary, None) or (None, why not)."""
+    if not os.path.isfile(os.path.join(peer_dir, "Cargo.toml")):
+        return None, "no tokio peer at %s" % peer_dir
+    cargo = find_cargo()
+    if cargo is None:
+        return None, ("cargo not found (the peer needs a Rust toolchain; "
+                      "see %s/README.md)" % peer_dir)
+    registry = "/usr/share/cargo/registry"
+    if not any(name.startswith("tokio-1.") for name in
+               (os.listdir(registry) if os.path.isdir(registry) else [])):
+        return None, ("Debian's tokio crate is not installed: run "
+                      "`apt-get install librust-tokio-dev`")
+    target_dir = os.path.join(os.path.expanduser("~"), ".cache", "weft",
+                              "tokio-peer-target")
+    os.makedirs(target_dir, exist_ok=True)
+    env = dict(os.environ, CARGO_TARGET_DIR=target_dir)
+    command = [cargo, "build", "--release", "--offline", "-j", "2"]
+    say("building the tokio peer (%s, offline, Debian's crates) ..." % peer_dir)
+    log.write("$ CARGO_TARGET_DIR=%s %s  (in %s)" % (target_dir,
+                                                    " ".join(command), peer_dir))
+    done = subprocess.run(command, cwd=peer_dir, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    log.write(done.stdout)
+    binary = os.path.join(target_dir, "release", "tokio-peer")
+    if done.returncode != 0 or not os.access(binary, os.X_OK):
+        tail = done.stdout.strip().splitlines()[-3:]
+        return None, "cargo build failed: " + " | ".join(tail)
+    return binary, None
+
+
+# --- running -----------------------------------------------------------------
+
+def run_command(command, log):
+    log.write("$ " + " ".join(command))
+    try:
+        done = subprocess.run(command, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True,
+                              timeout=RUN_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return None, "timed out after %d s" % RUN_TIMEOUT_S
+    if done.stderr:
+        log.write(done.stderr)
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-2:]
+        return None, "exit status %d: %s" % (done.returncode, " | ".join(tail))
+    return done.stdout, None
+
+
+def run_weft(binary, workload, workers, min_time, log):
+    """One weft run: {'ns_per_op': ..., ...} or raises RuntimeError."""
+    command = [binary,
+               "--benchmark_filter=^%s/workers:%d/" % (workload, workers),
+               "--benchmark_min_time=%g" % min_time,
+               "--benchmark_repetitions=1", "--benchmark_format=json"]
+    stdout, error = run_command(command, log)
+    if error:
+        raise RuntimeError(error)
+    report = json.loads(stdout)
+    runs = [b for b in report.get("benchmarks", [])
+            if b.get("run_type", "iteration") == "iteration"]
+    if not runs:
+        raise RuntimeError("no benchmark matched %s/workers:%d" % (workload, workers))
+    run = runs[0]
+    if run.get("error_occurred"):
+        raise RuntimeError(run.get("error_message", "error"))
+    sample = {
+        "ns_per_op": run["ns_per_op"],
+        "wall_ms": run["wall_ms"],
+        "cpu_ms": run["cpu_ms"],
+        "iterations": run["iterations"],
+        "backend": run.get("label", ""),
+    }
+    for key in ("bytes_per_task", "hwm_bytes_per_task"):
+        if key in run:
+            sample[key] = run[key]
+    return sample
+
+
+def run_tokio(binary, workload, workers, reps, log):
+    command = [binary, workload, "--workers", str(workers), "--in-task"]
+    if workload != "memory_per_task":
+        command += ["--reps", str(1 if workload in SINGLE_REP else reps)]
+    stdout, error = run_command(command, log)
+    if error:
+        raise RuntimeError(error)
+    lines = [l for l in stdout.splitlines() if l.startswith("{")]
+    if not lines:
+        raise RuntimeError("no JSON line from the peer")
+    line = json.loads(lines[-1])
+    sample = {
+        "ns_per_op": line["ns_per_op"],
+        "wall_ms": line["wall_ms"],
+        "cpu_ms": line.get("cpu_ms"),
+        "reps": line.get("reps"),
+        "tokio": line.get("tokio"),
+    }
+    if "bytes_per_task" in line:
+        sample["bytes_per_task"] = line["bytes_per_task"]
+    return sample
+
+
+def fmt(value):
+    if value is None:
+        return "-"
+    if value >= 100:
+        return "{:,.0f}".format(value)
+    if value >= 10:
+        return "%.1f" % value
+    return "%.2f" % value
+
+
+def machine_info():
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    debian = ""
+    try:
+        with open("/etc/debian_version") as version:
+            debian = "Debian " + version.read().strip()
+    except OSError:
+        pass
+    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                           cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True).stdout.strip()
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "os": debian,
+        "kernel": platform.release(),
+        "git_commit": git + ("+local changes" if dirty else ""),
+    }
+
+
+def main():
+    args = parse_args()
+    backends = [b for b in args.backends.split(",") if b]
+    rows = ROWS
+    if args.workloads:
+        wanted = set(args.workloads.split(","))
+        unknown = wanted - {w for w, _ in ROWS}
+        if unknown:
+            sys.exit("tools/compare: unknown workload(s): %s (known: %s)" % (
+                ", ".join(sorted(unknown)), ", ".join(dict.fromkeys(w for w, _ in ROWS))))
+        rows = [r for r in ROWS if r[0] in wanted]
+
+    started_at = datetime.datetime.now().astimezone()
+    out = args.out or os.path.join(ROOT, "bench", "results",
+                                   started_at.strftime("%Y%m%d-%H%M%S"))
+    os.makedirs(out, exist_ok=True)
+    if not args.out:
+        latest = os.path.join(ROOT, "bench", "results", "latest")
+        if os.path.islink(latest):
+            os.remove(latest)
+        if not os.path.exists(latest):
+            os.symlink(os.path.basename(out), latest)
+    log = Log(os.path.join(out, "runs.log"))
+
+    binaries, left_out = build_suites(backends, args.jobs, args.no_build, log)
+    for backend, why in left_out.items():
+        say("NOTE: backend %s left out: %s" % (backend, why))
+    columns = [b for b in backends if b in binaries]
+    tokio_binary = None
+    if args.peers:
+        tokio_binary, why = build_peer(args.peer_dir, log)
+        if tokio_binary is None:
+            say("NOTE: tokio peer left out: %s" % why)
+            left_out["tokio"] = why
+        else:
+            columns.append("tokio")
+    if not columns:
+        sys.exit("tools/compare: nothing to run")
+
+    say("")
+    say("%s run: %d round(s) per workload and column (memory_per_task: %d), "
+        "weft --benchmark_min_time=%g s, tokio --reps %d; columns: %s" % (
+            "quick" if args.quick else "full", args.rounds,
+            1 if args.quick else args.rounds, args.min_time, args.tokio_reps,
+            ", ".join(columns)))
+    if args.quick:
+        say("(--quick: memory_per_task runs once per column instead of %d "
+            "times; its 1,000,000 tasks are not scaled down)" % args.rounds)
+    say("")
+
+    results = {}  # (workload, workers) -> column -> {"samples": [...], "error": str}
+    clock0 = time.time()
+    for index, (workload, workers) in enumerate(rows):
+        metric, unit = metric_of(workload)
+        rounds = 1 if (args.quick and workload == "memory_per_task") else args.rounds
+        cells = {c: {"samples": [], "error": None} for c in columns}
+        results[(workload, workers)] = cells
+        for round_index in range(rounds):
+            say("[%2d/%d] %-30s round %d/%d  " % (
+                index + 1, len(rows), row_name(workload, workers),
+                round_index + 1, rounds), end="")
+            shift = round_index % len(columns)
+            for column in columns[shift:] + columns[:shift]:
+                cell = cells[column]
+                if cell["error"]:
+                    continue
+                try:
+                    if column == "tokio":
+                        sample = run_tokio(tokio_binary, workload, workers,
+                                           args.tokio_reps, log)
+                    else:
+                        sample = run_weft(binaries[column], workload, workers,
+                                          args.min_time, log)
+                    cell["samples"].append(sample)
+                    say(" %s %s" % (column, fmt(sample[metric])), end="")
+                except (RuntimeError, ValueError, KeyError) as error:
+                    cell["error"] = str(error)
+                    say(" %s ERROR" % column, end="")
+            say("  %s  (%.0f s)" % (unit, time.time() - clock0))
+
+    # --- medians, ratios, table ------------------------------------------
+    table_rows = []
+    for (workload, workers), cells in results.items():
+        metric, unit = metric_of(workload)
+        medians = {}
+        for column, cell in cells.items():
+            values = [s[metric] for s in cell["samples"] if s.get(metric) is not None]
+            cell["median"] = statistics.median(values) if values else None
+            cell["cpu_ms_median"] = (statistics.median(
+                [s["cpu_ms"] for s in cell["samples"] if s.get("cpu_ms") is not None])
+                if cell["samples"] else None)
+            cell["wall_ms_median"] = (statistics.median(
+                [s["wall_ms"] for s in cell["samples"]]) if cell["samples"] else None)
+            if cell["median"] is not None:
+                medians[column] = cell["median"]
+        best = min(medians.values()) if medians else None
+        for column, cell in cells.items():
+            cell["ratio_to_best"] = (cell["median"] / best
+                                     if cell["median"] is not None and best else None)
+        weft_medians = [v for c, v in medians.items() if c != "tokio"]
+        vs_tokio = None
+        if "tokio" in medians and weft_medians and medians["tokio"] > 0:
+            vs_tokio = min(weft_medians) / medians["tokio"]
+        table_rows.append({
+            "workload": workload, "workers": workers, "metric": metric,
+            "unit": unit, "best": best, "best_weft_over_tokio": vs_tokio,
+            "cells": cells,
+        })
+
+    header = ["workload", "unit"] + columns
+    if "tokio" in columns:
+        header.append("best weft/tokio")
+    lines = []
+    for row in table_rows:
+        line = [row_name(row["workload"], row["workers"]), row["unit"]]
+        for column in columns:
+            cell = row["cells"][column]
+            if cell["median"] is None:
+                line.append("error" if cell["error"] else "-")
+            else:
+                line.append("%s x%.2f" % (fmt(cell["median"]), cell["ratio_to_best"]))
+        if "tokio" in columns:
+            ratio = row["best_weft_over_tokio"]
+            line.append("-" if ratio is None else "%.2f" % ratio)
+        lines.append(line)
+    widths = [max(len(str(r[i])) for r in [header] + lines) for i in range(len(header))]
+
+    def render(cells):
+        return "  ".join(str(c).ljust(w) if i < 2 else str(c).rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths)))
+
+    info = machine_info()
+    table = [
+        "weft tools/compare%s, %s; %d CPUs (%s), %s, kernel %s; weft %s" % (
+            " --quick" if args.quick else "", started_at.strftime("%Y-%m-%d %H:%M %Z"),
+            info["cpus"], info["cpu_model"], info["os"], info["kernel"],
+            info["git_commit"]),
+        "cells: median over %d round(s) (memory_per_task: %d); xR = ratio to the "
+        "best column of the row (lower is better)" % (
+            args.rounds, 1 if args.quick else args.rounds),
+        "",
+        render(header),
+        render(["-" * w for w in widths]),
+    ] + [render(l) for l in lines]
+    sleep_row = next((r for r in table_rows if r["workload"] == "sleep_many"), None)
+    if sleep_row:
+        table.append("")
+        table.append("sleep_many process CPU time (median ms; wall ms in brackets): " +
+                     ", ".join("%s %s [%s]" % (c, fmt(sleep_row["cells"][c]["cpu_ms_median"]),
+                                               fmt(sleep_row["cells"][c]["wall_ms_median"]))
+                               for c in columns if sleep_row["cells"][c]["samples"]))
+    errors = [(row_name(r["workload"], r["workers"]), c, r["cells"][c]["error"])
+              for r in table_rows for c in columns if r["cells"][c]["error"]]
+    if errors or left_out:
+        table.append("")
+    for name, column, error in errors:
+        table.append("error: %s on %s: %s" % (name, column, error))
+    for column, why in left_out.items():
+        table.append("left out: %s: %s" % (column, why))
+    text = "\n".join(table)
+    say("")
+    say(text)
+    with open(os.path.join(out, "table.txt"), "w") as f:
+        f.write(text + "\n")
+
+    # --- JSON ------------------------------------------------------------------
+    tokio_version = None
+    for row in table_rows:
+        for sample in row["cells"].get("tokio", {}).get("samples", []):
+            tokio_version = sample.get("tokio") or tokio_version
+    document = {
+        "date": started_at.isoformat(timespec="seconds"),
+        "machine": info,
+        "mode": "quick" if args.quick else "full",
+        "rounds": args.rounds,
+        "weft_min_time_s": args.min_time,
+        "tokio_reps": args.tokio_reps,
+        "tokio_version": tokio_version,
+        "columns": columns,
+        "left_out": left_out,
+        "rows": [{
+            "workload": r["workload"], "workers": r["workers"],
+            "metric": r["metric"], "unit": r["unit"],
+            "best_weft_over_tokio": r["best_weft_over_tokio"],
+            "cells": {c: {k: v for k, v in cell.items()}
+                      for c, cell in r["cells"].items()},
+        } for r in table_rows],
+    }
+    with open(os.path.join(out, "compare.json"), "w") as f:
+        json.dump(document, f, indent=1)
+
+    chart = os.path.join(out, "compare.png")
+    try:
+        write_chart(chart, table_rows, columns, table[0])
+    except ImportError:
+        chart = None
+        say("NOTE: no chart: python3-matplotlib is missing (tools/setup installs it)")
+    say("")
+    say("wrote %s/{table.txt,compare.json%s,runs.log}" % (
+        os.path.relpath(out), ",compare.png" if chart else ""))
+    say("total %.0f s" % (time.time() - clock0))
+
+
+def write_chart(path, table_rows, columns, title):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    count = len(table_rows)
+    ncols = 4 if count > 6 else max(1, count)
+    nrows = (count + ncols - 1) // ncols
+    figure, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.2 * nrows),
+                                squeeze=False)
+    palette = plt.get_cmap("tab10")
+    colors = {c: palette(i) for i, c in enumerate(columns)}
+    for index, row in enumerate(table_rows):
+        axis = axes[index // ncols][index % ncols]
+        names, values = [], []
+        for column in columns:
+            median = row["cells"][column]["median"]
+            names.append(column)
+            values.append(median if median is not None else 0)
+        bars = axis.bar(names, values, color=[colors[c] for c in names])
+        for bar, column in zip(bars, names):
+            ratio = row["cells"][column]["ratio_to_best"]
+            label = "error" if row["cells"][column]["median"] is None else (
+                "%s\nx%.2f" % (fmt(row["cells"][column]["median"]), ratio))
+            axis.annotate(label, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                          ha="center", va="bottom", fontsize=7)
+        axis.set_title(row_name(row["workload"], row["workers"]), fontsize=10)
+        axis.set_ylabel(row["unit"], fontsize=8)
+        axis.tick_params(labelsize=8)
+        top = max(values) if values and max(values) > 0 else 1
+        axis.set_ylim(0, top * 1.3)
+    for index in range(count, nrows * ncols):
+        axes[index // ncols][index % ncols].axis("off")
+    figure.suptitle(title + "\nmedian per op, lower is better; xR = ratio to the "
+                    "best column", fontsize=9)
+    figure.tight_layout(rect=(0, 0, 1, 0.95))
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+if __name__ == "__main__":
+    main()
