@@ -84,15 +84,16 @@ def parse_args():
         epilog="""examples:
   tools/compare --quick                 every workload x uring, epoll, uv
   tools/compare --quick --peers         ... and tokio, in the same run
-  tools/compare                         full run: 5 rounds, 0.5 s per run
+  tools/compare                         full run: 7 rounds, 0.5 s per run
   tools/compare --workloads spawn_many,tcp_echo --backends epoll,uv
   tools/compare --no-build --out /tmp/cmp
 
---quick: 3 rounds, --min-time 0.05, and memory_per_task once (1 round; its
+--quick: 5 rounds, --min-time 0.05, and memory_per_task once (1 round; its
 figure barely varies). It finishes in under 3 minutes on 2 cores once the
 suites are built (a cold --config=opt build of the runtime and three backends
-takes several more minutes; so does the first cargo build of the tokio peer,
-about 20 s). The full run (5 rounds, --min-time 0.5) takes about 10 minutes.
+takes several more minutes; the first cargo build of the tokio peer adds
+about 20 s). The full run (7 rounds, --min-time 0.5) takes about 5 minutes
+with --peers on 2 cores (298 s measured); --quick about 1 minute (60 s).
 
 The tokio peer builds offline from Debian's packaged crates: it needs cargo
 (a Rust toolchain recent enough for its Cargo.lock, version 4: cargo >= 1.78)
@@ -111,7 +112,7 @@ If it cannot be built, the run says why and continues without the column.
                         help="comma-separated workload names (default: all)")
     parser.add_argument("--rounds", type=int,
                         help="runs per workload and column; the cell is their "
-                             "median (default 5, --quick 3)")
+                             "median (default 7, --quick 5)")
     parser.add_argument("--min-time", type=float,
                         help="--benchmark_min_time of each weft run, seconds "
                              "(default 0.5, --quick 0.05)")
@@ -127,7 +128,7 @@ If it cannot be built, the run says why and continues without the column.
                         help="bazel --jobs (default %(default)s)")
     args = parser.parse_args()
     if args.rounds is None:
-        args.rounds = 3 if args.quick else 5
+        args.rounds = 5 if args.quick else 7
     if args.min_time is None:
         args.min_time = 0.05 if args.quick else 0.5
     if args.rounds < 1 or args.tokio_reps < 1:
@@ -552,8 +553,10 @@ def main():
         chart = None
         say("NOTE: no chart: python3-matplotlib is missing (tools/setup installs it)")
     say("")
+    shown = os.path.relpath(out) if os.path.abspath(out).startswith(
+        os.getcwd() + os.sep) else os.path.abspath(out)
     say("wrote %s/{table.txt,compare.json%s,runs.log}" % (
-        os.path.relpath(out), ",compare.png" if chart else ""))
+        shown, ",compare.png" if chart else ""))
     say("total %.0f s" % (time.time() - clock0))
 
 
