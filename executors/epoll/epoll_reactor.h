@@ -55,7 +55,7 @@
 
 #include "absl/status/statusor.h"
 #include "executors/epoll/op_list.h"
-#include "executors/epoll/op_table.h"
+#include "executors/common/op_table.h"
 #include "executors/epoll/timer_heap.h"
 #include "executors/epoll/waker.h"
 #include "runtime/executor.h"
@@ -118,7 +118,7 @@ class EpollReactor final : public Reactor {
   const int epoll_fd_;
   Waker waker_;
 
-  OpTable ops_;
+  executors_common::OpTable ops_;
   OpList ready_;
   TimerHeap timers_;
   std::vector<FdState> fds_;

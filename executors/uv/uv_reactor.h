@@ -86,7 +86,7 @@
 #include "absl/status/statusor.h"
 #include "executors/uv/fd_watch.h"
 #include "executors/uv/op_list.h"
-#include "executors/uv/op_table.h"
+#include "executors/common/op_table.h"
 #include "executors/uv/timer_heap.h"
 #include "executors/uv/waker.h"
 #include "runtime/executor.h"
@@ -176,7 +176,7 @@ class UvReactor final : public Reactor {
   Waker waker_;
   bool initialized_ = false;  // the loop and both handles are live
 
-  OpTable ops_;
+  executors_common::OpTable ops_;
   OpList ready_;
   TimerHeap timers_;
   absl::flat_hash_map<int, FdWatch*> watches_;

@@ -1,4 +1,5 @@
-// The operations in flight in one reactor, each in a slot with a generation,
+// The operations in flight in one reactor (shared by the epoll and uv
+// backends), each in a slot with a generation,
 // so that a cancel request can name an operation without dereferencing it.
 //
 // Why: Cancel may be called from any thread, and by the time the driving
@@ -10,10 +11,11 @@
 //
 // Invariants: a live slot holds exactly one operation in flight; releasing a
 // slot bumps its generation, so every token handed out is unique until the
-// 32-bit generation of that slot wraps. Driving thread only.
+// 32-bit generation of that slot wraps; token 0 is never live. Driving
+// thread only.
 
-#ifndef WEFT_EXECUTORS_EPOLL_OP_TABLE_H_
-#define WEFT_EXECUTORS_EPOLL_OP_TABLE_H_
+#ifndef WEFT_EXECUTORS_COMMON_OP_TABLE_H_
+#define WEFT_EXECUTORS_COMMON_OP_TABLE_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -21,7 +23,7 @@
 
 #include "runtime/executor.h"
 
-namespace weft::epoll {
+namespace weft::executors_common {
 
 class OpTable {
  public:
@@ -58,6 +60,6 @@ class OpTable {
   size_t live_ = 0;
 };
 
-}  // namespace weft::epoll
+}  // namespace weft::executors_common
 
-#endif  // WEFT_EXECUTORS_EPOLL_OP_TABLE_H_
+#endif  // WEFT_EXECUTORS_COMMON_OP_TABLE_H_

@@ -1,8 +1,8 @@
-#include "executors/epoll/op_table.h"
+#include "executors/common/op_table.h"
 
 #include <cstdint>
 
-namespace weft::epoll {
+namespace weft::executors_common {
 namespace {
 
 uint32_t IndexOf(uint64_t token) { return static_cast<uint32_t>(token); }
@@ -38,10 +38,11 @@ void OpTable::Release(uint64_t token) {
   uint32_t index = IndexOf(token);
   Slot& slot = slots_[index];
   slot.op = nullptr;
-  ++slot.generation;
+  // Skips 0 on wrap-around, so that token 0 stays never live.
+  if (++slot.generation == 0) slot.generation = 1;
   slot.next_free = free_head_;
   free_head_ = index;
   --live_;
 }
 
-}  // namespace weft::epoll
+}  // namespace weft::executors_common
