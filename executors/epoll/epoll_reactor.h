@@ -54,8 +54,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "executors/epoll/op_list.h"
 #include "executors/common/op_table.h"
+#include "executors/epoll/op_list.h"
 #include "executors/epoll/timer_heap.h"
 #include "executors/epoll/waker.h"
 #include "runtime/executor.h"

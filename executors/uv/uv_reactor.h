@@ -84,9 +84,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "executors/common/op_table.h"
 #include "executors/uv/fd_watch.h"
 #include "executors/uv/op_list.h"
-#include "executors/common/op_table.h"
 #include "executors/uv/timer_heap.h"
 #include "executors/uv/waker.h"
 #include "runtime/executor.h"
