@@ -55,7 +55,18 @@ Runtime::Builder& Runtime::Builder::backend(std::string name) {
   return *this;
 }
 
+Runtime::Builder& Runtime::Builder::start_paused(bool paused) {
+  options_.start_paused = paused;
+  return *this;
+}
+
 absl::StatusOr<Runtime> Runtime::Builder::build() {
+  if (options_.start_paused && options_.multi_thread) {
+    return absl::InvalidArgumentError(
+        "Runtime::Builder::start_paused(true) on a multi_thread runtime: a "
+        "paused clock needs the current_thread flavor (use "
+        "Runtime::Builder::current_thread())");
+  }
   if (worker_threads_set_ && options_.worker_threads == 0) {
     return absl::InvalidArgumentError(
         "Runtime::Builder::worker_threads(0): a multi_thread runtime needs at "

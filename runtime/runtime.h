@@ -116,6 +116,9 @@ class Runtime {
     Builder& unhandled_panic(UnhandledPanic behavior);
     // "uring", "epoll", "uv": one of the backends linked into the binary.
     Builder& backend(std::string name);
+    // current_thread only: the runtime's clock starts paused, as after
+    // weft::time::pause() (see runtime/paused_time.h).
+    Builder& start_paused(bool paused);
 
     // Fails with a status naming the cause when the backend cannot start,
     // or when an option is invalid.

@@ -2,28 +2,31 @@
 
 #include "runtime/errors.h"
 #include "runtime/internal/driver.h"
+#include "runtime/internal/runtime_clock.h"
 
 namespace weft {
 
 Sleep sleep(Clock::duration duration) {
-  Clock::time_point now = Clock::now();
+  Clock::time_point now = internal::ClockNow();
   if (duration <= Clock::duration::zero()) return Sleep(now);
-  // Saturate rather than overflow for "forever"-like durations.
-  if (duration > Clock::time_point::max() - now) {
-    return Sleep(Clock::time_point::max());
-  }
-  return Sleep(now + duration);
+  // Saturates rather than overflows for "forever"-like durations.
+  return Sleep(internal::SaturatingAdd(now, duration));
+}
+
+bool Sleep::is_elapsed() const {
+  return internal::ClockNow() >= entry_.deadline;
 }
 
 Sleep::~Sleep() { internal::Driver::CancelTimer(&entry_); }
 
 bool Sleep::await_ready() {
-  return Clock::now() >= entry_.deadline && internal::TryConsumeBudget();
+  return internal::ClockNow() >= entry_.deadline &&
+         internal::TryConsumeBudget();
 }
 
 void Sleep::await_suspend(std::coroutine_handle<> handle) {
   internal::ExecContext& context = internal::ContextFor("weft::sleep");
-  if (Clock::now() >= entry_.deadline) {
+  if (internal::ClockNow() >= entry_.deadline) {
     internal::YieldFrom(handle);  // Elapsed, but the budget is spent.
     return;
   }
@@ -41,7 +44,7 @@ void Sleep::await_suspend(std::coroutine_handle<> handle) {
 
 bool Sleep::IsReady() {
   return entry_.fired.load(std::memory_order_acquire) ||
-         Clock::now() >= entry_.deadline;
+         internal::ClockNow() >= entry_.deadline;
 }
 
 }  // namespace weft

@@ -1,5 +1,6 @@
 // Sleep: an awaitable that completes at a deadline of std::chrono::
-// steady_clock; also a branch kind of select.
+// steady_clock, read on the runtime's clock (which a test may pause, see
+// runtime/paused_time.h); also a branch kind of select.
 //
 // A Sleep registers with the driver of the thread that awaits it and
 // unregisters when destroyed, so a cancelled sleep (an aborted task, a select
@@ -27,7 +28,8 @@ class [[nodiscard]] Sleep final : public internal::Pollable {
   ~Sleep();
 
   Clock::time_point deadline() const { return entry_.deadline; }
-  bool is_elapsed() const { return Clock::now() >= entry_.deadline; }
+  // On the runtime's clock (weft::time::now()).
+  bool is_elapsed() const;
 
   bool await_ready();
   void await_suspend(std::coroutine_handle<> handle);
@@ -40,7 +42,8 @@ class [[nodiscard]] Sleep final : public internal::Pollable {
 
 inline Sleep sleep_until(Clock::time_point deadline) { return Sleep(deadline); }
 
-// A zero or negative duration completes at once (after a budget check).
+// Until weft::time::now() + duration. A zero or negative duration completes
+// at once (after a budget check).
 Sleep sleep(Clock::duration duration);
 
 }  // namespace weft

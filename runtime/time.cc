@@ -1,6 +1,7 @@
 #include "runtime/time.h"
 
 #include "runtime/errors.h"
+#include "runtime/internal/runtime_clock.h"
 
 namespace weft {
 
@@ -20,10 +21,12 @@ Task<Clock::time_point> Interval::tick() {
   co_return scheduled;
 }
 
-void Interval::reset() { next_ = Clock::now() + period_; }
+void Interval::reset() {
+  next_ = internal::SaturatingAdd(internal::ClockNow(), period_);
+}
 
 Interval interval(Clock::duration period) {
-  return Interval(Clock::now(), period);
+  return Interval(internal::ClockNow(), period);
 }
 
 Interval interval_at(Clock::time_point start, Clock::duration period) {

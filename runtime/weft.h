@@ -10,6 +10,7 @@
 #include "runtime/join_set.h"       // IWYU pragma: export
 #include "runtime/local_set.h"      // IWYU pragma: export
 #include "runtime/net.h"            // IWYU pragma: export
+#include "runtime/paused_time.h"    // IWYU pragma: export
 #include "runtime/runtime.h"        // IWYU pragma: export
 #include "runtime/runtime_types.h"  // IWYU pragma: export
 #include "runtime/select.h"         // IWYU pragma: export

@@ -148,6 +148,10 @@ class CurrentThreadScheduler final : public RuntimeScheduler {
     }
   }
 
+  bool HasWork(BlockOnBody& body) {
+    return body.notified() || !local_.empty() || !remote_.IsEmpty();
+  }
+
   TaskHeader* NextTask() {
     if (++tick_ % kTasksPerTurn == 0 || local_.empty()) {
       if (TaskHeader* task = remote_.Pop()) return task;
@@ -173,9 +177,16 @@ class CurrentThreadScheduler final : public RuntimeScheduler {
         task->Run();
         if (body.notified()) break;
       }
-      bool ready = body.notified() || !local_.empty() || !remote_.IsEmpty();
-      if (ready || !deferred_.empty()) {
+      if (HasWork(body) || !deferred_.empty()) {
         driver_->Poll();
+      } else if (runtime_.MayAutoAdvanceClock()) {
+        // Paused time: take in what is ready without blocking, and only if
+        // that wakes nothing, jump the clock to the next timer (tokio's
+        // auto-advance). With no timer pending, wait as usual.
+        driver_->Poll();
+        if (!HasWork(body) && !driver_->AdvanceClockToNextTimer()) {
+          driver_->Park(std::nullopt);
+        }
       } else {
         driver_->Park(std::nullopt);
       }

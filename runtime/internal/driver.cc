@@ -14,6 +14,7 @@ thread_local Driver* tls_driver = nullptr;
 
 void Driver::Park(std::optional<Clock::time_point> limit) {
   std::optional<Clock::time_point> deadline = timers_.BeginPark();
+  if (deadline.has_value()) deadline = clock_.RealTimeOf(*deadline);
   if (limit.has_value() && (!deadline.has_value() || *limit < *deadline)) {
     deadline = limit;
   }
@@ -28,7 +29,14 @@ void Driver::Park(std::optional<Clock::time_point> limit) {
                    delivered.status().ToString().c_str());
     }
   }
-  timers_.FireExpired(Clock::now());
+  timers_.FireExpired(clock_.Now());
+}
+
+bool Driver::AdvanceClockToNextTimer() {
+  std::optional<Clock::time_point> next = timers_.NextDeadline();
+  if (!next.has_value() || !clock_.AdvanceTo(*next)) return false;
+  timers_.FireExpired(clock_.Now());
+  return true;
 }
 
 void Driver::Drain() {

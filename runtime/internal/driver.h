@@ -13,21 +13,27 @@
 #include <optional>
 
 #include "runtime/executor.h"
+#include "runtime/internal/runtime_clock.h"
 #include "runtime/internal/timer_queue.h"
 
 namespace weft::internal {
 
 class Driver {
  public:
-  explicit Driver(std::unique_ptr<Reactor> reactor)
-      : reactor_(std::move(reactor)) {}
+  // Timer deadlines are on `clock` (the runtime's; it outlives the driver).
+  Driver(std::unique_ptr<Reactor> reactor, RuntimeClock& clock)
+      : reactor_(std::move(reactor)), clock_(clock) {}
 
   // Waits for I/O, a Wake, or the next timer — and no later than `limit`
-  // (std::nullopt: no limit; now or earlier: do not block) — then delivers
-  // completions and fires the timers that are due.
+  // (real steady_clock time; std::nullopt: no limit; now or earlier: do not
+  // block) — then delivers completions and fires the timers that are due.
+  // While the clock is paused, timers come due only when it is advanced.
   void Park(std::optional<Clock::time_point> limit);
   // Polls without blocking.
   void Poll() { Park(Clock::now()); }
+  // Paused clock only: moves it to the earliest pending timer and fires the
+  // timers due then. Returns false (doing nothing) when no timer is pending.
+  bool AdvanceClockToNextTimer();
 
   // Any thread.
   void Wake() { reactor_->Wake(); }
@@ -46,6 +52,7 @@ class Driver {
 
  private:
   std::unique_ptr<Reactor> reactor_;
+  RuntimeClock& clock_;
   TimerQueue timers_;
 };
 

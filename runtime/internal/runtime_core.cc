@@ -59,6 +59,7 @@ absl::StatusOr<std::shared_ptr<RuntimeCore>> RuntimeCore::Create(
   core->blocking_ = std::make_unique<BlockingPool>(
       core->options_.max_blocking_threads, core->options_.thread_keep_alive,
       core->MakeThreadHooks());
+  if (core->options_.start_paused) core->clock_.Pause();
   core->scheduler_ = core->options_.multi_thread
                          ? NewMultiThreadScheduler(*core)
                          : NewCurrentThreadScheduler(*core);
@@ -190,7 +191,7 @@ std::unique_ptr<Driver> RuntimeCore::NewDriver() {
         "weft backend '", std::string(executor_->name()),
         "' cannot create a reactor: ", reactor.status().ToString()));
   }
-  return std::make_unique<Driver>(*std::move(reactor));
+  return std::make_unique<Driver>(*std::move(reactor), clock_);
 }
 
 Driver* RuntimeCore::ThreadDriver() {

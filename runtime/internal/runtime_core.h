@@ -32,6 +32,7 @@
 #include "runtime/internal/blocking_pool.h"
 #include "runtime/internal/driver.h"
 #include "runtime/internal/owned_tasks.h"
+#include "runtime/internal/runtime_clock.h"
 #include "runtime/internal/scheduler.h"
 #include "runtime/runtime_types.h"
 
@@ -49,7 +50,8 @@ struct RuntimeOptions {
   std::function<void()> on_thread_start;
   std::function<void()> on_thread_stop;
   UnhandledPanic unhandled_panic = UnhandledPanic::kIgnore;
-  std::string backend;  // empty: the build's default (or WEFT_BACKEND)
+  std::string backend;        // empty: the build's default (or WEFT_BACKEND)
+  bool start_paused = false;  // current_thread only
 };
 
 // The flavor-specific half: current_thread or multi_thread.
@@ -96,6 +98,13 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
   OwnedTasks& owned() { return owned_; }
   BlockingPool& blocking_pool() { return *blocking_; }
   RuntimeScheduler& scheduler() { return *scheduler_; }
+  RuntimeClock& clock() { return clock_; }
+  const RuntimeClock& clock() const { return clock_; }
+  // A paused clock may jump to the next timer when nothing else can happen
+  // first: no blocking closure is queued or running (it could wake a task).
+  bool MayAutoAdvanceClock() const {
+    return clock_.paused() && blocking_->LiveTasks() == 0;
+  }
 
   // This thread's own driver (for block_on on a multi_thread runtime).
   Driver* ThreadDriver();
@@ -119,6 +128,7 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
   void StopAndCancelLocked();
 
   RuntimeOptions options_;
+  RuntimeClock clock_;  // before the drivers, which refer to it
   BackendInfo backend_;
   std::unique_ptr<Executor> executor_;
   OwnedTasks owned_;
