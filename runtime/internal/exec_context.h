@@ -50,19 +50,24 @@ struct TaskLocalEntry {
 
 class ExecContext {
  public:
+  // (The small fields come last so that every task's copy packs into 48
+  // bytes.)
+
   // Woken when any leaf suspended in this context becomes ready.
   Wakeable* waker_target = nullptr;
   // The task whose id and locals this context reports (null in a block_on
-  // body), and whether it is a coroutine task (blocking tasks are not).
+  // body).
   TaskHeader* task = nullptr;
-  bool in_async_task = false;
   TaskLocalEntry* locals = nullptr;
-  int unconstrained_depth = 0;
 
   // The suspension, written by the leaf that suspended.
   std::coroutine_handle<> resume;
   Pollable* pollable = nullptr;
   WaitKind wait_kind = WaitKind::kNone;
+
+  // Whether `task` is a coroutine task (blocking tasks are not).
+  bool in_async_task = false;
+  int unconstrained_depth = 0;
 
   bool HasSuspension() const { return static_cast<bool>(resume); }
   bool ReadyToResume() const {

@@ -8,9 +8,11 @@
 
 #include <exception>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
+#include <variant>
 
 #include "runtime/errors.h"
 #include "runtime/internal/task_header.h"
@@ -24,62 +26,85 @@ class JoinableTask : public TaskHeader {
  public:
   // Precondition: IsComplete(). Throws UsageError if it was taken already.
   JoinResult<T> TakeOutput() {
-    if (!output_.has_value()) {
+    if (error_ != nullptr) {
+      JoinResult<T> result = std::unexpected(std::move(*error_));
+      error_.reset();
+      return result;
+    }
+    if (!value_.has_value()) {
       throw UsageError(
           "JoinHandle awaited again after its output was taken: await a "
           "JoinHandle once (awaiting it by reference inside select leaves the "
           "output for the next await)");
     }
-    JoinResult<T> result = std::move(*output_);
-    output_.reset();
-    return result;
+    if constexpr (std::is_void_v<T>) {
+      value_.reset();
+      return JoinResult<T>();
+    } else {
+      JoinResult<T> result(std::move(*value_));
+      value_.reset();
+      return result;
+    }
   }
 
  protected:
   using TaskHeader::TaskHeader;
 
   void SetCancelled(std::exception_ptr panic) {
-    if (panic) {
-      output_.emplace(std::unexpected(
-          JoinError::Panic(id(), name(), location(), std::move(panic))));
-    } else {
-      output_.emplace(
-          std::unexpected(JoinError::Cancelled(id(), name(), location())));
-    }
+    error_ = std::make_unique<JoinError>(
+        panic ? JoinError::Panic(id(), name(), location(), std::move(panic))
+              : JoinError::Cancelled(id(), name(), location()));
   }
   void SetPanic(std::exception_ptr panic) { SetCancelled(std::move(panic)); }
-  void DropOutput() final { output_.reset(); }
+  void DropOutput() final {
+    value_.reset();
+    error_.reset();
+  }
 
-  std::optional<JoinResult<T>> output_;
+  // The output, split so that an idle task does not carry an inline
+  // JoinError (64 bytes): the value in place, an error (cancellation or
+  // panic, the rare case) out of line.
+  std::optional<std::conditional_t<std::is_void_v<T>, std::monostate, T>>
+      value_;
+  std::unique_ptr<JoinError> error_;
 };
 
 // Body is either Task<T> itself or a callable returning Task<T>.
 template <typename T, typename Body>
 class CoroutineTask final : public JoinableTask<T> {
+  static constexpr bool kBodyIsTask = std::is_same_v<Body, Task<T>>;
+
  public:
   CoroutineTask(Body body, std::shared_ptr<const std::string> name,
                 std::source_location location)
-      : JoinableTask<T>(std::move(name), location, /*async=*/true),
-        body_(std::move(body)) {}
+      : JoinableTask<T>(std::move(name), location, /*async=*/true) {
+    if constexpr (kBodyIsTask) {
+      StartWith(std::move(body));
+    } else {
+      callable_.emplace(std::move(body));
+    }
+  }
 
  private:
   using JoinableTask<T>::context_;
 
+  // The first poll resumes the task's coroutine from its start.
+  void StartWith(Task<T> task) {
+    task_ = std::move(task);
+    context_.resume = task_.handle();
+    context_.pollable = nullptr;
+  }
+
   bool PollBody() override {
-    if (!task_.valid()) {
-      try {
-        if constexpr (std::is_same_v<Body, Task<T>>) {
-          task_ = std::move(*body_);
-          body_.reset();
-        } else {
-          task_ = std::invoke(*body_);
+    if constexpr (!kBodyIsTask) {
+      if (!task_.valid()) {
+        try {
+          StartWith(std::invoke(*callable_));
+        } catch (...) {
+          failure_ = std::current_exception();
+          return true;
         }
-      } catch (...) {
-        failure_ = std::current_exception();
-        return true;
       }
-      context_.resume = task_.handle();
-      context_.pollable = nullptr;
     }
     context_.ResumeIfReady();
     return task_.done();
@@ -91,9 +116,9 @@ class CoroutineTask final : public JoinableTask<T> {
       try {
         if constexpr (std::is_void_v<T>) {
           task_.promise().TakeResult();
-          this->output_.emplace();
+          this->value_.emplace();
         } else {
-          this->output_.emplace(task_.promise().TakeResult());
+          this->value_.emplace(task_.promise().TakeResult());
         }
       } catch (...) {
         panic = std::current_exception();
@@ -115,23 +140,26 @@ class CoroutineTask final : public JoinableTask<T> {
   std::exception_ptr DestroyBody() {
     std::exception_ptr error;
     try {
-      if constexpr (std::is_same_v<Body, Task<T>>) {
-        if (body_.has_value()) body_->Destroy();
-      }
       task_.Destroy();
     } catch (...) {
       error = std::current_exception();
     }
-    try {
-      body_.reset();
-    } catch (...) {
-      if (!error) error = std::current_exception();
+    if constexpr (!kBodyIsTask) {
+      try {
+        callable_.reset();
+      } catch (...) {
+        if (!error) error = std::current_exception();
+      }
     }
     return error;
   }
 
-  std::optional<Body> body_;
+  struct NoCallable {};
   Task<T> task_;
+  // The callable that made task_, kept alive for as long as the task.
+  [[no_unique_address]] std::conditional_t<kBodyIsTask, NoCallable,
+                                           std::optional<Body>>
+      callable_;
   std::exception_ptr failure_;
 };
 
@@ -148,9 +176,9 @@ class BlockingTask final : public JoinableTask<T> {
     try {
       if constexpr (std::is_void_v<T>) {
         std::invoke(*function_);
-        this->output_.emplace();
+        this->value_.emplace();
       } else {
-        this->output_.emplace(std::invoke(*function_));
+        this->value_.emplace(std::invoke(*function_));
       }
     } catch (...) {
       failure_ = std::current_exception();

@@ -97,7 +97,6 @@ class TaskHeader : public Wakeable {
   TaskHeader* queue_next = nullptr;  // run queues of LocalSet/current_thread
   TaskHeader* owned_prev = nullptr;  // OwnedTasks
   TaskHeader* owned_next = nullptr;
-  uint32_t owned_shard = 0;
 
  protected:
   TaskHeader(std::shared_ptr<const std::string> name,
@@ -125,6 +124,12 @@ class TaskHeader : public Wakeable {
   std::atomic<uint32_t> state_;
   std::atomic<uint32_t> refs_;
   std::atomic<WaitKind> wait_kind_{WaitKind::kNone};
+
+ public:
+  // OwnedTasks' shard of this task (here, to fill the padding before id_).
+  uint32_t owned_shard = 0;
+
+ private:
   TaskId id_;
   Scheduler* scheduler_ = nullptr;
   std::shared_ptr<const std::string> name_;
