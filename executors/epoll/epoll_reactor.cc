@@ -284,6 +284,10 @@ void EpollReactor::FailWaiters(int fd, int error) {
 
 void EpollReactor::OnFdEvent(int fd, uint32_t events) {
   if (static_cast<size_t>(fd) >= fds_.size()) return;
+  // One epoll_wait can return a wake-up for a cancel together with data
+  // that arrived after the cancel was asked for (the aborted task's peer
+  // answered the next request): the cancelled operation must not consume it.
+  if (cancel_pending_.load(std::memory_order_acquire)) ProcessCancels();
   FdState& state = fds_[fd];
   state.armed = 0;  // a one-shot arm fired
   if ((events & (EPOLLIN | kAlwaysReported)) != 0) {

@@ -347,6 +347,15 @@ void UvReactor::FailWaiters(FdWatch* watch, int32_t result) {
 }
 
 void UvReactor::OnPollEvent(FdWatch* watch, int status, int events) {
+  // One loop turn can bring a wake-up for a cancel together with data that
+  // arrived after the cancel was asked for (the aborted task's peer answered
+  // the next request): the cancelled operation must not consume it.
+  if (cancel_pending_.load(std::memory_order_acquire)) {
+    ProcessCancels();
+    // Cancelling its last operation closed the watch (deleted later, by
+    // uv_close's callback): nothing is left to retry.
+    if (watch->empty()) return;
+  }
   if (status < 0) {
     // libuv saw POLLERR and stopped the handle: retry everything, and let
     // the system calls and poll(2) report the actual error.
