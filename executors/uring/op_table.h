@@ -47,6 +47,9 @@ class OpTable {
     bool cancel_issued = false;
     // kAccept: its readiness poll completed; the accept itself is next.
     bool accept_polled = false;
+    // Resubmissions after the kernel cancelled it because its submitting
+    // thread exited (bounded, so that it cannot cycle forever).
+    uint8_t restarts = 0;
   };
 
   // Returns the token of `op`'s new slot, in stage kBacklog.

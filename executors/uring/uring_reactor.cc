@@ -322,6 +322,16 @@ int UringReactor::Dispatch(const Completion& completion, bool* woken) {
       auto* op = reinterpret_cast<IoOperation*>(completion.user_data);
       const uint64_t token = TokenOf(op);
       OpTable::Slot& slot = ops_.At(token);
+      if (completion.result == -ECANCELED && !slot.cancel_issued &&
+          cancel_pending_.load(std::memory_order_acquire)) {
+        // A synchronous cancel from another thread may have produced this
+        // completion before the driving thread saw the request.
+        ProcessCancels();
+      }
+      if (CancelledByThreadExit(op, slot, completion.result)) {
+        Restart(op, slot);
+        return 0;
+      }
       if (op->opcode == IoOpcode::kAccept && !slot.accept_polled &&
           completion.result >= 0) {
         if (slot.cancel_issued) {
@@ -335,7 +345,11 @@ int UringReactor::Dispatch(const Completion& completion, bool* woken) {
         backlog_.PushBack(op);
         return 0;
       }
-      const int32_t result = Reported(op, slot, completion.result);
+      int32_t result = Reported(op, slot, completion.result);
+      if (op->opcode == IoOpcode::kConnect && slot.restarts > 0 &&
+          result == -EISCONN) {
+        result = 0;  // connected while its first submission was cancelled
+      }
       ops_.Release(token);
       op->complete(op->context, result);  // may free `op`, or submit it again
       return 1;
@@ -357,6 +371,23 @@ int UringReactor::Dispatch(const Completion& completion, bool* woken) {
     default:
       return 0;
   }
+}
+
+bool UringReactor::CancelledByThreadExit(const IoOperation* op,
+                                         const OpTable::Slot& slot,
+                                         int32_t result) const {
+  constexpr uint8_t kMaxRestarts = 100;
+  return result == -ECANCELED && !slot.cancel_issued &&
+         slot.restarts < kMaxRestarts && op->opcode != IoOpcode::kClose &&
+         !(UsesFd(op->opcode) && op->fd >= 0 &&
+           CloseGeneration(op->fd) != CloseGenerationOf(op));
+}
+
+void UringReactor::Restart(IoOperation* op, OpTable::Slot& slot) {
+  ++slot.restarts;
+  slot.stage = OpStage::kBacklog;
+  if (backlog_.empty() && Start(op)) return;
+  backlog_.PushBack(op);
 }
 
 int32_t UringReactor::Reported(const IoOperation* op, const OpTable::Slot& slot,

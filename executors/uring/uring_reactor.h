@@ -84,9 +84,17 @@
 // with every buffer. It may block as long as an uncancellable operation
 // (a regular-file read on a hung disk) takes.
 //
-// Threads: ops submitted to io-wq (regular files, devices without
-// non-blocking support) belong to the submitting thread; if that thread
-// exits while they are in flight, the kernel may cancel them (-ECANCELED).
+// Threads: a request belongs to the thread that submitted it. When that
+// thread exits (the old thread of a worker after block_in_place, a thread
+// that called block_on and returned), the kernel fails its requests that are
+// still waiting with -ECANCELED at the moment they would have proceeded
+// (data arrived, the listener became readable: nothing was consumed), and
+// cancels its io-wq work. Nobody asked for those cancellations, so the
+// driving thread resubmits each such operation (a connect that finished
+// meanwhile reports -EISCONN the second time: success). A -ECANCELED is
+// taken as asked for when a cancel was issued (ASYNC_CANCEL, or a
+// synchronous cancel recorded before its completion was reaped) or the fd was
+// closed since (then -EBADF).
 //
 // Invariants (driving thread, between calls): every operation in flight has
 // a live OpTable slot whose stage says where it is; an operation in stage
@@ -177,6 +185,11 @@ class UringReactor final : public Reactor {
   // Delivers the completions in the CQ now; sets *woken on a wake-up.
   int Reap(bool* woken);
   int Dispatch(const Completion& completion, bool* woken);
+  // Whether `result` is a cancellation nobody asked for (the submitting
+  // thread exited), which Restart answers.
+  bool CancelledByThreadExit(const IoOperation* op, const OpTable::Slot& slot,
+                             int32_t result) const;
+  void Restart(IoOperation* op, OpTable::Slot& slot);
   // The result reported for `op`, given the kernel's.
   int32_t Reported(const IoOperation* op, const OpTable::Slot& slot,
                    int32_t result) const;

@@ -71,7 +71,7 @@ class CurrentThreadScheduler final : public RuntimeScheduler {
       // Another thread runs the tasks; drive only the body until the core
       // is free. Timers and I/O of the body go to the core's driver, which
       // its holder drives.
-      DriverScope driver_scope(driver_.get());
+      DriverScope driver_scope(driver_.get(), /*driving=*/false);
       body.Turn();
       if (body.done()) break;
       if (!body.notified() && CoreHeld()) body.WaitForWake();
@@ -165,7 +165,7 @@ class CurrentThreadScheduler final : public RuntimeScheduler {
 
   void RunWithCore(BlockOnBody& body) {
     tls_core_holder = this;
-    DriverScope driver_scope(driver_.get());
+    DriverScope driver_scope(driver_.get(), /*driving=*/true);
     body.SetDriver(driver_.get());
     while (!body.done() && !runtime_.PanicShutdownRequested()) {
       body.Turn();

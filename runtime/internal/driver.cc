@@ -1,6 +1,8 @@
 #include "runtime/internal/driver.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 
 #include "absl/status/status.h"
@@ -12,7 +14,62 @@ thread_local Driver* tls_driver = nullptr;
 
 }  // namespace
 
+void Driver::Submit(IoOperation* op) {
+  if (OnDrivingThread()) {
+    reactor_->Submit(op);
+    return;
+  }
+  {
+    std::lock_guard lock(queue_mu_);
+    queued_.push_back(op);
+    has_queued_.store(true, std::memory_order_release);
+  }
+  reactor_->Wake();
+}
+
+void Driver::Cancel(IoOperation* op) {
+  // Without anything queued, `op` went to the reactor: a queued operation
+  // keeps has_queued_ set until SubmitQueued has handed it over.
+  if (has_queued_.load(std::memory_order_acquire)) {
+    std::lock_guard lock(queue_mu_);
+    auto it = std::find(queued_.begin(), queued_.end(), op);
+    if (it != queued_.end()) {
+      queued_.erase(it);
+      cancelled_queued_.push_back(op);
+      reactor_->Wake();
+      return;
+    }
+  }
+  reactor_->Cancel(op);
+}
+
+void Driver::SubmitQueued() {
+  if (!has_queued_.load(std::memory_order_acquire)) return;
+  std::vector<IoOperation*> cancelled;
+  {
+    // Submitting under the lock: a Cancel that does not find its operation
+    // queued must find it in the reactor.
+    std::lock_guard lock(queue_mu_);
+    for (IoOperation* op : queued_) reactor_->Submit(op);
+    queued_.clear();
+    cancelled.swap(cancelled_queued_);
+    has_queued_.store(false, std::memory_order_release);
+  }
+  for (IoOperation* op : cancelled) op->complete(op->context, -ECANCELED);
+}
+
+void Driver::BecomeDrivingThread() {
+  driving_thread_.store(std::this_thread::get_id(), std::memory_order_release);
+}
+
+void Driver::StopDriving() {
+  std::thread::id self = std::this_thread::get_id();
+  driving_thread_.compare_exchange_strong(self, std::thread::id(),
+                                          std::memory_order_acq_rel);
+}
+
 void Driver::Park(std::optional<Clock::time_point> limit) {
+  SubmitQueued();
   std::optional<Clock::time_point> deadline = timers_.BeginPark();
   if (deadline.has_value()) deadline = clock_.RealTimeOf(*deadline);
   if (limit.has_value() && (!deadline.has_value() || *limit < *deadline)) {
@@ -40,6 +97,12 @@ bool Driver::AdvanceClockToNextTimer() {
 }
 
 void Driver::Drain() {
+  {
+    std::lock_guard lock(queue_mu_);
+    for (IoOperation* op : queued_) cancelled_queued_.push_back(op);
+    queued_.clear();
+  }
+  SubmitQueued();
   for (int round = 0; round < 1000 && reactor_->InFlight() > 0; ++round) {
     (void)reactor_->Run(Clock::now() + std::chrono::milliseconds(1));
   }
@@ -47,10 +110,15 @@ void Driver::Drain() {
 
 Driver* CurrentDriver() { return tls_driver; }
 
-DriverScope::DriverScope(Driver* driver) : saved_(tls_driver) {
+DriverScope::DriverScope(Driver* driver, bool driving)
+    : saved_(tls_driver), driving_(driving ? driver : nullptr) {
   tls_driver = driver;
+  if (driving_ != nullptr) driving_->BecomeDrivingThread();
 }
 
-DriverScope::~DriverScope() { tls_driver = saved_; }
+DriverScope::~DriverScope() {
+  if (driving_ != nullptr) driving_->StopDriving();
+  tls_driver = saved_;
+}
 
 }  // namespace weft::internal

@@ -9,8 +9,12 @@
 #ifndef WEFT_RUNTIME_INTERNAL_DRIVER_H_
 #define WEFT_RUNTIME_INTERNAL_DRIVER_H_
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
+#include <vector>
 
 #include "runtime/executor.h"
 #include "runtime/internal/runtime_clock.h"
@@ -35,8 +39,23 @@ class Driver {
   // timers due then. Returns false (doing nothing) when no timer is pending.
   bool AdvanceClockToNextTimer();
 
+  // Any thread. Starts `op` on the reactor: at once on the driving thread;
+  // from any other thread (a task finishing its poll after block_in_place
+  // gave its worker away, a block_on body on a current_thread runtime whose
+  // core another thread holds) through a queue that the driving thread
+  // submits from at its next Park, which the queueing wakes.
+  void Submit(IoOperation* op);
+  // Any thread. Cancels `op` (Reactor::Cancel's protocol); an operation
+  // still queued completes with -ECANCELED at the next Park instead.
+  void Cancel(IoOperation* op);
   // Any thread.
   void Wake() { reactor_->Wake(); }
+
+  // The calling thread drives this driver from now on (it will Park).
+  void BecomeDrivingThread();
+  // The calling thread stops driving (if it was the driving thread): its
+  // Submits are queued from now on.
+  void StopDriving();
   void AddTimer(TimerEntry* entry) {
     if (timers_.Insert(entry)) reactor_->Wake();
   }
@@ -47,27 +66,46 @@ class Driver {
 
   Reactor& reactor() { return *reactor_; }
 
-  // Completes the I/O still in flight with -ECANCELED (shutdown).
+  // Completes the I/O still in flight or queued with -ECANCELED (shutdown).
   void Drain();
 
  private:
+  bool OnDrivingThread() const {
+    return driving_thread_.load(std::memory_order_acquire) ==
+           std::this_thread::get_id();
+  }
+  // Driving thread: submits the queued operations and completes the queued
+  // ones that were cancelled.
+  void SubmitQueued();
+
   std::unique_ptr<Reactor> reactor_;
   RuntimeClock& clock_;
   TimerQueue timers_;
+
+  std::atomic<std::thread::id> driving_thread_{};
+  // Set while queued_ or cancelled_queued_ holds an operation, so that the
+  // common paths (Park, Cancel) need not take queue_mu_.
+  std::atomic<bool> has_queued_{false};
+  std::mutex queue_mu_;
+  std::vector<IoOperation*> queued_;            // guarded by queue_mu_
+  std::vector<IoOperation*> cancelled_queued_;  // guarded by queue_mu_
 };
 
 // The driver of this thread (set while it runs a worker, a current_thread
 // core or a block_on call), or nullptr.
 Driver* CurrentDriver();
+// Makes `driver` this thread's driver for the scope; `driving`: this thread
+// also drives it (parks on it) for the scope.
 class DriverScope {
  public:
-  explicit DriverScope(Driver* driver);
+  DriverScope(Driver* driver, bool driving);
   ~DriverScope();
   DriverScope(const DriverScope&) = delete;
   DriverScope& operator=(const DriverScope&) = delete;
 
  private:
   Driver* saved_;
+  Driver* driving_;
 };
 
 }  // namespace weft::internal

@@ -33,13 +33,13 @@ void IoRequest::Unref() {
 
 void IoRequest::Submit(Driver& driver, Waker waker) {
   waker_ = std::move(waker);
-  reactor_ = &driver.reactor();
+  driver_ = &driver;
   refs_.fetch_add(1, std::memory_order_relaxed);  // the reactor's
-  reactor_->Submit(&op_);
+  driver_->Submit(&op_);
 }
 
 void IoRequest::Cancel() {
-  if (reactor_ != nullptr && !done()) reactor_->Cancel(&op_);
+  if (driver_ != nullptr && !done()) driver_->Cancel(&op_);
 }
 
 void IoRequest::OnComplete(void* context, int32_t result) {

@@ -1,5 +1,5 @@
 // IoRequest and IoAwaiter: one I/O operation of a task, submitted to the
-// backend through the Reactor of the thread's driver.
+// backend through the thread's driver (see Driver::Submit).
 //
 // The request, not the task, owns the memory the backend touches: the
 // IoOperation, a bounce buffer (written data is copied in before submission,
@@ -65,7 +65,7 @@ class IoRequest {
   std::atomic<bool> done_{false};
   int32_t result_ = 0;
   Waker waker_;
-  Reactor* reactor_ = nullptr;
+  Driver* driver_ = nullptr;
   sockaddr_storage address_{};
   char* buffer_ = nullptr;
 };

@@ -129,7 +129,7 @@ class MultiThreadScheduler final : public RuntimeScheduler {
 
   void BlockOn(BlockOnBody& body) override {
     Driver* driver = runtime_.ThreadDriver();
-    DriverScope driver_scope(driver);
+    DriverScope driver_scope(driver, /*driving=*/true);
     body.SetDriver(driver);
     while (!body.done() && !runtime_.PanicShutdownRequested()) {
       body.Turn();
@@ -170,6 +170,9 @@ class MultiThreadScheduler final : public RuntimeScheduler {
     Core* core = tls_worker.scheduler == this ? tls_worker.core : nullptr;
     if (core == nullptr) return false;
     tls_worker.core = nullptr;
+    // The rest of this poll runs here without the core: I/O it starts is
+    // queued for the core's new thread rather than submitted from here.
+    core->driver->StopDriving();
     auto keep = runtime_.shared_from_this();
     if (!runtime_.blocking_pool().SpawnMandatory(
             [this, core, keep] { RunCore(core); })) {
@@ -201,7 +204,7 @@ class MultiThreadScheduler final : public RuntimeScheduler {
     tls_worker = {this, core};
     RuntimeScope runtime_scope(&runtime_);
     {
-      DriverScope driver_scope(core->driver.get());
+      DriverScope driver_scope(core->driver.get(), /*driving=*/true);
       while (!stopping_.load(std::memory_order_acquire)) {
         TaskHeader* task = NextTask(core);
         if (task != nullptr) {

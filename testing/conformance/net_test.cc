@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -331,6 +332,104 @@ TEST_P(NetTest, AbortingARecvFromCancelsIt) {
     co_await sleep(5ms);
     receiver.abort();
     EXPECT_TRUE((co_await receiver).error().is_cancelled());
+  });
+}
+
+// After block_in_place has given its worker to another thread, the task
+// finishes its poll on a thread without a worker; connecting, writing,
+// reading and closing there must still work (the I/O reaches the backend
+// through the worker's new thread).
+TEST_P(NetTest, IoStartedRightAfterBlockInPlace) {
+  if (current_thread()) {
+    GTEST_SKIP() << "block_in_place is a UsageError on current_thread "
+                    "(BlockingTest checks it)";
+  }
+  Runtime runtime = MakeRuntime();
+  runtime.block_on([]() -> Task<void> {
+    auto listener = Listen();
+    EXPECT_TRUE(listener.ok()) << listener.status();
+    if (!listener.ok()) co_return;
+    constexpr int kClients = 8;
+    auto server = spawn(EchoServer(&*listener, kClients));
+    JoinSet<bool> clients;
+    for (int c = 0; c < kClients; ++c) {
+      clients.spawn([&listener, c]() -> Task<bool> {
+        block_in_place([] {});
+        auto stream = co_await TcpStream::connect(listener->local_addr());
+        EXPECT_TRUE(stream.ok()) << stream.status();
+        if (!stream.ok()) co_return false;
+        for (int round = 0; round < 10; ++round) {
+          std::string message = std::to_string(c) + "/" + std::to_string(round);
+          message.resize(24, '.');
+          block_in_place([] {});
+          absl::Status sent = co_await stream->write_all(message);
+          EXPECT_TRUE(sent.ok()) << sent;
+          if (!sent.ok()) co_return false;
+          std::string reply(message.size(), '\0');
+          block_in_place([] {});
+          absl::Status got =
+              co_await stream->read_exact(reply.data(), reply.size());
+          EXPECT_TRUE(got.ok()) << got;
+          if (!got.ok()) co_return false;
+          EXPECT_EQ(reply, message);
+          if (reply != message) co_return false;
+        }
+        block_in_place([] {});
+        TcpStream closed_here = *std::move(stream);
+        co_return true;
+      });
+    }
+    int ok = 0;
+    while (auto done = co_await clients.join_next()) {
+      ok += done->value_or(false);
+    }
+    EXPECT_EQ(ok, kClients);
+    EXPECT_TRUE((co_await server).has_value());
+  });
+}
+
+// Several threads in block_on at once, each body doing its own network
+// round trips (on current_thread only one of them holds the core at a time;
+// the others' I/O goes through the core's driver).
+TEST_P(NetTest, BlockOnBodiesOnSeveralThreadsDoIo) {
+  Runtime runtime = MakeRuntime();
+  constexpr int kThreads = 3;
+  auto listener = runtime.block_on(
+      []() -> Task<absl::StatusOr<TcpListener>> { co_return Listen(); });
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  JoinHandle<void> server =
+      runtime.handle().spawn(EchoServer(&*listener, kThreads));
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&runtime, &listener, &ok, t] {
+      runtime.block_on([&listener, &ok, t]() -> Task<void> {
+        auto stream = co_await TcpStream::connect(listener->local_addr());
+        EXPECT_TRUE(stream.ok()) << stream.status();
+        if (!stream.ok()) co_return;
+        for (int round = 0; round < 50; ++round) {
+          std::string message = std::to_string(t) + "/" + std::to_string(round);
+          message.resize(16, '.');
+          absl::Status sent = co_await stream->write_all(message);
+          EXPECT_TRUE(sent.ok()) << sent;
+          std::string reply(message.size(), '\0');
+          absl::Status got =
+              co_await stream->read_exact(reply.data(), reply.size());
+          EXPECT_TRUE(got.ok()) << got;
+          if (reply != message) {
+            ADD_FAILURE() << "thread " << t << " round " << round << " got '"
+                          << reply << "'";
+            co_return;
+          }
+        }
+        ok.fetch_add(1);
+      });
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(ok.load(), kThreads);
+  runtime.block_on([&server]() -> Task<void> {
+    EXPECT_TRUE((co_await server).has_value());
   });
 }
 
