@@ -248,19 +248,28 @@ class MultiThreadScheduler final : public RuntimeScheduler {
   }
 
   TaskHeader* NextTask(Core* core) {
+    // A LIFO-slot task continues the tick of the task that woke it (as in
+    // tokio), so that a chain of hand-offs does not poll the driver every
+    // kDriverInterval hops.
+    if (core->lifo != nullptr && core->lifo_polls < kMaxLifoPolls) {
+      ++core->lifo_polls;
+      return std::exchange(core->lifo, nullptr);
+    }
     ++core->tick;
     if (core->tick % kDriverInterval == 0) {
       core->driver->Poll();
       FlushDeferred(core);
     }
     if (core->tick % kGlobalQueueInterval == 0) {
-      if (TaskHeader* task = inject_.Pop()) return task;
+      if (TaskHeader* task = inject_.Pop()) {
+        if (core->lifo != nullptr) {
+          PushLocal(core, std::exchange(core->lifo, nullptr));
+        }
+        core->lifo_polls = 0;
+        return task;
+      }
     }
     if (core->lifo != nullptr) {
-      if (core->lifo_polls < kMaxLifoPolls) {
-        ++core->lifo_polls;
-        return std::exchange(core->lifo, nullptr);
-      }
       PushLocal(core, std::exchange(core->lifo, nullptr));
     }
     core->lifo_polls = 0;
