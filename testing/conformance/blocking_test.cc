@@ -276,6 +276,53 @@ TEST_P(BlockingTest, BlockInPlaceInsideATask) {
   });
 }
 
+// What a task does right after block_in_place, in the same poll, on the
+// thread that gave its worker away: yield, sleep, wake another task, spawn.
+// Many times over, so that workers are handed from thread to thread while
+// others park and wake; afterwards the runtime still has its workers.
+TEST_P(BlockingTest, YieldSleepSpawnAndSendRightAfterBlockInPlace) {
+  if (current_thread()) {
+    GTEST_SKIP() << "block_in_place is a UsageError on current_thread "
+                    "(BlockInPlaceInsideATask checks it)";
+  }
+  Runtime rt = MakeRuntime();
+  rt.block_on([]() -> Task<void> {
+    constexpr int kTasks = 6;
+    constexpr int kRounds = 15;
+    auto [sender, receiver] = mpsc::channel<int>(kTasks * kRounds);
+    JoinSet<int> set;
+    for (int t = 0; t < kTasks; ++t) {
+      set.spawn([sender = sender]() mutable -> Task<int> {
+        int spawned = 0;
+        for (int round = 0; round < kRounds; ++round) {
+          block_in_place([] {});
+          co_await yield_now();
+          block_in_place([] {});
+          co_await sleep(100us);
+          block_in_place([] {});
+          JoinHandle<int> child = spawn([]() -> Task<int> { co_return 1; });
+          spawned += (co_await child).value_or(0);
+          block_in_place([] {});
+          EXPECT_TRUE((co_await sender.send(round)).has_value());
+        }
+        co_return spawned;
+      });
+    }
+    { auto dropped = std::move(sender); }  // only the tasks' copies are left
+    int received = 0;
+    while ((co_await receiver.recv()).has_value()) ++received;
+    int spawned = 0;
+    while (auto done = co_await set.join_next()) {
+      EXPECT_TRUE(done->has_value()) << Describe(*done);
+      spawned += done->value_or(0);
+    }
+    EXPECT_EQ(received, kTasks * kRounds);
+    EXPECT_EQ(spawned, kTasks * kRounds);
+    EXPECT_EQ(Handle::current().metrics().workers,
+              static_cast<size_t>(kWorkers));
+  });
+}
+
 TEST_P(BlockingTest, BlockInPlaceInBlockOnBody) {
   std::atomic<int> calls{0};
   Runtime rt = MakeRuntime();
