@@ -25,9 +25,11 @@ using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 struct RecordingOp : IoOperation {
-  RecordingOp(IoOpcode code, int fd_arg) {
+  RecordingOp(IoOpcode code, int fd_arg, void* data, size_t size) {
     opcode = code;
     fd = fd_arg;
+    buffer = data;
+    length = size;
     complete = [](void* self, int32_t result) {
       auto* op = static_cast<RecordingOp*>(self);
       op->result = result;
@@ -88,9 +90,7 @@ class ThreadExitTest : public ::testing::Test {
 
 TEST_F(ThreadExitTest, ARecvWaitingWhenItsSubmitterExitsStillGetsTheData) {
   char buffer[16] = {};
-  RecordingOp recv(IoOpcode::kRecv, sockets_[0]);
-  recv.buffer = buffer;
-  recv.length = sizeof(buffer);
+  RecordingOp recv(IoOpcode::kRecv, sockets_[0], buffer, sizeof(buffer));
   SubmitFromAThreadThatExits(&recv);
 
   ASSERT_EQ(write(sockets_[1], "hello", 5), 5);
@@ -102,9 +102,7 @@ TEST_F(ThreadExitTest, ARecvWaitingWhenItsSubmitterExitsStillGetsTheData) {
 
 TEST_F(ThreadExitTest, AnAskedForCancelIsStillACancel) {
   char buffer[16] = {};
-  RecordingOp recv(IoOpcode::kRecv, sockets_[0]);
-  recv.buffer = buffer;
-  recv.length = sizeof(buffer);
+  RecordingOp recv(IoOpcode::kRecv, sockets_[0], buffer, sizeof(buffer));
   SubmitFromAThreadThatExits(&recv);
 
   reactor_->Cancel(&recv);
@@ -123,9 +121,7 @@ TEST_F(ThreadExitTest, AWriteWaitingForRoomWhenItsSubmitterExitsCompletes) {
   std::memset(chunk, 'x', sizeof(chunk));
   while (write(sockets_[0], chunk, sizeof(chunk)) > 0) {
   }
-  RecordingOp send(IoOpcode::kSend, sockets_[0]);
-  send.buffer = chunk;
-  send.length = sizeof(chunk);
+  RecordingOp send(IoOpcode::kSend, sockets_[0], chunk, sizeof(chunk));
   SubmitFromAThreadThatExits(&send);
 
   // Drain the peer until the write went through.
