@@ -133,5 +133,26 @@ TEST_F(ReactorTest, ADifferentDrivingThreadStillGetsWakesAndCompletions) {
   waker.join();
 }
 
+// The runtime creates a reactor on one thread and drives it from another,
+// and block_in_place hands it from one driving thread to the next, always
+// with a happens-before edge (here: thread start and join). The thread that
+// submitted the read has exited when the next one drives the reactor.
+TEST_F(ReactorTest, DrivenByOneThreadAfterAnother) {
+  auto [read_end, write_end] = MakePipe();
+  char buffer[8] = {};
+  TestOp read(IoOpcode::kRead, read_end.get());
+  read.SetBuffer(buffer, sizeof buffer);
+  std::thread first([&] {
+    reactor_->Submit(&read);
+    EXPECT_EQ(RunOnce(Clock::now() + 5ms), 0);
+  });
+  first.join();
+  ASSERT_EQ(::write(write_end.get(), "hop", 3), 3);
+  std::thread second([&] { RunUntil([&] { return read.calls == 1; }); });
+  second.join();
+  EXPECT_EQ(read.result, 3);
+  EXPECT_EQ(std::string(buffer, 3), "hop");
+}
+
 }  // namespace
 }  // namespace weft::reactor_testing

@@ -5,8 +5,7 @@
 // the order they were submitted; a cancel requested before the Run wins over
 // data or a timer that is already there), and, through UvReactor itself,
 // what is particular to libuv: its handles, uv_loop_close succeeding at
-// destruction in the middle of things, the thread pool, and a reactor driven
-// by a thread that started after the submitting one ended.
+// destruction in the middle of things, and the thread pool.
 //
 // Every test here and in the suite ends by checking that uv_loop_close
 // succeeded (loop_close_check.cc).
@@ -329,26 +328,6 @@ TEST_F(UvReactorTest, DestroyWaitsForTheThreadPoolToGiveBuffersBack) {
                 read->result == static_cast<int32_t>(kSize))
         << read->result;
   }
-}
-
-// The runtime creates a reactor on one thread and drives it from another,
-// and block_in_place hands it from one driving thread to the next, always
-// with a happens-before edge (here: thread start and join).
-TEST_F(UvReactorTest, DrivenByOneThreadAfterAnother) {
-  auto [read_end, write_end] = MakePipe();
-  char buffer[8] = {};
-  TestOp read(IoOpcode::kRead, read_end.get());
-  read.SetBuffer(buffer, sizeof buffer);
-  std::thread first([&] {
-    reactor_->Submit(&read);
-    EXPECT_EQ(RunOnce(Clock::now() + 5ms), 0);
-  });
-  first.join();
-  ASSERT_EQ(::write(write_end.get(), "hop", 3), 3);
-  std::thread second([&] { RunUntil([&] { return read.calls == 1; }); });
-  second.join();
-  EXPECT_EQ(read.result, 3);
-  EXPECT_EQ(std::string(buffer, 3), "hop");
 }
 
 }  // namespace
