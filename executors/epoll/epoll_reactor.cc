@@ -398,7 +398,9 @@ absl::StatusOr<int> EpollReactor::Run(std::optional<TimePoint> deadline) {
       }
       if (wake_at) {
         if (!now) now = Clock::now();
-        timeout = std::max(*wake_at - *now, nanoseconds::zero());
+        // Compared before subtracting: time_point::min() - now overflows
+        // (into a wait of centuries, and undefined behavior).
+        timeout = *wake_at <= *now ? nanoseconds::zero() : *wake_at - *now;
       }
     }
     polls_skipped_ = 0;

@@ -1,0 +1,265 @@
+#include "executors/testing/reactor_fixture.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace weft::reactor_testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct HookRegistry {
+  std::mutex mu;
+  std::vector<ReactorTestHook*> hooks;
+};
+
+HookRegistry& Hooks() {
+  static auto* registry = new HookRegistry;  // filled by static initializers
+  return *registry;
+}
+
+std::vector<ReactorTestHook*> RegisteredHooks() {
+  HookRegistry& registry = Hooks();
+  std::lock_guard lock(registry.mu);
+  return registry.hooks;
+}
+
+}  // namespace
+
+ResubmittingNop::ResubmittingNop(Reactor* reactor_arg, int again_arg)
+    : TestOp(IoOpcode::kNop), reactor(reactor_arg), again(again_arg) {
+  complete = [](void* context, int32_t result) {
+    auto* self = static_cast<ResubmittingNop*>(context);
+    TestOp::Record(context, result);
+    if (self->again > 0) {
+      --self->again;
+      self->reactor->Submit(self);
+    }
+  };
+}
+
+void Fd::reset(int fd) {
+  if (fd_ >= 0) close(fd_);
+  fd_ = fd;
+}
+
+std::pair<Fd, Fd> MakePipe() {
+  int fds[2];
+  EXPECT_EQ(pipe2(fds, O_CLOEXEC), 0) << strerror(errno);
+  return {Fd(fds[0]), Fd(fds[1])};
+}
+
+std::pair<Fd, Fd> MakeSocketPair() {
+  int fds[2];
+  EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0)
+      << strerror(errno);
+  return {Fd(fds[0]), Fd(fds[1])};
+}
+
+bool FillSendBuffer(int fd) {
+  char chunk[4096] = {};
+  while (send(fd, chunk, sizeof chunk, MSG_DONTWAIT) > 0) {
+  }
+  return errno == EAGAIN;
+}
+
+sockaddr_in Loopback(uint16_t port) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return address;
+}
+
+uint16_t LocalPort(int fd) {
+  sockaddr_in address{};
+  socklen_t length = sizeof address;
+  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  return ntohs(address.sin_port);
+}
+
+Fd BoundSocket(bool listening) {
+  Fd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in address = Loopback(0);
+  EXPECT_EQ(
+      bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0)
+      << strerror(errno);
+  if (listening) {
+    EXPECT_EQ(listen(fd.get(), 16), 0);
+  }
+  return fd;
+}
+
+Fd TemporaryFile() {
+  const char* dir = getenv("TEST_TMPDIR");
+  std::string path =
+      std::string(dir != nullptr ? dir : "/tmp") + "/reactor_test_XXXXXX";
+  Fd file(mkstemp(path.data()));
+  EXPECT_GE(file.get(), 0) << strerror(errno);
+  if (file.get() >= 0) unlink(path.c_str());
+  return file;
+}
+
+double Seconds(Clock::duration duration) {
+  return std::chrono::duration<double>(duration).count();
+}
+
+int64_t WriteSyscalls() {
+  FILE* io = fopen("/proc/self/io", "r");
+  if (io == nullptr) return -1;
+  char line[128];
+  int64_t count = -1;
+  while (fgets(line, sizeof line, io) != nullptr) {
+    if (sscanf(line, "syscw: %" SCNd64, &count) == 1) break;
+  }
+  fclose(io);
+  return count;
+}
+
+bool RegisterReactorTestHook(ReactorTestHook* hook) {
+  HookRegistry& registry = Hooks();
+  std::lock_guard lock(registry.mu);
+  registry.hooks.push_back(hook);
+  return true;
+}
+
+std::unique_ptr<Executor> CreateTheLinkedExecutor() {
+  const std::vector<ExecutorRegistration> linked = LinkedExecutors();
+  if (linked.size() != 1) {
+    std::string names;
+    for (const ExecutorRegistration& registration : linked) {
+      names += " " + registration.name;
+    }
+    ADD_FAILURE() << "a reactor test binary links exactly one backend; this "
+                     "one links "
+                  << linked.size() << ":" << names;
+    return nullptr;
+  }
+  absl::StatusOr<std::unique_ptr<Executor>> executor = linked[0].create();
+  EXPECT_TRUE(executor.ok()) << executor.status();
+  return executor.ok() ? std::move(*executor) : nullptr;
+}
+
+void ReactorTest::SetUp() {
+  for (ReactorTestHook* hook : RegisteredHooks()) hook->BeforeTest();
+  executor_ = CreateTheLinkedExecutor();
+  ASSERT_NE(executor_, nullptr);
+  // Which backend ran, in the test's XML: the conformance binaries of all
+  // backends print the same test names.
+  RecordProperty("backend", std::string(executor_->name()));
+  reactor_ = NewReactor();
+  ASSERT_NE(reactor_, nullptr);
+}
+
+void ReactorTest::TearDown() {
+  reactor_.reset();
+  for (ReactorTestHook* hook : RegisteredHooks()) hook->AfterTest();
+}
+
+std::unique_ptr<Reactor> ReactorTest::NewReactor() {
+  absl::StatusOr<std::unique_ptr<Reactor>> reactor = executor_->CreateReactor();
+  EXPECT_TRUE(reactor.ok()) << reactor.status();
+  return reactor.ok() ? std::move(*reactor) : nullptr;
+}
+
+int ReactorTest::RunOnce(std::optional<Reactor::TimePoint> deadline,
+                         Reactor* reactor) {
+  if (reactor == nullptr) reactor = reactor_.get();
+  absl::StatusOr<int> delivered = reactor->Run(deadline);
+  EXPECT_TRUE(delivered.ok()) << delivered.status();
+  return delivered.value_or(-1);
+}
+
+void ReactorTest::RunUntil(const std::function<bool()>& done,
+                           Reactor* reactor) {
+  const Clock::time_point give_up = Clock::now() + 10s;
+  while (!done() && Clock::now() < give_up) {
+    RunOnce(Clock::now() + 100ms, reactor);
+  }
+  EXPECT_TRUE(done()) << "timed out";
+}
+
+void ReactorTest::ExpectNothingMore() {
+  EXPECT_EQ(RunOnce(Clock::now() + 20ms), 0);
+}
+
+absl::StatusOr<std::unique_ptr<Reactor>>
+ReactorTest::CreateReactorWithoutFreeFds() {
+  const int lowest = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (lowest < 0) {
+    ADD_FAILURE() << "open(/dev/null): " << strerror(errno);
+    return absl::InternalError("test setup failed");
+  }
+  close(lowest);
+  rlimit saved;
+  if (getrlimit(RLIMIT_NOFILE, &saved) != 0) {
+    ADD_FAILURE() << "getrlimit: " << strerror(errno);
+    return absl::InternalError("test setup failed");
+  }
+  rlimit low = saved;
+  low.rlim_cur = lowest;
+  if (setrlimit(RLIMIT_NOFILE, &low) != 0) {
+    ADD_FAILURE() << "setrlimit: " << strerror(errno);
+    return absl::InternalError("test setup failed");
+  }
+  absl::StatusOr<std::unique_ptr<Reactor>> reactor = executor_->CreateReactor();
+  EXPECT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0) << strerror(errno);
+  return reactor;
+}
+
+void ReactorTest::ExpectManyTimeoutsInDeadlineOrder(
+    std::chrono::milliseconds shortest) {
+  struct Timed : TestOp {
+    Timed() : TestOp(IoOpcode::kTimeout) {
+      complete = [](void* context, int32_t result) {
+        static_cast<Timed*>(context)->completed_at = Clock::now();
+        TestOp::Record(context, result);
+      };
+    }
+    Clock::time_point submitted_at, completed_at;
+  };
+  constexpr int kCount = 100;
+  std::vector<Timed> timers(kCount);
+  std::vector<const TestOp*> order;
+  for (int i = 0; i < kCount; ++i) {
+    // Distinct durations, 1 ms apart, submitted out of order.
+    timers[i].timeout = shortest + std::chrono::milliseconds((i * 37) % kCount);
+    timers[i].order = &order;
+  }
+  for (Timed& timer : timers) {
+    timer.submitted_at = Clock::now();
+    reactor_->Submit(&timer);
+  }
+  for (int i = 0; i < kCount; i += 3) reactor_->Cancel(&timers[i]);
+  RunUntil([&] { return order.size() == kCount; });
+
+  Clock::duration previous = Clock::duration::min();
+  for (const TestOp* op : order) {
+    const Timed& timer = *static_cast<const Timed*>(op);
+    const int index = static_cast<int>(&timer - timers.data());
+    EXPECT_EQ(timer.calls, 1);
+    if (index % 3 == 0) {
+      EXPECT_EQ(timer.result, -ECANCELED) << index;
+      continue;
+    }
+    EXPECT_EQ(timer.result, -ETIME) << index;
+    EXPECT_GE(timer.completed_at - timer.submitted_at, timer.timeout) << index;
+    EXPECT_GT(timer.timeout, previous) << "out of order at " << index;
+    previous = timer.timeout;
+  }
+}
+
+}  // namespace weft::reactor_testing

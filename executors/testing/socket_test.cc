@@ -1,0 +1,126 @@
+// TCP on loopback: accept (with and without the peer's address) and
+// connect, refused or not.
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "executors/testing/reactor_fixture.h"
+#include "gtest/gtest.h"
+#include "runtime/executor.h"
+
+namespace weft::reactor_testing {
+namespace {
+
+TEST_F(ReactorTest, AcceptAndConnectOnLoopback) {
+  Fd listener = BoundSocket(/*listening=*/true);
+  sockaddr_storage peer{};
+  TestOp accept(IoOpcode::kAccept, listener.get());
+  accept.address = reinterpret_cast<sockaddr*>(&peer);
+  accept.address_length = sizeof peer;
+  reactor_->Submit(&accept);
+  EXPECT_EQ(RunOnce(Clock::now()), 0);  // no connection yet
+
+  Fd client(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));  // blocking
+  sockaddr_in server = Loopback(LocalPort(listener.get()));
+  TestOp connect(IoOpcode::kConnect, client.get());
+  connect.address = reinterpret_cast<sockaddr*>(&server);
+  connect.address_length = sizeof server;
+  reactor_->Submit(&connect);
+  RunUntil([&] { return accept.calls == 1 && connect.calls == 1; });
+
+  EXPECT_EQ(connect.result, 0);
+  ASSERT_GE(accept.result, 0) << strerror(-accept.result);
+  Fd accepted(accept.result);
+  EXPECT_EQ(accept.address_length, sizeof(sockaddr_in));
+  EXPECT_EQ(peer.ss_family, AF_INET);
+  EXPECT_EQ(ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port),
+            LocalPort(client.get()));
+  EXPECT_NE(fcntl(accepted.get(), F_GETFD) & FD_CLOEXEC, 0);
+
+  char ping[] = "ping";
+  TestOp send(IoOpcode::kSend, client.get());
+  send.SetBuffer(ping, 4);
+  char buffer[8] = {};
+  TestOp recv(IoOpcode::kRecv, accepted.get());
+  recv.SetBuffer(buffer, sizeof buffer);
+  reactor_->Submit(&recv);
+  reactor_->Submit(&send);
+  RunUntil([&] { return send.calls == 1 && recv.calls == 1; });
+  EXPECT_EQ(send.result, 4);
+  ASSERT_EQ(recv.result, 4);
+  EXPECT_EQ(std::string(buffer, 4), "ping");
+}
+
+TEST_F(ReactorTest, AcceptWithoutAddress) {
+  Fd listener = BoundSocket(/*listening=*/true);
+  Fd client(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in server = Loopback(LocalPort(listener.get()));
+  ASSERT_EQ(::connect(client.get(), reinterpret_cast<sockaddr*>(&server),
+                      sizeof server),
+            0);
+  TestOp accept(IoOpcode::kAccept, listener.get());
+  reactor_->Submit(&accept);
+  RunUntil([&] { return accept.calls == 1; });
+  ASSERT_GE(accept.result, 0) << strerror(-accept.result);
+  close(accept.result);
+}
+
+TEST_F(ReactorTest, ConnectToAClosedPortIsRefused) {
+  Fd not_listening = BoundSocket(/*listening=*/false);  // holds the port
+  Fd client(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in server = Loopback(LocalPort(not_listening.get()));
+  TestOp connect(IoOpcode::kConnect, client.get());
+  connect.address = reinterpret_cast<sockaddr*>(&server);
+  connect.address_length = sizeof server;
+  reactor_->Submit(&connect);
+  RunUntil([&] { return connect.calls == 1; });
+  EXPECT_EQ(connect.result, -ECONNREFUSED) << strerror(-connect.result);
+}
+
+TEST_F(ReactorTest, NonBlockingConnectToAJustClosedListenerIsRefused) {
+  // As weft's TcpStream::connect does it: a SOCK_NONBLOCK socket, and a port
+  // whose listener was just closed.
+  uint16_t port;
+  {
+    Fd listener = BoundSocket(/*listening=*/true);
+    port = LocalPort(listener.get());
+  }
+  Fd client(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  sockaddr_in server = Loopback(port);
+  TestOp connect(IoOpcode::kConnect, client.get());
+  connect.address = reinterpret_cast<sockaddr*>(&server);
+  connect.address_length = sizeof server;
+  reactor_->Submit(&connect);
+  RunUntil([&] { return connect.calls == 1; });
+  EXPECT_EQ(connect.result, -ECONNREFUSED) << strerror(-connect.result);
+}
+
+TEST_F(ReactorTest, ConnectAfterAClosedListenersCloseIsRefused) {
+  // The close and the connect are submitted back to back, as a runtime
+  // dropping a listener and connecting to its port does: the listener must
+  // be gone before the connect runs.
+  Fd listener = BoundSocket(/*listening=*/true);
+  const uint16_t port = LocalPort(listener.get());
+  TestOp close_op(IoOpcode::kClose, listener.release());
+  Fd client(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  sockaddr_in server = Loopback(port);
+  TestOp connect(IoOpcode::kConnect, client.get());
+  connect.address = reinterpret_cast<sockaddr*>(&server);
+  connect.address_length = sizeof server;
+  reactor_->Submit(&close_op);
+  reactor_->Submit(&connect);
+  RunUntil([&] { return close_op.calls == 1 && connect.calls == 1; });
+  EXPECT_EQ(close_op.result, 0);
+  EXPECT_EQ(connect.result, -ECONNREFUSED) << strerror(-connect.result);
+}
+
+}  // namespace
+}  // namespace weft::reactor_testing

@@ -1,0 +1,98 @@
+// Wake: from any thread, before or during a Run, never lost, and many wakes
+// coalesced into one (and one system call).
+
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "executors/testing/reactor_fixture.h"
+#include "gtest/gtest.h"
+#include "runtime/executor.h"
+
+namespace weft::reactor_testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST_F(ReactorTest, WakeFromAnotherThreadInterruptsAnUnboundedRun) {
+  std::thread waker([this] {
+    std::this_thread::sleep_for(50ms);
+    reactor_->Wake();
+  });
+  EXPECT_EQ(RunOnce(std::nullopt), 0);  // hangs if the wake is lost
+  waker.join();
+}
+
+TEST_F(ReactorTest, WakeBeforeRunIsNotLost) {
+  reactor_->Wake();
+  EXPECT_EQ(RunOnce(std::nullopt), 0);  // hangs if the wake is lost
+}
+
+TEST_F(ReactorTest, RunUntilTheEndOfTimeWaitsForAWake) {
+  for (bool warmed_up : {false, true}) {
+    SCOPED_TRACE(warmed_up ? "after a first Run" : "first Run");
+    std::unique_ptr<Reactor> reactor = NewReactor();
+    ASSERT_NE(reactor, nullptr);
+    if (warmed_up) {
+      EXPECT_EQ(RunOnce(Clock::now(), reactor.get()), 0);
+    }
+    std::thread waker([&] {
+      std::this_thread::sleep_for(50ms);
+      reactor->Wake();
+    });
+    const Clock::time_point start = Clock::now();
+    // time_point::max(): effectively forever, with no overflow on the way
+    // (which would make it a deadline in the past) and no spinning.
+    EXPECT_EQ(RunOnce(Clock::time_point::max(), reactor.get()), 0);
+    EXPECT_GE(Clock::now() - start, 40ms);
+    waker.join();
+  }
+}
+
+TEST_F(ReactorTest, WakesCoalesceIntoOne) {
+  for (bool warmed_up : {false, true}) {
+    SCOPED_TRACE(warmed_up ? "after a first Run" : "first Run");
+    std::unique_ptr<Reactor> reactor = NewReactor();
+    ASSERT_NE(reactor, nullptr);
+    if (warmed_up) {
+      EXPECT_EQ(RunOnce(Clock::now(), reactor.get()), 0);
+    }
+    for (int i = 0; i < 5; ++i) reactor->Wake();
+    std::thread waker([&] {
+      for (int i = 0; i < 5; ++i) reactor->Wake();
+    });
+    waker.join();
+    EXPECT_EQ(RunOnce(std::nullopt, reactor.get()), 0);
+
+    // Nothing of the ten wakes is left over: this Run waits its full time.
+    const Clock::time_point start = Clock::now();
+    EXPECT_EQ(RunOnce(start + 100ms, reactor.get()), 0);
+    EXPECT_GE(Clock::now() - start, 100ms);
+
+    // And a wake after the coalesced ones still gets through.
+    reactor->Wake();
+    EXPECT_EQ(RunOnce(std::nullopt, reactor.get()), 0);
+  }
+}
+
+TEST_F(ReactorTest, CoalescedWakesCostOneSystemCall) {
+  if (WriteSyscalls() < 0) GTEST_SKIP() << "no /proc/self/io syscw here";
+  for (bool warmed_up : {false, true}) {
+    SCOPED_TRACE(warmed_up ? "after a first Run" : "first Run");
+    std::unique_ptr<Reactor> reactor = NewReactor();
+    ASSERT_NE(reactor, nullptr);
+    if (warmed_up) {
+      // A backend may arm its wake-up only in Run.
+      EXPECT_EQ(RunOnce(Clock::now(), reactor.get()), 0);
+    }
+    const int64_t before = WriteSyscalls();
+    for (int i = 0; i < 1000; ++i) reactor->Wake();
+    const int64_t writes = WriteSyscalls() - before;
+    EXPECT_GE(writes, 1);
+    EXPECT_LT(writes, 10);  // one wake-up write, give or take stray writes
+    EXPECT_EQ(RunOnce(std::nullopt, reactor.get()), 0);
+  }
+}
+
+}  // namespace
+}  // namespace weft::reactor_testing
