@@ -2,9 +2,11 @@
 // waits, and that it still works when another thread drives the reactor.
 
 #include <errno.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <climits>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <thread>
@@ -152,6 +154,54 @@ TEST_F(ReactorTest, DrivenByOneThreadAfterAnother) {
   second.join();
   EXPECT_EQ(read.result, 3);
   EXPECT_EQ(std::string(buffer, 3), "hop");
+}
+
+// An operation outlives the thread that submitted it (on io_uring the
+// kernel fails a request of an exited thread with -ECANCELED, which the
+// reactor must not report as a cancellation): a send waiting for room...
+TEST_F(ReactorTest, AWaitingSendOutlivesTheThreadThatSubmittedIt) {
+  auto [ours, peer] = MakeSocketPair();
+  ASSERT_TRUE(FillSendBuffer(ours.get()));
+  char chunk[4096];
+  std::memset(chunk, 'x', sizeof chunk);
+  TestOp send(IoOpcode::kSend, ours.get());
+  send.SetBuffer(chunk, sizeof chunk);
+  std::thread submitter([&] {
+    reactor_->Submit(&send);
+    EXPECT_EQ(RunOnce(Clock::now()), 0);
+  });
+  submitter.join();
+  // Make room (the peer is blocking: read only what is there).
+  std::thread driver([&, peer_fd = peer.get()] {
+    RunUntil([&] {
+      char sink[65536];
+      (void)::recv(peer_fd, sink, sizeof sink, MSG_DONTWAIT);
+      return send.calls == 1;
+    });
+  });
+  driver.join();
+  EXPECT_GT(send.result, 0);
+}
+
+// ... while a cancel that was asked for stays a cancel.
+TEST_F(ReactorTest, ACancelOfAnOperationWhoseSubmitterExitedIsACancel) {
+  auto [ours, peer] = MakeSocketPair();
+  char buffer[8] = {};
+  TestOp recv(IoOpcode::kRecv, ours.get());
+  recv.SetBuffer(buffer, sizeof buffer);
+  std::thread submitter([&] {
+    reactor_->Submit(&recv);
+    EXPECT_EQ(RunOnce(Clock::now()), 0);
+  });
+  submitter.join();
+  reactor_->Cancel(&recv);
+  RunUntil([&] { return recv.calls == 1; });
+  EXPECT_EQ(recv.result, -ECANCELED);
+  // What the peer sends next is left for the next reader.
+  ASSERT_EQ(::write(peer.get(), "x", 1), 1);
+  char byte = 0;
+  EXPECT_EQ(::read(ours.get(), &byte, 1), 1);
+  EXPECT_EQ(byte, 'x');
 }
 
 }  // namespace
