@@ -56,6 +56,8 @@ class Driver {
   // The calling thread stops driving (if it was the driving thread): its
   // Submits are queued from now on.
   void StopDriving();
+
+  // Any thread.
   void AddTimer(TimerEntry* entry) {
     if (timers_.Insert(entry)) reactor_->Wake();
   }
@@ -63,8 +65,6 @@ class Driver {
     if (entry->queue != nullptr) entry->queue->Cancel(entry);
   }
   size_t PendingTimers() { return timers_.Size(); }
-
-  Reactor& reactor() { return *reactor_; }
 
   // Completes the I/O still in flight or queued with -ECANCELED (shutdown).
   void Drain();
