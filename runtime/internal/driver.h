@@ -5,6 +5,10 @@
 // core, and one per thread that calls block_on on a multi_thread runtime.
 // A driver lives as long as its runtime, so timers and I/O registered on it
 // stay valid while any task could still be waiting on them.
+//
+// One thread at a time drives a driver (parks on it); the backend's reactor
+// accepts operations only from that thread, so the driver queues those
+// submitted elsewhere and the driving thread hands them over when it parks.
 
 #ifndef WEFT_RUNTIME_INTERNAL_DRIVER_H_
 #define WEFT_RUNTIME_INTERNAL_DRIVER_H_
