@@ -52,7 +52,7 @@ TEST_F(ReactorTest, CancelOfAPendingReadCompletesOnceAndLeavesTheBuffer) {
 
 // The read and its cancel both wait for the next Run, with data already
 // there: either may win, but only once. (Where a backend promises that the
-// cancel wins, its own test checks that.)
+// cancel wins, cancel_before_run_test.cc checks that.)
 TEST_F(ReactorTest, CancelOfAReadWithDataWaitingCompletesOnce) {
   auto [read_end, write_end] = MakePipe();
   char buffer[8];

@@ -40,7 +40,7 @@ TEST_F(ReactorTest, WriteThenReadOnAPipe) {
 }
 
 // One write at a time: a backend need not order two writes in flight on one
-// fd (where it does, its own test checks that they land in order).
+// fd (where it does, fifo_order_test.cc checks that they land in order).
 TEST_F(ReactorTest, ReadWriteSendRecvOnASocketPair) {
   auto [left, right] = MakeSocketPair();
   char first[] = "over write";
@@ -148,7 +148,7 @@ TEST_F(ReactorTest, SendToAClosedPeerIsEpipeWithoutSigpipe) {
 }
 
 // Both complete, in either order: a backend need not order two reads
-// waiting on one fd (where it does, its own test checks the order).
+// waiting on one fd (where it does, fifo_order_test.cc checks the order).
 TEST_F(ReactorTest, TwoPendingReadsOnOneFdBothComplete) {
   auto [read_end, write_end] = MakePipe();
   char first_buffer[3], second_buffer[3];
