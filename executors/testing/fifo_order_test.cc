@@ -26,14 +26,11 @@ TEST_F(ReactorTest, TwoPendingReadsOnOneFdCompleteInOrder) {
   auto [read_end, write_end] = MakePipe();
   std::vector<const TestOp*> order;
   char first_buffer[3], second_buffer[3];
-  TestOp first(IoOpcode::kRead, read_end.get());
-  first.SetBuffer(first_buffer, 3);
+  TestOp first(IoOpcode::kRead, read_end.get(), first_buffer, 3);
   first.order = &order;
-  TestOp second(IoOpcode::kRead, read_end.get());
-  second.SetBuffer(second_buffer, 3);
+  TestOp second(IoOpcode::kRead, read_end.get(), second_buffer, 3);
   second.order = &order;
-  reactor_->Submit(&first);
-  EXPECT_EQ(RunOnce(Clock::now()), 0);
+  SubmitWaiting(first);
   // The data is there before the second read is submitted: that read must
   // still not overtake the first.
   ASSERT_EQ(write(write_end.get(), "abcdef", 6), 6);
@@ -49,31 +46,17 @@ TEST_F(ReactorTest, TwoPendingReadsOnOneFdCompleteInOrder) {
 TEST_F(ReactorTest, WriteAndSendInFlightTogetherArriveInOrder) {
   auto [left, right] = MakeSocketPair();
   char first[] = "over write";
-  TestOp write(IoOpcode::kWrite, left.get());
-  write.SetBuffer(first, 10);
+  TestOp write(IoOpcode::kWrite, left.get(), first, 10);
   char second[] = "over send";
-  TestOp send(IoOpcode::kSend, left.get());
-  send.SetBuffer(second, 9);
+  TestOp send(IoOpcode::kSend, left.get(), second, 9);
   reactor_->Submit(&write);
   reactor_->Submit(&send);
   RunUntil([&] { return write.calls == 1 && send.calls == 1; });
   EXPECT_EQ(write.result, 10);
   EXPECT_EQ(send.result, 9);
 
-  char buffer[10] = {};
-  TestOp read(IoOpcode::kRead, right.get());
-  read.SetBuffer(buffer, 10);
-  reactor_->Submit(&read);
-  RunUntil([&] { return read.calls == 1; });
-  ASSERT_EQ(read.result, 10);
-  EXPECT_EQ(std::string(buffer, 10), "over write");
-
-  TestOp recv(IoOpcode::kRecv, right.get());
-  recv.SetBuffer(buffer, 10);
-  reactor_->Submit(&recv);
-  RunUntil([&] { return recv.calls == 1; });
-  ASSERT_EQ(recv.result, 9);
-  EXPECT_EQ(std::string(buffer, 9), "over send");
+  EXPECT_EQ(Receive(IoOpcode::kRead, right.get(), 10), "over write");
+  EXPECT_EQ(Receive(IoOpcode::kRecv, right.get(), 10), "over send");
 }
 
 }  // namespace
