@@ -2,7 +2,6 @@
 // polled, whatever the backend does with them (at once, in the kernel, in a
 // thread pool); and cancelled, at whatever stage they are.
 
-#include <errno.h>
 #include <poll.h>
 #include <unistd.h>
 

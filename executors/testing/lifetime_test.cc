@@ -17,7 +17,6 @@ namespace weft::reactor_testing {
 namespace {
 
 using ::testing::HasSubstr;
-using namespace std::chrono_literals;
 
 // What the status names beyond this (the system call, another backend to
 // try) is each backend's own test.
