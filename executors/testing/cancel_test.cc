@@ -29,10 +29,8 @@ TEST_F(ReactorTest, CancelOfAPendingReadCompletesOnceAndLeavesTheBuffer) {
   auto [read_end, write_end] = MakePipe();
   char buffer[8];
   memset(buffer, 'z', sizeof buffer);
-  TestOp read(IoOpcode::kRead, read_end.get());
-  read.SetBuffer(buffer, sizeof buffer);
-  reactor_->Submit(&read);
-  EXPECT_EQ(RunOnce(Clock::now()), 0);
+  TestOp read(IoOpcode::kRead, read_end.get(), buffer, sizeof buffer);
+  SubmitWaiting(read);
 
   reactor_->Cancel(&read);
   EXPECT_EQ(read.calls, 0);  // never from inside Cancel
@@ -52,28 +50,16 @@ TEST_F(ReactorTest, CancelOfAPendingReadCompletesOnceAndLeavesTheBuffer) {
 
 // The read and its cancel both wait for the next Run, with data already
 // there: either may win, but only once. (Where a backend promises that the
-// cancel wins, its own test checks that.)
+// cancel wins, cancel_before_run_test.cc checks that.)
 TEST_F(ReactorTest, CancelOfAReadWithDataWaitingCompletesOnce) {
-  auto [read_end, write_end] = MakePipe();
-  char buffer[8];
-  TestOp read(IoOpcode::kRead, read_end.get());
-  read.SetBuffer(buffer, sizeof buffer);
-  reactor_->Submit(&read);
-  ASSERT_EQ(write(write_end.get(), "abc", 3), 3);
-  reactor_->Cancel(&read);
-  RunUntil([&] { return read.calls == 1; });
-  ExpectNothingMore();
-  EXPECT_EQ(read.calls, 1);
-  EXPECT_THAT(read.result, AnyOf(3, -ECANCELED));
+  EXPECT_THAT(CancelAReadWithDataWaiting(), AnyOf(3, -ECANCELED));
 }
 
 TEST_F(ReactorTest, CancelFromAnotherThread) {
   auto [read_end, write_end] = MakePipe();
   char buffer[8];
-  TestOp read(IoOpcode::kRead, read_end.get());
-  read.SetBuffer(buffer, sizeof buffer);
-  reactor_->Submit(&read);
-  EXPECT_EQ(RunOnce(Clock::now()), 0);
+  TestOp read(IoOpcode::kRead, read_end.get(), buffer, sizeof buffer);
+  SubmitWaiting(read);
 
   std::thread canceller([&] {
     std::this_thread::sleep_for(50ms);
@@ -87,21 +73,10 @@ TEST_F(ReactorTest, CancelFromAnotherThread) {
 }
 
 TEST_F(ReactorTest, CancelOfACompletedButUndeliveredOpKeepsItsResult) {
-  auto [left, right] = MakeSocketPair();
-  char message[] = "hello";
-  TestOp write(IoOpcode::kWrite, left.get());
-  write.SetBuffer(message, 5);
-  TestOp nop(IoOpcode::kNop);
-  reactor_->Submit(&write);  // room to write: done before the cancel acts
-  reactor_->Submit(&nop);
-  reactor_->Cancel(&write);
-  reactor_->Cancel(&nop);
-  RunUntil([&] { return write.calls == 1 && nop.calls == 1; });
-  ExpectNothingMore();
-  EXPECT_EQ(write.calls, 1);
-  EXPECT_EQ(write.result, 5);
-  EXPECT_EQ(nop.calls, 1);
-  EXPECT_EQ(nop.result, 0);
+  InstantOps ops;
+  // Room to write: both are done before the cancels act.
+  for (TestOp* op : ops.all()) reactor_->Submit(op);
+  CancelTooLate(ops);
 }
 
 TEST_F(ReactorTest, CancelAfterDeliveryIsIgnoredEvenIfTheMemoryIsReused) {
@@ -162,8 +137,7 @@ TEST_F(ReactorTest, CancelRacingWithCompletionCompletesExactlyOnce) {
     char buffer[4];
     GuardedOp read(read_end.get());
     read.SetBuffer(buffer, sizeof buffer);
-    reactor_->Submit(&read);
-    EXPECT_EQ(RunOnce(Clock::now()), 0);
+    SubmitWaiting(read);
 
     std::thread writer(
         [fd = write_end.get()] { EXPECT_EQ(::write(fd, "x", 1), 1); });

@@ -21,8 +21,7 @@ using ::testing::AnyOf;
 TEST_F(ReactorTest, CloseCompletesTheFdsWaitersWithEbadf) {
   auto [read_end, write_end] = MakePipe();
   char buffer[8];
-  TestOp read(IoOpcode::kRead, read_end.get());
-  read.SetBuffer(buffer, sizeof buffer);
+  TestOp read(IoOpcode::kRead, read_end.get(), buffer, sizeof buffer);
   TestOp poll(IoOpcode::kPoll, read_end.get());
   poll.poll_events = POLLIN;
   reactor_->Submit(&read);
@@ -42,22 +41,14 @@ TEST_F(ReactorTest, CloseCompletesTheFdsWaitersWithEbadf) {
 
   // The fd number, reused by a new pipe, works afresh.
   auto [new_read_end, new_write_end] = MakePipe();
-  TestOp again(IoOpcode::kRead, new_read_end.get());
-  again.SetBuffer(buffer, sizeof buffer);
-  reactor_->Submit(&again);
-  EXPECT_EQ(RunOnce(Clock::now()), 0);
-  ASSERT_EQ(write(new_write_end.get(), "n", 1), 1);
-  RunUntil([&] { return again.calls == 1; });
-  EXPECT_EQ(again.result, 1);
+  ExpectAReadToWaitForData(new_read_end, new_write_end);
 }
 
 TEST_F(ReactorTest, CancelledOperationOnAClosedFdStaysCancelled) {
   auto [read_end, write_end] = MakePipe();
   char buffer[8];
-  TestOp read(IoOpcode::kRead, read_end.get());
-  read.SetBuffer(buffer, sizeof buffer);
-  reactor_->Submit(&read);
-  EXPECT_EQ(RunOnce(Clock::now()), 0);
+  TestOp read(IoOpcode::kRead, read_end.get(), buffer, sizeof buffer);
+  SubmitWaiting(read);
   reactor_->Cancel(&read);
   TestOp close_op(IoOpcode::kClose, read_end.release());
   reactor_->Submit(&close_op);
@@ -73,28 +64,19 @@ TEST_F(ReactorTest, FdClosedBehindTheReactorsBackAndReusedStillWorks) {
   {
     auto [read_end, write_end] = MakePipe();
     number = read_end.get();
-    TestOp read(IoOpcode::kRead, read_end.get());
-    read.SetBuffer(buffer, sizeof buffer);
-    reactor_->Submit(&read);
-    EXPECT_EQ(RunOnce(Clock::now()), 0);
+    TestOp read(IoOpcode::kRead, read_end.get(), buffer, sizeof buffer);
+    SubmitWaiting(read);
     reactor_->Cancel(&read);
     RunUntil([&] { return read.calls == 1; });
   }  // closed with plain close(2): the reactor is not told
   auto [read_end, write_end] = MakePipe();
   ASSERT_EQ(read_end.get(), number);  // lowest free fd
-  TestOp read(IoOpcode::kRead, read_end.get());
-  read.SetBuffer(buffer, sizeof buffer);
-  reactor_->Submit(&read);
-  EXPECT_EQ(RunOnce(Clock::now()), 0);
-  ASSERT_EQ(write(write_end.get(), "r", 1), 1);
-  RunUntil([&] { return read.calls == 1; });
-  EXPECT_EQ(read.result, 1);
+  ExpectAReadToWaitForData(read_end, write_end);
 }
 
 TEST_F(ReactorTest, InvalidFdsFailWithEbadf) {
   char buffer[4];
-  TestOp read(IoOpcode::kRead, -1);
-  read.SetBuffer(buffer, sizeof buffer);
+  TestOp read(IoOpcode::kRead, -1, buffer, sizeof buffer);
   TestOp poll(IoOpcode::kPoll, -1);
   poll.poll_events = POLLIN;
   TestOp close_op(IoOpcode::kClose, -1);

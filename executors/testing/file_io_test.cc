@@ -2,14 +2,10 @@
 // polled, whatever the backend does with them (at once, in the kernel, in a
 // thread pool); and cancelled, at whatever stage they are.
 
-#include <errno.h>
 #include <poll.h>
-#include <sys/types.h>
 #include <unistd.h>
 
-#include <memory>
 #include <string>
-#include <vector>
 
 #include "executors/testing/reactor_fixture.h"
 #include "gtest/gtest.h"
@@ -23,8 +19,7 @@ TEST_F(ReactorTest, RegularFileIsReadAndWrittenAtOffsets) {
   ASSERT_GE(file.get(), 0);
 
   char contents[] = "file contents";
-  TestOp write(IoOpcode::kWrite, file.get());
-  write.SetBuffer(contents, 13);
+  TestOp write(IoOpcode::kWrite, file.get(), contents, 13);
   write.offset = 0;
   reactor_->Submit(&write);
   EXPECT_EQ(write.calls, 0);
@@ -33,8 +28,7 @@ TEST_F(ReactorTest, RegularFileIsReadAndWrittenAtOffsets) {
   EXPECT_EQ(lseek(file.get(), 0, SEEK_CUR), 0);  // pwrite: position unmoved
 
   char buffer[32] = {};
-  TestOp positioned(IoOpcode::kRead, file.get());
-  positioned.SetBuffer(buffer, sizeof buffer);
+  TestOp positioned(IoOpcode::kRead, file.get(), buffer, sizeof buffer);
   positioned.offset = 5;
   reactor_->Submit(&positioned);
   EXPECT_EQ(positioned.calls, 0);
@@ -44,16 +38,14 @@ TEST_F(ReactorTest, RegularFileIsReadAndWrittenAtOffsets) {
 
   // Offset -1: at the file position, which the read moves.
   ASSERT_EQ(lseek(file.get(), 0, SEEK_SET), 0);
-  TestOp whole(IoOpcode::kRead, file.get());
-  whole.SetBuffer(buffer, sizeof buffer);
+  TestOp whole(IoOpcode::kRead, file.get(), buffer, sizeof buffer);
   reactor_->Submit(&whole);
   RunUntil([&] { return whole.calls == 1; });
   ASSERT_EQ(whole.result, 13);
   EXPECT_EQ(std::string(buffer, 13), "file contents");
 
   ASSERT_EQ(lseek(file.get(), 5, SEEK_SET), 5);
-  TestOp current(IoOpcode::kRead, file.get());
-  current.SetBuffer(buffer, 4);
+  TestOp current(IoOpcode::kRead, file.get(), buffer, 4);
   reactor_->Submit(&current);
   RunUntil([&] { return current.calls == 1; });
   ASSERT_EQ(current.result, 4);
@@ -73,32 +65,12 @@ TEST_F(ReactorTest, RegularFileIsReadAndWrittenAtOffsets) {
 // A cancelled regular-file operation completes exactly once: -ECANCELED if
 // it had not started, else with its real result.
 TEST_F(ReactorTest, CancelOfRegularFileOperationsCompletesEachOnce) {
-  Fd file = TemporaryFile();
-  ASSERT_GE(file.get(), 0);
-  constexpr size_t kSize = 1 << 16;
-  std::vector<char> contents(kSize, 'f');
-  ASSERT_EQ(pwrite(file.get(), contents.data(), kSize, 0),
-            static_cast<ssize_t>(kSize));
-
-  constexpr int kCount = 32;
-  std::vector<std::vector<char>> buffers(kCount, std::vector<char>(kSize));
-  std::vector<std::unique_ptr<TestOp>> reads;
-  for (int i = 0; i < kCount; ++i) {
-    reads.push_back(std::make_unique<TestOp>(IoOpcode::kRead, file.get()));
-    reads.back()->SetBuffer(buffers[i].data(), kSize);
-    reads.back()->offset = 0;
-    reactor_->Submit(reads.back().get());
-  }
-  for (auto& read : reads) reactor_->Cancel(read.get());
+  ManyFileReads reads;
+  ASSERT_TRUE(reads.ok());
+  reads.SubmitTo(*reactor_);
+  reads.CancelIn(*reactor_);
   RunUntil([&] { return reactor_->InFlight() == 0; });
-  int cancelled = 0;
-  for (auto& read : reads) {
-    EXPECT_EQ(read->calls, 1);
-    EXPECT_TRUE(read->result == -ECANCELED ||
-                read->result == static_cast<int32_t>(kSize))
-        << read->result;
-    cancelled += read->result == -ECANCELED;
-  }
+  const int cancelled = reads.ExpectEachCompletedOnce();
   ExpectNothingMore();
   RecordProperty("cancelled", cancelled);
 }

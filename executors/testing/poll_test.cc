@@ -16,8 +16,7 @@ TEST_F(ReactorTest, PollWaitsForReadability) {
   auto [read_end, write_end] = MakePipe();
   TestOp poll_in(IoOpcode::kPoll, read_end.get());
   poll_in.poll_events = POLLIN;
-  reactor_->Submit(&poll_in);
-  EXPECT_EQ(RunOnce(Clock::now()), 0);
+  SubmitWaiting(poll_in);
   EXPECT_EQ(poll_in.calls, 0);
 
   ASSERT_EQ(write(write_end.get(), "x", 1), 1);
@@ -36,8 +35,7 @@ TEST_F(ReactorTest, PollReportsAHangUp) {
   auto [read_end, write_end] = MakePipe();
   TestOp poll_in(IoOpcode::kPoll, read_end.get());
   poll_in.poll_events = POLLIN;
-  reactor_->Submit(&poll_in);
-  EXPECT_EQ(RunOnce(Clock::now()), 0);
+  SubmitWaiting(poll_in);
   write_end.reset();
   RunUntil([&] { return poll_in.calls == 1; });
   EXPECT_NE(poll_in.result & POLLHUP, 0) << poll_in.result;

@@ -6,12 +6,17 @@ The shared tests live in one `testonly`, `alwayslink` library
 gtest_main (and the backend's test hooks, if it has any), so every backend
 runs the same list of tests. The fixture finds the backend through the
 executor registry, so the test must link exactly one backend.
+
+A backend that also keeps the stronger promises of
+//executors/testing:ordered_reactor_conformance (FIFO order on one fd, a
+cancel before the Run wins) passes `ordered = True` to run those as well.
 """
 
 def reactor_conformance_test(
         name,
         backend,
         hooks = [],
+        ordered = False,
         size = "small",
         tags = []):
     """Declares a cc_test `name` that runs the suite on `backend`.
@@ -22,6 +27,8 @@ def reactor_conformance_test(
       hooks: testonly, alwayslink libraries that register a
           reactor_testing::ReactorTestHook: checks the backend adds around
           every test.
+      ordered: whether the backend keeps the promises of
+          //executors/testing:ordered_reactor_conformance too.
       size: the test's size.
       tags: extra tags.
     """
@@ -34,5 +41,7 @@ def reactor_conformance_test(
             "//executors/testing:reactor_conformance",
             backend,
             "@gtest//:gtest_main",
-        ] + hooks,
+        ] + hooks + (
+            ["//executors/testing:ordered_reactor_conformance"] if ordered else []
+        ),
     )

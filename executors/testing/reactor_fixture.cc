@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -13,6 +14,7 @@
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <tuple>
 
 #include "absl/status/status.h"
 
@@ -38,6 +40,15 @@ std::vector<ReactorTestHook*> RegisteredHooks() {
 }
 
 }  // namespace
+
+::testing::AssertionResult CompletedOnceWith(const TestOp& op, int32_t result) {
+  if (op.calls == 1 && op.result == result) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure()
+         << "completed " << op.calls << " times, last with " << op.result
+         << ", not once with " << result;
+}
 
 ResubmittingNop::ResubmittingNop(Reactor* reactor_arg, int again_arg)
     : TestOp(IoOpcode::kNop), reactor(reactor_arg), again(again_arg) {
@@ -111,6 +122,67 @@ Fd TemporaryFile() {
   EXPECT_GE(file.get(), 0) << strerror(errno);
   if (file.get() >= 0) unlink(path.c_str());
   return file;
+}
+
+WaitingOps::WaitingOps()
+    : listener(BoundSocket(/*listening=*/true)),
+      read(IoOpcode::kRead),
+      poll(IoOpcode::kPoll),
+      accept(IoOpcode::kAccept, listener.get()),
+      timeout(IoOpcode::kTimeout) {
+  std::tie(read_end, write_end) = MakePipe();
+  memset(buffer, 'z', sizeof buffer);
+  read.fd = read_end.get();
+  read.SetBuffer(buffer, sizeof buffer);
+  poll.fd = read_end.get();
+  poll.poll_events = POLLIN;
+  timeout.timeout = 1h;
+}
+
+void WaitingOps::ExpectTheReadToIgnoreNewData() {
+  ASSERT_EQ(::write(write_end.get(), "abc", 3), 3);
+  EXPECT_EQ(std::string(buffer, sizeof buffer), std::string(8, 'z'));
+}
+
+InstantOps::InstantOps()
+    : write(IoOpcode::kWrite, -1, message, 5), nop(IoOpcode::kNop) {
+  std::tie(left, right) = MakeSocketPair();
+  write.fd = left.get();
+}
+
+ManyFileReads::ManyFileReads()
+    : file_(TemporaryFile()), buffers_(kCount, std::vector<char>(kSize)) {
+  if (file_.get() < 0) return;  // TemporaryFile failed the test
+  const std::vector<char> contents(kSize, 'f');
+  written_ = pwrite(file_.get(), contents.data(), kSize, 0) ==
+             static_cast<ssize_t>(kSize);
+  EXPECT_TRUE(written_) << strerror(errno);
+  for (std::vector<char>& buffer : buffers_) {
+    reads_.push_back(std::make_unique<TestOp>(IoOpcode::kRead, file_.get(),
+                                              buffer.data(), kSize));
+    reads_.back()->offset = 0;
+  }
+}
+
+void ManyFileReads::SubmitTo(Reactor& reactor) {
+  for (auto& read : reads_) reactor.Submit(read.get());
+}
+
+void ManyFileReads::CancelIn(Reactor& reactor) {
+  for (auto& read : reads_) reactor.Cancel(read.get());
+}
+
+int ManyFileReads::ExpectEachCompletedOnce() const {
+  int cancelled = 0;
+  for (size_t i = 0; i < reads_.size(); ++i) {
+    const TestOp& read = *reads_[i];
+    EXPECT_EQ(read.calls, 1) << "read " << i;
+    EXPECT_TRUE(read.result == -ECANCELED ||
+                read.result == static_cast<int32_t>(kSize))
+        << "read " << i << ": " << read.result;
+    cancelled += read.result == -ECANCELED;
+  }
+  return cancelled;
 }
 
 double Seconds(Clock::duration duration) {
@@ -194,6 +266,76 @@ void ReactorTest::RunUntil(const std::function<bool()>& done,
 
 void ReactorTest::ExpectNothingMore() {
   EXPECT_EQ(RunOnce(Clock::now() + 20ms), 0);
+}
+
+int32_t ReactorTest::SubmitAndWait(TestOp& op) {
+  const int calls = op.calls;
+  reactor_->Submit(&op);
+  EXPECT_EQ(op.calls, calls) << "completed inside Submit";
+  RunUntil([&] { return op.calls == calls + 1; });
+  return op.result;
+}
+
+void ReactorTest::SubmitWaiting(TestOp& op, Reactor* reactor) {
+  if (reactor == nullptr) reactor = reactor_.get();
+  reactor->Submit(&op);
+  EXPECT_EQ(RunOnce(Clock::now(), reactor), 0);
+}
+
+void ReactorTest::ExpectAReadToWaitForData(const Fd& read_end,
+                                           const Fd& write_end) {
+  char buffer[8];
+  TestOp read(IoOpcode::kRead, read_end.get(), buffer, sizeof buffer);
+  SubmitWaiting(read);
+  ASSERT_EQ(::write(write_end.get(), "r", 1), 1);
+  RunUntil([&] { return read.calls == 1; });
+  EXPECT_EQ(read.result, 1);
+}
+
+std::string ReactorTest::Receive(IoOpcode opcode, int fd, size_t capacity) {
+  std::string buffer(capacity, '\0');
+  TestOp op(opcode, fd, buffer.data(), capacity);
+  const int32_t result = SubmitAndWait(op);
+  if (result < 0) {
+    ADD_FAILURE() << "failed: " << strerror(-result);
+    return "";
+  }
+  buffer.resize(result);
+  return buffer;
+}
+
+int32_t ReactorTest::CancelAReadWithDataWaiting() {
+  auto [read_end, write_end] = MakePipe();
+  char buffer[8];
+  TestOp read(IoOpcode::kRead, read_end.get(), buffer, sizeof buffer);
+  reactor_->Submit(&read);
+  EXPECT_EQ(::write(write_end.get(), "abc", 3), 3);
+  reactor_->Cancel(&read);
+  RunUntil([&] { return read.calls == 1; });
+  ExpectNothingMore();
+  EXPECT_EQ(read.calls, 1);
+  return read.result;
+}
+
+void ReactorTest::CancelTooLate(InstantOps& ops) {
+  for (TestOp* op : ops.all()) reactor_->Cancel(op);
+  RunUntil([&] { return ops.write.calls == 1 && ops.nop.calls == 1; });
+  ExpectNothingMore();
+  EXPECT_TRUE(CompletedOnceWith(ops.write, 5));
+  EXPECT_TRUE(CompletedOnceWith(ops.nop, 0));
+}
+
+void ReactorTest::ForNewReactors(
+    const std::function<void(Reactor& reactor)>& body) {
+  for (bool warmed_up : {false, true}) {
+    SCOPED_TRACE(warmed_up ? "after a first Run" : "first Run");
+    std::unique_ptr<Reactor> reactor = NewReactor();
+    ASSERT_NE(reactor, nullptr);
+    if (warmed_up) {
+      EXPECT_EQ(RunOnce(Clock::now(), reactor.get()), 0);
+    }
+    body(*reactor);
+  }
 }
 
 absl::StatusOr<std::unique_ptr<Reactor>>

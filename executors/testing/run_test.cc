@@ -54,8 +54,7 @@ TEST_F(ReactorTest, UnknownOpcodeFailsWithEinvalOnTheNextRun) {
 TEST_F(ReactorTest, RunWithPastDeadlineDoesNotBlock) {
   auto [read_end, write_end] = MakePipe();
   char buffer[8];
-  TestOp read(IoOpcode::kRead, read_end.get());
-  read.SetBuffer(buffer, sizeof buffer);
+  TestOp read(IoOpcode::kRead, read_end.get(), buffer, sizeof buffer);
   reactor_->Submit(&read);  // something to wait for
 
   const Clock::time_point start = Clock::now();
@@ -82,10 +81,8 @@ TEST_F(ReactorTest, RunWaitsUntilItsDeadline) {
 TEST_F(ReactorTest, ImmediateCompletionsDoNotStarveWaitingIo) {
   auto [read_end, write_end] = MakePipe();
   char buffer[4];
-  TestOp read(IoOpcode::kRead, read_end.get());
-  read.SetBuffer(buffer, sizeof buffer);
-  reactor_->Submit(&read);
-  EXPECT_EQ(RunOnce(Clock::now()), 0);
+  TestOp read(IoOpcode::kRead, read_end.get(), buffer, sizeof buffer);
+  SubmitWaiting(read);
   ASSERT_EQ(write(write_end.get(), "x", 1), 1);
 
   // A nop that resubmits itself keeps a completion ready at every Run.
@@ -105,8 +102,7 @@ TEST_F(ReactorTest, ImmediateCompletionsDoNotStarveWaitingIo) {
 TEST_F(ReactorTest, ADifferentDrivingThreadStillGetsWakesAndCompletions) {
   auto [read_end, write_end] = MakePipe();
   char buffer[4] = {};
-  TestOp read(IoOpcode::kRead, read_end.get());
-  read.SetBuffer(buffer, sizeof buffer);
+  TestOp read(IoOpcode::kRead, read_end.get(), buffer, sizeof buffer);
   reactor_->Submit(&read);
   EXPECT_EQ(RunOnce(Clock::now()), 0);  // this thread submitted and armed
 
@@ -142,8 +138,7 @@ TEST_F(ReactorTest, ADifferentDrivingThreadStillGetsWakesAndCompletions) {
 TEST_F(ReactorTest, DrivenByOneThreadAfterAnother) {
   auto [read_end, write_end] = MakePipe();
   char buffer[8] = {};
-  TestOp read(IoOpcode::kRead, read_end.get());
-  read.SetBuffer(buffer, sizeof buffer);
+  TestOp read(IoOpcode::kRead, read_end.get(), buffer, sizeof buffer);
   std::thread first([&] {
     reactor_->Submit(&read);
     EXPECT_EQ(RunOnce(Clock::now() + 5ms), 0);
@@ -164,12 +159,8 @@ TEST_F(ReactorTest, AWaitingSendOutlivesTheThreadThatSubmittedIt) {
   ASSERT_TRUE(FillSendBuffer(ours.get()));
   char chunk[4096];
   std::memset(chunk, 'x', sizeof chunk);
-  TestOp send(IoOpcode::kSend, ours.get());
-  send.SetBuffer(chunk, sizeof chunk);
-  std::thread submitter([&] {
-    reactor_->Submit(&send);
-    EXPECT_EQ(RunOnce(Clock::now()), 0);
-  });
+  TestOp send(IoOpcode::kSend, ours.get(), chunk, sizeof chunk);
+  std::thread submitter([&] { SubmitWaiting(send); });
   submitter.join();
   // Make room (the peer is blocking: read only what is there).
   std::thread driver([&, peer_fd = peer.get()] {
@@ -187,12 +178,8 @@ TEST_F(ReactorTest, AWaitingSendOutlivesTheThreadThatSubmittedIt) {
 TEST_F(ReactorTest, ACancelOfAnOperationWhoseSubmitterExitedIsACancel) {
   auto [ours, peer] = MakeSocketPair();
   char buffer[8] = {};
-  TestOp recv(IoOpcode::kRecv, ours.get());
-  recv.SetBuffer(buffer, sizeof buffer);
-  std::thread submitter([&] {
-    reactor_->Submit(&recv);
-    EXPECT_EQ(RunOnce(Clock::now()), 0);
-  });
+  TestOp recv(IoOpcode::kRecv, ours.get(), buffer, sizeof buffer);
+  std::thread submitter([&] { SubmitWaiting(recv); });
   submitter.join();
   reactor_->Cancel(&recv);
   RunUntil([&] { return recv.calls == 1; });

@@ -19,6 +19,18 @@
 namespace weft::reactor_testing {
 namespace {
 
+// A kConnect of `fd` to 127.0.0.1:`port`, which holds the address it
+// points the operation at.
+struct ConnectOp : TestOp {
+  ConnectOp(int fd, uint16_t port)
+      : TestOp(IoOpcode::kConnect, fd), server(Loopback(port)) {
+    address = reinterpret_cast<sockaddr*>(&server);
+    address_length = sizeof server;
+  }
+
+  sockaddr_in server;
+};
+
 TEST_F(ReactorTest, AcceptAndConnectOnLoopback) {
   Fd listener = BoundSocket(/*listening=*/true);
   sockaddr_storage peer{};
@@ -29,10 +41,7 @@ TEST_F(ReactorTest, AcceptAndConnectOnLoopback) {
   EXPECT_EQ(RunOnce(Clock::now()), 0);  // no connection yet
 
   Fd client(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));  // blocking
-  sockaddr_in server = Loopback(LocalPort(listener.get()));
-  TestOp connect(IoOpcode::kConnect, client.get());
-  connect.address = reinterpret_cast<sockaddr*>(&server);
-  connect.address_length = sizeof server;
+  ConnectOp connect(client.get(), LocalPort(listener.get()));
   reactor_->Submit(&connect);
   RunUntil([&] { return accept.calls == 1 && connect.calls == 1; });
 
@@ -46,11 +55,9 @@ TEST_F(ReactorTest, AcceptAndConnectOnLoopback) {
   EXPECT_NE(fcntl(accepted.get(), F_GETFD) & FD_CLOEXEC, 0);
 
   char ping[] = "ping";
-  TestOp send(IoOpcode::kSend, client.get());
-  send.SetBuffer(ping, 4);
+  TestOp send(IoOpcode::kSend, client.get(), ping, 4);
   char buffer[8] = {};
-  TestOp recv(IoOpcode::kRecv, accepted.get());
-  recv.SetBuffer(buffer, sizeof buffer);
+  TestOp recv(IoOpcode::kRecv, accepted.get(), buffer, sizeof buffer);
   reactor_->Submit(&recv);
   reactor_->Submit(&send);
   RunUntil([&] { return send.calls == 1 && recv.calls == 1; });
@@ -76,13 +83,8 @@ TEST_F(ReactorTest, AcceptWithoutAddress) {
 TEST_F(ReactorTest, ConnectToAClosedPortIsRefused) {
   Fd not_listening = BoundSocket(/*listening=*/false);  // holds the port
   Fd client(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in server = Loopback(LocalPort(not_listening.get()));
-  TestOp connect(IoOpcode::kConnect, client.get());
-  connect.address = reinterpret_cast<sockaddr*>(&server);
-  connect.address_length = sizeof server;
-  reactor_->Submit(&connect);
-  RunUntil([&] { return connect.calls == 1; });
-  EXPECT_EQ(connect.result, -ECONNREFUSED) << strerror(-connect.result);
+  ConnectOp connect(client.get(), LocalPort(not_listening.get()));
+  EXPECT_EQ(SubmitAndWait(connect), -ECONNREFUSED) << strerror(-connect.result);
 }
 
 TEST_F(ReactorTest, NonBlockingConnectToAJustClosedListenerIsRefused) {
@@ -94,13 +96,8 @@ TEST_F(ReactorTest, NonBlockingConnectToAJustClosedListenerIsRefused) {
     port = LocalPort(listener.get());
   }
   Fd client(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  sockaddr_in server = Loopback(port);
-  TestOp connect(IoOpcode::kConnect, client.get());
-  connect.address = reinterpret_cast<sockaddr*>(&server);
-  connect.address_length = sizeof server;
-  reactor_->Submit(&connect);
-  RunUntil([&] { return connect.calls == 1; });
-  EXPECT_EQ(connect.result, -ECONNREFUSED) << strerror(-connect.result);
+  ConnectOp connect(client.get(), port);
+  EXPECT_EQ(SubmitAndWait(connect), -ECONNREFUSED) << strerror(-connect.result);
 }
 
 TEST_F(ReactorTest, ConnectAfterAClosedListenersCloseIsRefused) {
@@ -111,10 +108,7 @@ TEST_F(ReactorTest, ConnectAfterAClosedListenersCloseIsRefused) {
   const uint16_t port = LocalPort(listener.get());
   TestOp close_op(IoOpcode::kClose, listener.release());
   Fd client(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  sockaddr_in server = Loopback(port);
-  TestOp connect(IoOpcode::kConnect, client.get());
-  connect.address = reinterpret_cast<sockaddr*>(&server);
-  connect.address_length = sizeof server;
+  ConnectOp connect(client.get(), port);
   reactor_->Submit(&close_op);
   reactor_->Submit(&connect);
   RunUntil([&] { return close_op.calls == 1 && connect.calls == 1; });

@@ -23,62 +23,31 @@ using namespace std::chrono_literals;
 TEST_F(ReactorTest, WriteThenReadOnAPipe) {
   auto [read_end, write_end] = MakePipe();
   char message[] = "hello";
-  TestOp write(IoOpcode::kWrite, write_end.get());
-  write.SetBuffer(message, 5);
-  reactor_->Submit(&write);
-  RunUntil([&] { return write.calls == 1; });
-  EXPECT_EQ(write.result, 5);
-
-  char buffer[16] = {};
-  TestOp read(IoOpcode::kRead, read_end.get());
-  read.SetBuffer(buffer, sizeof buffer);
-  reactor_->Submit(&read);
-  EXPECT_EQ(read.calls, 0);
-  RunUntil([&] { return read.calls == 1; });
-  EXPECT_EQ(read.result, 5);
-  EXPECT_EQ(std::string(buffer, 5), "hello");
+  TestOp write(IoOpcode::kWrite, write_end.get(), message, 5);
+  EXPECT_EQ(SubmitAndWait(write), 5);
+  EXPECT_EQ(Receive(IoOpcode::kRead, read_end.get(), 16), "hello");
 }
 
 // One write at a time: a backend need not order two writes in flight on one
-// fd (where it does, its own test checks that they land in order).
+// fd (where it does, fifo_order_test.cc checks that they land in order).
 TEST_F(ReactorTest, ReadWriteSendRecvOnASocketPair) {
   auto [left, right] = MakeSocketPair();
   char first[] = "over write";
-  TestOp write(IoOpcode::kWrite, left.get());
-  write.SetBuffer(first, 10);
-  reactor_->Submit(&write);
-  RunUntil([&] { return write.calls == 1; });
-  EXPECT_EQ(write.result, 10);
+  TestOp write(IoOpcode::kWrite, left.get(), first, 10);
+  EXPECT_EQ(SubmitAndWait(write), 10);
   char second[] = "over send";
-  TestOp send(IoOpcode::kSend, left.get());
-  send.SetBuffer(second, 9);
-  reactor_->Submit(&send);
-  RunUntil([&] { return send.calls == 1; });
-  EXPECT_EQ(send.result, 9);
+  TestOp send(IoOpcode::kSend, left.get(), second, 9);
+  EXPECT_EQ(SubmitAndWait(send), 9);
 
-  char buffer[10] = {};
-  TestOp read(IoOpcode::kRead, right.get());
-  read.SetBuffer(buffer, 10);
-  reactor_->Submit(&read);
-  RunUntil([&] { return read.calls == 1; });
-  ASSERT_EQ(read.result, 10);
-  EXPECT_EQ(std::string(buffer, 10), "over write");
-
-  TestOp recv(IoOpcode::kRecv, right.get());
-  recv.SetBuffer(buffer, 10);
-  reactor_->Submit(&recv);
-  RunUntil([&] { return recv.calls == 1; });
-  ASSERT_EQ(recv.result, 9);
-  EXPECT_EQ(std::string(buffer, 9), "over send");
+  EXPECT_EQ(Receive(IoOpcode::kRead, right.get(), 10), "over write");
+  EXPECT_EQ(Receive(IoOpcode::kRecv, right.get(), 10), "over send");
 }
 
 TEST_F(ReactorTest, ReadWaitsForDataWrittenByAnotherThread) {
   auto [read_end, write_end] = MakePipe();
   char buffer[16] = {};
-  TestOp read(IoOpcode::kRead, read_end.get());
-  read.SetBuffer(buffer, sizeof buffer);
-  reactor_->Submit(&read);
-  EXPECT_EQ(RunOnce(Clock::now()), 0);
+  TestOp read(IoOpcode::kRead, read_end.get(), buffer, sizeof buffer);
+  SubmitWaiting(read);
   EXPECT_EQ(read.calls, 0);
 
   std::thread writer([fd = write_end.get()] {
@@ -95,29 +64,22 @@ TEST_F(ReactorTest, ReadWaitsForDataWrittenByAnotherThread) {
 TEST_F(ReactorTest, RecvAtEndOfStreamCompletesWithZero) {
   auto [left, right] = MakeSocketPair();
   char buffer[8];
-  TestOp waiting(IoOpcode::kRecv, left.get());
-  waiting.SetBuffer(buffer, sizeof buffer);
-  reactor_->Submit(&waiting);
-  EXPECT_EQ(RunOnce(Clock::now()), 0);
+  TestOp waiting(IoOpcode::kRecv, left.get(), buffer, sizeof buffer);
+  SubmitWaiting(waiting);
 
   right.reset();  // the peer hangs up while the recv waits
   RunUntil([&] { return waiting.calls == 1; });
   EXPECT_EQ(waiting.result, 0);
 
-  TestOp immediate(IoOpcode::kRecv, left.get());
-  immediate.SetBuffer(buffer, sizeof buffer);
-  reactor_->Submit(&immediate);
-  RunUntil([&] { return immediate.calls == 1; });
-  EXPECT_EQ(immediate.result, 0);
+  TestOp immediate(IoOpcode::kRecv, left.get(), buffer, sizeof buffer);
+  EXPECT_EQ(SubmitAndWait(immediate), 0);
 }
 
 TEST_F(ReactorTest, ReadAtEndOfPipeCompletesWithZero) {
   auto [read_end, write_end] = MakePipe();
   char buffer[8];
-  TestOp read(IoOpcode::kRead, read_end.get());
-  read.SetBuffer(buffer, sizeof buffer);
-  reactor_->Submit(&read);
-  EXPECT_EQ(RunOnce(Clock::now()), 0);
+  TestOp read(IoOpcode::kRead, read_end.get(), buffer, sizeof buffer);
+  SubmitWaiting(read);
   write_end.reset();  // a pipe reports this as a hang-up alone
   RunUntil([&] { return read.calls == 1; });
   EXPECT_EQ(read.result, 0);
@@ -127,10 +89,8 @@ TEST_F(ReactorTest, WaitingSendFailsWithEpipeWhenThePeerCloses) {
   auto [left, right] = MakeSocketPair();
   std::vector<char> chunk(4096, 's');
   ASSERT_TRUE(FillSendBuffer(left.get()));
-  TestOp send(IoOpcode::kSend, left.get());
-  send.SetBuffer(chunk.data(), chunk.size());
-  reactor_->Submit(&send);
-  EXPECT_EQ(RunOnce(Clock::now()), 0);
+  TestOp send(IoOpcode::kSend, left.get(), chunk.data(), chunk.size());
+  SubmitWaiting(send);
   right.reset();
   RunUntil([&] { return send.calls == 1; });
   EXPECT_EQ(send.result, -EPIPE);
@@ -140,24 +100,18 @@ TEST_F(ReactorTest, SendToAClosedPeerIsEpipeWithoutSigpipe) {
   auto [left, right] = MakeSocketPair();
   right.reset();
   char message[] = "lost";
-  TestOp send(IoOpcode::kSend, left.get());
-  send.SetBuffer(message, 4);
-  reactor_->Submit(&send);
-  RunUntil([&] { return send.calls == 1; });
-  EXPECT_EQ(send.result, -EPIPE);  // and the process is still alive
+  TestOp send(IoOpcode::kSend, left.get(), message, 4);
+  EXPECT_EQ(SubmitAndWait(send), -EPIPE);  // and the process is still alive
 }
 
 // Both complete, in either order: a backend need not order two reads
-// waiting on one fd (where it does, its own test checks the order).
+// waiting on one fd (where it does, fifo_order_test.cc checks the order).
 TEST_F(ReactorTest, TwoPendingReadsOnOneFdBothComplete) {
   auto [read_end, write_end] = MakePipe();
   char first_buffer[3], second_buffer[3];
-  TestOp first(IoOpcode::kRead, read_end.get());
-  first.SetBuffer(first_buffer, 3);
-  TestOp second(IoOpcode::kRead, read_end.get());
-  second.SetBuffer(second_buffer, 3);
-  reactor_->Submit(&first);
-  EXPECT_EQ(RunOnce(Clock::now()), 0);
+  TestOp first(IoOpcode::kRead, read_end.get(), first_buffer, 3);
+  TestOp second(IoOpcode::kRead, read_end.get(), second_buffer, 3);
+  SubmitWaiting(first);
   ASSERT_EQ(write(write_end.get(), "abcdef", 6), 6);
   reactor_->Submit(&second);
   RunUntil([&] { return first.calls == 1 && second.calls == 1; });
@@ -175,10 +129,8 @@ TEST_F(ReactorTest, ReadAndWritePendingOnOneFd) {
   ASSERT_TRUE(FillSendBuffer(left.get()));
 
   char in[8] = {};
-  TestOp read(IoOpcode::kRead, left.get());
-  read.SetBuffer(in, sizeof in);
-  TestOp write(IoOpcode::kWrite, left.get());
-  write.SetBuffer(chunk.data(), chunk.size());
+  TestOp read(IoOpcode::kRead, left.get(), in, sizeof in);
+  TestOp write(IoOpcode::kWrite, left.get(), chunk.data(), chunk.size());
   reactor_->Submit(&write);
   reactor_->Submit(&read);
   EXPECT_EQ(RunOnce(Clock::now()), 0);

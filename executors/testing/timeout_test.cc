@@ -61,7 +61,8 @@ TEST_F(ReactorTest, TimeoutsFireEarliestFirst) {
 
 // From 10 ms on: a cancel requested before the Run may reach the kernel in
 // the same batch as its timer, and a timer already due may then win. Where a
-// backend promises that the cancel always wins, its own test starts at 0 ms.
+// backend promises that the cancel always wins, cancel_before_run_test.cc
+// starts at 0 ms.
 TEST_F(ReactorTest, ManyTimeoutsFireInDeadlineOrderAndCancelledOnesDoNot) {
   ExpectManyTimeoutsInDeadlineOrder(/*shortest=*/10ms);
 }

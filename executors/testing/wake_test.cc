@@ -1,7 +1,6 @@
 // Wake: from any thread, before or during a Run, never lost, and many wakes
 // coalesced into one (and one system call).
 
-#include <memory>
 #include <optional>
 #include <thread>
 
@@ -29,69 +28,50 @@ TEST_F(ReactorTest, WakeBeforeRunIsNotLost) {
 }
 
 TEST_F(ReactorTest, RunUntilTheEndOfTimeWaitsForAWake) {
-  for (bool warmed_up : {false, true}) {
-    SCOPED_TRACE(warmed_up ? "after a first Run" : "first Run");
-    std::unique_ptr<Reactor> reactor = NewReactor();
-    ASSERT_NE(reactor, nullptr);
-    if (warmed_up) {
-      EXPECT_EQ(RunOnce(Clock::now(), reactor.get()), 0);
-    }
+  ForNewReactors([&](Reactor& reactor) {
     std::thread waker([&] {
       std::this_thread::sleep_for(50ms);
-      reactor->Wake();
+      reactor.Wake();
     });
     const Clock::time_point start = Clock::now();
     // time_point::max(): effectively forever, with no overflow on the way
     // (which would make it a deadline in the past) and no spinning.
-    EXPECT_EQ(RunOnce(Clock::time_point::max(), reactor.get()), 0);
+    EXPECT_EQ(RunOnce(Clock::time_point::max(), &reactor), 0);
     EXPECT_GE(Clock::now() - start, 40ms);
     waker.join();
-  }
+  });
 }
 
 TEST_F(ReactorTest, WakesCoalesceIntoOne) {
-  for (bool warmed_up : {false, true}) {
-    SCOPED_TRACE(warmed_up ? "after a first Run" : "first Run");
-    std::unique_ptr<Reactor> reactor = NewReactor();
-    ASSERT_NE(reactor, nullptr);
-    if (warmed_up) {
-      EXPECT_EQ(RunOnce(Clock::now(), reactor.get()), 0);
-    }
-    for (int i = 0; i < 5; ++i) reactor->Wake();
+  ForNewReactors([&](Reactor& reactor) {
+    for (int i = 0; i < 5; ++i) reactor.Wake();
     std::thread waker([&] {
-      for (int i = 0; i < 5; ++i) reactor->Wake();
+      for (int i = 0; i < 5; ++i) reactor.Wake();
     });
     waker.join();
-    EXPECT_EQ(RunOnce(std::nullopt, reactor.get()), 0);
+    EXPECT_EQ(RunOnce(std::nullopt, &reactor), 0);
 
     // Nothing of the ten wakes is left over: this Run waits its full time.
     const Clock::time_point start = Clock::now();
-    EXPECT_EQ(RunOnce(start + 100ms, reactor.get()), 0);
+    EXPECT_EQ(RunOnce(start + 100ms, &reactor), 0);
     EXPECT_GE(Clock::now() - start, 100ms);
 
     // And a wake after the coalesced ones still gets through.
-    reactor->Wake();
-    EXPECT_EQ(RunOnce(std::nullopt, reactor.get()), 0);
-  }
+    reactor.Wake();
+    EXPECT_EQ(RunOnce(std::nullopt, &reactor), 0);
+  });
 }
 
 TEST_F(ReactorTest, CoalescedWakesCostOneSystemCall) {
   if (WriteSyscalls() < 0) GTEST_SKIP() << "no /proc/self/io syscw here";
-  for (bool warmed_up : {false, true}) {
-    SCOPED_TRACE(warmed_up ? "after a first Run" : "first Run");
-    std::unique_ptr<Reactor> reactor = NewReactor();
-    ASSERT_NE(reactor, nullptr);
-    if (warmed_up) {
-      // A backend may arm its wake-up only in Run.
-      EXPECT_EQ(RunOnce(Clock::now(), reactor.get()), 0);
-    }
+  ForNewReactors([&](Reactor& reactor) {
     const int64_t before = WriteSyscalls();
-    for (int i = 0; i < 1000; ++i) reactor->Wake();
+    for (int i = 0; i < 1000; ++i) reactor.Wake();
     const int64_t writes = WriteSyscalls() - before;
     EXPECT_GE(writes, 1);
     EXPECT_LT(writes, 10);  // one wake-up write, give or take stray writes
-    EXPECT_EQ(RunOnce(std::nullopt, reactor.get()), 0);
-  }
+    EXPECT_EQ(RunOnce(std::nullopt, &reactor), 0);
+  });
 }
 
 }  // namespace

@@ -38,10 +38,10 @@ namespace {
 using reactor_testing::BoundSocket;
 using reactor_testing::Clock;
 using reactor_testing::Fd;
+using reactor_testing::InstantOps;
 using reactor_testing::LocalPort;
 using reactor_testing::Loopback;
 using reactor_testing::MakePipe;
-using reactor_testing::MakeSocketPair;
 using reactor_testing::ReactorTest;
 using reactor_testing::TestOp;
 using ::testing::HasSubstr;
@@ -138,27 +138,15 @@ TEST_F(ReactorTest, TinyRingWithWaitingOperationsAndCancels) {
 // before any Run; here the kernel has completed the operations when the
 // cancel comes.
 TEST_F(ReactorTest, CancelOfAnOpCompletedInTheKernelKeepsItsResult) {
-  auto [left, right] = MakeSocketPair();
-  char message[] = "hello";
-  TestOp write(IoOpcode::kWrite, left.get());
-  write.SetBuffer(message, 5);
-  TestOp nop(IoOpcode::kNop);
+  InstantOps ops;
   TestOp invalid(static_cast<IoOpcode>(200));
-  reactor_->Submit(&write);
-  reactor_->Submit(&nop);
+  for (TestOp* op : ops.all()) reactor_->Submit(op);
   reactor_->Submit(&invalid);
   // This Run delivers the -EINVAL and returns; on its way out it hands the
   // kernel the write and the nop, which complete there, undelivered.
   EXPECT_EQ(RunOnce(std::nullopt), 1);
   EXPECT_EQ(invalid.result, -EINVAL);
-  reactor_->Cancel(&write);
-  reactor_->Cancel(&nop);
-  RunUntil([&] { return write.calls == 1 && nop.calls == 1; });
-  ExpectNothingMore();
-  EXPECT_EQ(write.calls, 1);
-  EXPECT_EQ(write.result, 5);
-  EXPECT_EQ(nop.calls, 1);
-  EXPECT_EQ(nop.result, 0);
+  CancelTooLate(ops);
 }
 
 // A cancelled accept must not swallow the wake-up of another accept on the
@@ -180,8 +168,7 @@ TEST_F(ReactorTest, CancelledAcceptDoesNotHideAConnectionFromAnotherAccept) {
   while (!submitted.load()) {
   }
   TestOp second(IoOpcode::kAccept, listener.get());
-  reactor_->Submit(&second);
-  EXPECT_EQ(RunOnce(Clock::now()), 0);
+  SubmitWaiting(second);
 
   other->Cancel(&first);
   Fd client(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
