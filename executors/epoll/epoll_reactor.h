@@ -54,13 +54,16 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "executors/common/op_list.h"
 #include "executors/common/op_table.h"
-#include "executors/epoll/op_list.h"
-#include "executors/epoll/timer_heap.h"
+#include "executors/common/timer_heap.h"
 #include "executors/epoll/waker.h"
 #include "runtime/executor.h"
 
 namespace weft::epoll {
+
+using executors_common::OpList;
+using executors_common::TimerHeap;
 
 class EpollReactor final : public Reactor {
  public:

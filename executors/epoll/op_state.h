@@ -1,32 +1,18 @@
-// The epoll backend's bookkeeping for one operation, kept inside
-// IoOperation::backend_state so that an operation in flight costs no
-// allocation.
-//
-// Layout of backend_state while an operation is in flight:
-//   [0] token: the operation's OpTable slot and generation. Written once by
-//       Submit and only read afterwards, also by Cancel on other threads, so
-//       no other word of backend_state may ever share its memory location.
-//   [1] next, [2] prev: links of the one OpList the operation is on (a fd's
-//       waiter list or the ready queue). While a kTimeout waits in the
-//       TimerHeap, [2] is its heap index instead.
-//   [3] stage (bits 0-7), flags (bits 8-15) and, once kReady, the result
-//       (bits 32-63).
+// The epoll backend's stages and flags of one operation; the layout of
+// IoOperation::backend_state is executors/common/op_state.h's.
 // Invariant: an operation in flight is in exactly one place, named by its
 // stage: a fd's waiter list (kWaiting), the timer heap (kTimer) or the ready
-// queue (kReady). Only the driving thread touches words [1] to [3].
+// queue (kReady).
 
 #ifndef WEFT_EXECUTORS_EPOLL_OP_STATE_H_
 #define WEFT_EXECUTORS_EPOLL_OP_STATE_H_
 
-#include <cstddef>
 #include <cstdint>
 
+#include "executors/common/op_state.h"
 #include "runtime/executor.h"
 
 namespace weft::epoll {
-
-static_assert(sizeof(void*) == sizeof(uint64_t),
-              "the epoll backend packs 64-bit words into backend_state");
 
 enum class OpStage : uint8_t {
   kWaiting = 1,  // on a fd's waiter list, waiting for readiness
@@ -41,74 +27,28 @@ enum OpFlag : uint8_t {
   kPlainIo = 1,
 };
 
-namespace op_state_internal {
-
-inline uint64_t Word(const IoOperation* op, int i) {
-  return reinterpret_cast<uintptr_t>(op->backend_state[i]);
-}
-
-inline void SetWord(IoOperation* op, int i, uint64_t value) {
-  op->backend_state[i] = reinterpret_cast<void*>(static_cast<uintptr_t>(value));
-}
-
-}  // namespace op_state_internal
-
-inline uint64_t TokenOf(const IoOperation* op) {
-  return op_state_internal::Word(op, 0);
-}
-
-// Starts the bookkeeping of a newly submitted operation.
-inline void InitOpState(IoOperation* op, uint64_t token) {
-  op_state_internal::SetWord(op, 0, token);
-  op->backend_state[1] = nullptr;
-  op->backend_state[2] = nullptr;
-  op->backend_state[3] = nullptr;
-}
-
-inline IoOperation* NextOf(const IoOperation* op) {
-  return static_cast<IoOperation*>(op->backend_state[1]);
-}
-inline void SetNext(IoOperation* op, IoOperation* next) {
-  op->backend_state[1] = next;
-}
-inline IoOperation* PrevOf(const IoOperation* op) {
-  return static_cast<IoOperation*>(op->backend_state[2]);
-}
-inline void SetPrev(IoOperation* op, IoOperation* prev) {
-  op->backend_state[2] = prev;
-}
-
-inline size_t HeapIndexOf(const IoOperation* op) {
-  return op_state_internal::Word(op, 2);
-}
-inline void SetHeapIndex(IoOperation* op, size_t index) {
-  op_state_internal::SetWord(op, 2, index);
-}
+using executors_common::HeapIndexOf;
+using executors_common::InitOpState;
+using executors_common::NextOf;
+using executors_common::PrevOf;
+using executors_common::ResultOf;
+using executors_common::SetHeapIndex;
+using executors_common::SetNext;
+using executors_common::SetPrev;
+using executors_common::SetResult;
+using executors_common::TokenOf;
 
 inline OpStage StageOf(const IoOperation* op) {
-  return static_cast<OpStage>(op_state_internal::Word(op, 3) & 0xff);
+  return executors_common::StageOf<OpStage>(op);
 }
 inline void SetStage(IoOperation* op, OpStage stage) {
-  uint64_t word = op_state_internal::Word(op, 3);
-  op_state_internal::SetWord(
-      op, 3, (word & ~uint64_t{0xff}) | static_cast<uint64_t>(stage));
+  executors_common::SetStage(op, stage);
 }
-
 inline bool HasFlag(const IoOperation* op, OpFlag flag) {
-  return (op_state_internal::Word(op, 3) >> 8) & flag;
+  return executors_common::HasFlagBits(op, flag);
 }
 inline void SetFlag(IoOperation* op, OpFlag flag) {
-  op_state_internal::SetWord(
-      op, 3, op_state_internal::Word(op, 3) | (uint64_t{flag} << 8));
-}
-
-inline int32_t ResultOf(const IoOperation* op) {
-  return static_cast<int32_t>(op_state_internal::Word(op, 3) >> 32);
-}
-inline void SetResult(IoOperation* op, int32_t result) {
-  uint64_t low = op_state_internal::Word(op, 3) & 0xffffffff;
-  op_state_internal::SetWord(
-      op, 3, low | (uint64_t{static_cast<uint32_t>(result)} << 32));
+  executors_common::SetFlagBits(op, flag);
 }
 
 }  // namespace weft::epoll

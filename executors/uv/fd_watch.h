@@ -27,10 +27,12 @@
 
 #include <cstdint>
 
-#include "executors/uv/op_list.h"
+#include "executors/common/op_list.h"
 #include "runtime/executor.h"
 
 namespace weft::uv {
+
+using executors_common::OpList;
 
 struct FdWatch {
   explicit FdWatch(int fd_arg) : fd(fd_arg) { handle.data = this; }

@@ -4,8 +4,16 @@
 //
 // What each operation becomes:
 //   * kNop: completes on the next Run.
-//   * kTimeout: a steady_clock deadline in the TimerHeap (timer_heap.h says
-//     why not a uv_timer_t each); -ETIME once steady_clock reaches it.
+//   * kTimeout: a steady_clock deadline in the TimerHeap
+//     (executors/common/timer_heap.h); -ETIME once steady_clock reaches it.
+//     Not a uv_timer_t each: libuv's timers count whole milliseconds on the
+//     loop's cached clock, which on Linux may be the coarse monotonic clock,
+//     so a uv_timer_t can fire up to about a millisecond before the
+//     steady_clock deadline the interface promises (a timeout never
+//     completes early), and re-arming the early ones would let a later
+//     deadline overtake them. The heap fires deadlines only once
+//     steady_clock has reached them, in deadline order; the reactor's single
+//     uv_timer_t merely ends the loop's wait at (about) the earliest one.
 //   * kRead, kWrite, kRecv, kSend, kAccept, kConnect on sockets, pipes,
 //     ttys: attempted at once with a non-blocking system call (posix_io.h),
 //     and if it would block, parked on the fd's FdWatch (fd_watch.h), whose
@@ -84,14 +92,16 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "executors/common/op_list.h"
 #include "executors/common/op_table.h"
+#include "executors/common/timer_heap.h"
 #include "executors/uv/fd_watch.h"
-#include "executors/uv/op_list.h"
-#include "executors/uv/timer_heap.h"
 #include "executors/uv/waker.h"
 #include "runtime/executor.h"
 
 namespace weft::uv {
+
+using executors_common::TimerHeap;
 
 class UvReactor final : public Reactor {
  public:

@@ -1,10 +1,10 @@
-#include "executors/epoll/timer_heap.h"
+#include "executors/common/timer_heap.h"
 
 #include <utility>
 
-#include "executors/epoll/op_state.h"
+#include "executors/common/op_state.h"
 
-namespace weft::epoll {
+namespace weft::executors_common {
 
 void TimerHeap::Push(IoOperation* op, TimePoint deadline) {
   heap_.push_back({deadline, op});
@@ -62,4 +62,4 @@ void TimerHeap::SiftDown(size_t index) {
   Place(index, entry);
 }
 
-}  // namespace weft::epoll
+}  // namespace weft::executors_common

@@ -3,14 +3,15 @@
 // A binary min-heap whose entries carry the deadline beside the operation (so
 // sifting reads no operation), and each operation keeps its heap index in
 // backend_state (op_state.h) so that a cancelled timeout leaves in O(log n).
-// The runtime keeps its own timer wheel for sleeps; this heap only serves
-// kTimeout operations, and the earliest deadline bounds the reactor's wait.
+// Equal deadlines fire in no particular order. The runtime keeps its own
+// timers for sleeps; this heap only serves kTimeout operations, and the
+// earliest deadline bounds the reactor's wait.
 //
 // Invariants: every entry's deadline is >= its parent's; HeapIndexOf(op) is
 // the index of op's entry. Driving thread only.
 
-#ifndef WEFT_EXECUTORS_EPOLL_TIMER_HEAP_H_
-#define WEFT_EXECUTORS_EPOLL_TIMER_HEAP_H_
+#ifndef WEFT_EXECUTORS_COMMON_TIMER_HEAP_H_
+#define WEFT_EXECUTORS_COMMON_TIMER_HEAP_H_
 
 #include <chrono>
 #include <cstddef>
@@ -18,7 +19,7 @@
 
 #include "runtime/executor.h"
 
-namespace weft::epoll {
+namespace weft::executors_common {
 
 class TimerHeap {
  public:
@@ -51,6 +52,6 @@ class TimerHeap {
   std::vector<Entry> heap_;
 };
 
-}  // namespace weft::epoll
+}  // namespace weft::executors_common
 
-#endif  // WEFT_EXECUTORS_EPOLL_TIMER_HEAP_H_
+#endif  // WEFT_EXECUTORS_COMMON_TIMER_HEAP_H_

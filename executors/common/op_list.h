@@ -1,17 +1,17 @@
 // An intrusive FIFO of operations, linked through their backend_state (see
 // op_state.h), so that queueing an operation never allocates. Used for each
-// fd's waiter lists and for the ready queue.
+// fd's waiter lists (epoll) or FdWatch's (uv), and for the ready queue.
 //
 // Invariants: an operation is on at most one OpList at a time; head and tail
 // are both null or both non-null; the list does not own its operations.
 
-#ifndef WEFT_EXECUTORS_EPOLL_OP_LIST_H_
-#define WEFT_EXECUTORS_EPOLL_OP_LIST_H_
+#ifndef WEFT_EXECUTORS_COMMON_OP_LIST_H_
+#define WEFT_EXECUTORS_COMMON_OP_LIST_H_
 
-#include "executors/epoll/op_state.h"
+#include "executors/common/op_state.h"
 #include "runtime/executor.h"
 
-namespace weft::epoll {
+namespace weft::executors_common {
 
 class OpList {
  public:
@@ -57,6 +57,6 @@ class OpList {
   IoOperation* tail_ = nullptr;
 };
 
-}  // namespace weft::epoll
+}  // namespace weft::executors_common
 
-#endif  // WEFT_EXECUTORS_EPOLL_OP_LIST_H_
+#endif  // WEFT_EXECUTORS_COMMON_OP_LIST_H_
