@@ -201,11 +201,7 @@ void EpollReactor::Submit(IoOperation* op) {
 
 void EpollReactor::Cancel(IoOperation* op) {
   const uint64_t token = TokenOf(op);
-  {
-    std::lock_guard lock(cancel_mu_);
-    cancel_requests_.push_back(token);
-    cancel_pending_.store(true, std::memory_order_release);
-  }
+  cancels_.Push(token);
   waker_.Wake();
 }
 
@@ -287,7 +283,7 @@ void EpollReactor::OnFdEvent(int fd, uint32_t events) {
   // One epoll_wait can return a wake-up for a cancel together with data
   // that arrived after the cancel was asked for (the aborted task's peer
   // answered the next request): the cancelled operation must not consume it.
-  if (cancel_pending_.load(std::memory_order_acquire)) ProcessCancels();
+  if (cancels_.pending()) ProcessCancels();
   FdState& state = fds_[fd];
   state.armed = 0;  // a one-shot arm fired
   if ((events & (EPOLLIN | kAlwaysReported)) != 0) {
@@ -318,12 +314,8 @@ void EpollReactor::RetryWaiters(OpList& list) {
 }
 
 void EpollReactor::ProcessCancels() {
-  {
-    std::lock_guard lock(cancel_mu_);
-    cancel_scratch_.swap(cancel_requests_);
-    cancel_pending_.store(false, std::memory_order_relaxed);
-  }
-  for (uint64_t token : cancel_scratch_) {
+  std::vector<uint64_t>& tokens = cancels_.Take();
+  for (uint64_t token : tokens) {
     // Not found: delivered already, and perhaps its memory reused since.
     IoOperation* op = ops_.Find(token);
     if (op == nullptr) continue;
@@ -339,7 +331,6 @@ void EpollReactor::ProcessCancels() {
     }
     Finish(op, -ECANCELED);
   }
-  cancel_scratch_.clear();
 }
 
 void EpollReactor::FireTimers(TimePoint now) {
@@ -380,7 +371,7 @@ absl::StatusOr<int> EpollReactor::WaitForEvents(
 absl::StatusOr<int> EpollReactor::Run(std::optional<TimePoint> deadline) {
   bool woken = false;
   for (;;) {
-    if (cancel_pending_.load(std::memory_order_acquire)) ProcessCancels();
+    if (cancels_.pending()) ProcessCancels();
     std::optional<TimePoint> now;
     if (!timers_.empty()) {
       now = Clock::now();
@@ -415,7 +406,7 @@ absl::StatusOr<int> EpollReactor::Run(std::optional<TimePoint> deadline) {
         OnFdEvent(static_cast<int>(events_[i].data.u64), events_[i].events);
       }
     }
-    if (cancel_pending_.load(std::memory_order_acquire)) ProcessCancels();
+    if (cancels_.pending()) ProcessCancels();
     if (!timers_.empty()) FireTimers(Clock::now());
 
     if (!ready_.empty() || woken) break;

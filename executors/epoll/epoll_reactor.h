@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "executors/common/cancel_inbox.h"
 #include "executors/common/op_list.h"
 #include "executors/common/op_table.h"
 #include "executors/common/timer_heap.h"
@@ -131,10 +132,7 @@ class EpollReactor final : public Reactor {
   std::array<epoll_event, 256> events_;
 
   // Tokens of operations Cancel asked for; drained by the driving thread.
-  std::mutex cancel_mu_;
-  std::vector<uint64_t> cancel_requests_;  // guarded by cancel_mu_
-  std::vector<uint64_t> cancel_scratch_;   // driving thread only
-  std::atomic<bool> cancel_pending_{false};
+  executors_common::CancelInbox cancels_;
 };
 
 }  // namespace weft::epoll

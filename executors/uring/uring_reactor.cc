@@ -192,11 +192,7 @@ bool UringReactor::IssueCancel(OpTable::Slot& slot, uint64_t tag) {
 
 void UringReactor::Cancel(IoOperation* op) {
   const uint64_t token = TokenOf(op);
-  {
-    std::lock_guard lock(cancel_mu_);
-    cancel_requests_.push_back(token);
-    cancel_pending_.store(true, std::memory_order_release);
-  }
+  cancels_.Push(token);
   if (capabilities_.sync_cancel) {
     // Disarms the operation now if it waits in the kernel (a poll-driven
     // recv, accept, ...), so that it cannot consume data or a connection
@@ -236,13 +232,9 @@ void UringReactor::ArmWake(bool* woken) {
 }
 
 void UringReactor::ProcessCancels() {
-  {
-    std::lock_guard lock(cancel_mu_);
-    cancel_scratch_.swap(cancel_requests_);
-    cancel_pending_.store(false, std::memory_order_relaxed);
-  }
+  std::vector<uint64_t>& tokens = cancels_.Take();
   size_t kept = 0;  // requests that found no free SQE, kept for later
-  for (uint64_t token : cancel_scratch_) {
+  for (uint64_t token : tokens) {
     // Not found: delivered already, and perhaps its slot reused since.
     OpTable::Slot* slot = ops_.Find(token);
     if (slot == nullptr || slot->cancel_issued) continue;
@@ -253,17 +245,11 @@ void UringReactor::ProcessCancels() {
         slot->cancel_issued = true;  // FlushBacklog completes it
         break;
       case OpStage::kKernel:
-        if (!IssueCancel(*slot, kCancelTag)) cancel_scratch_[kept++] = token;
+        if (!IssueCancel(*slot, kCancelTag)) tokens[kept++] = token;
         break;
     }
   }
-  if (kept > 0) {
-    std::lock_guard lock(cancel_mu_);
-    cancel_requests_.insert(cancel_requests_.end(), cancel_scratch_.begin(),
-                            cancel_scratch_.begin() + kept);
-    cancel_pending_.store(true, std::memory_order_relaxed);
-  }
-  cancel_scratch_.clear();
+  cancels_.PutBack(kept);
 }
 
 void UringReactor::FlushBacklog() {
@@ -323,7 +309,7 @@ int UringReactor::Dispatch(const Completion& completion, bool* woken) {
       const uint64_t token = TokenOf(op);
       OpTable::Slot& slot = ops_.At(token);
       if (completion.result == -ECANCELED && !slot.cancel_issued &&
-          cancel_pending_.load(std::memory_order_acquire)) {
+          cancels_.pending()) {
         // A synchronous cancel from another thread may have produced this
         // completion before the driving thread saw the request.
         ProcessCancels();
@@ -414,7 +400,7 @@ absl::StatusOr<int> UringReactor::Run(std::optional<TimePoint> deadline) {
     ArmWake(&woken);
   }
   for (;;) {
-    if (cancel_pending_.load(std::memory_order_acquire)) ProcessCancels();
+    if (cancels_.pending()) ProcessCancels();
     if (!backlog_.empty()) FlushBacklog();
     delivered += Reap(&woken);
     delivered += DeliverReady();  // also what Reap completed without the kernel

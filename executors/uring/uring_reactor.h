@@ -120,6 +120,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "executors/common/cancel_inbox.h"
 #include "executors/uring/op_queue.h"
 #include "executors/uring/op_table.h"
 #include "executors/uring/probe.h"
@@ -222,10 +223,7 @@ class UringReactor final : public Reactor {
   std::array<Completion, 256> batch_;
 
   // Tokens of operations Cancel asked for; drained by the driving thread.
-  std::mutex cancel_mu_;
-  std::vector<uint64_t> cancel_requests_;  // guarded by cancel_mu_
-  std::vector<uint64_t> cancel_scratch_;   // driving thread only
-  std::atomic<bool> cancel_pending_{false};
+  executors_common::CancelInbox cancels_;
 };
 
 }  // namespace weft::uring

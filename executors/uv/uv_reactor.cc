@@ -178,11 +178,7 @@ void UvReactor::Submit(IoOperation* op) {
 
 void UvReactor::Cancel(IoOperation* op) {
   const uint64_t token = TokenOf(op);
-  {
-    std::lock_guard lock(cancel_mu_);
-    cancel_requests_.push_back(token);
-    cancel_pending_.store(true, std::memory_order_release);
-  }
+  cancels_.Push(token);
   waker_.Wake();
 }
 
@@ -350,7 +346,7 @@ void UvReactor::OnPollEvent(FdWatch* watch, int status, int events) {
   // One loop turn can bring a wake-up for a cancel together with data that
   // arrived after the cancel was asked for (the aborted task's peer answered
   // the next request): the cancelled operation must not consume it.
-  if (cancel_pending_.load(std::memory_order_acquire)) {
+  if (cancels_.pending()) {
     ProcessCancels();
     // Cancelling its last operation closed the watch (deleted later, by
     // uv_close's callback): nothing is left to retry.
@@ -447,12 +443,8 @@ void UvReactor::CancelFileIo(IoOperation* op) {
 }
 
 void UvReactor::ProcessCancels() {
-  {
-    std::lock_guard lock(cancel_mu_);
-    cancel_scratch_.swap(cancel_requests_);
-    cancel_pending_.store(false, std::memory_order_relaxed);
-  }
-  for (uint64_t token : cancel_scratch_) {
+  std::vector<uint64_t>& tokens = cancels_.Take();
+  for (uint64_t token : tokens) {
     // Not found: delivered already, and perhaps its memory reused since.
     IoOperation* op = ops_.Find(token);
     if (op == nullptr) continue;
@@ -471,7 +463,6 @@ void UvReactor::ProcessCancels() {
     }
     Finish(op, -ECANCELED);
   }
-  cancel_scratch_.clear();
 }
 
 void UvReactor::FireTimers(TimePoint now) {
@@ -500,7 +491,7 @@ void UvReactor::RunLoopOnce(std::optional<TimePoint> wake_at) {
 
 absl::StatusOr<int> UvReactor::Run(std::optional<TimePoint> deadline) {
   for (;;) {
-    if (cancel_pending_.load(std::memory_order_acquire)) ProcessCancels();
+    if (cancels_.pending()) ProcessCancels();
     if (!timers_.empty()) FireTimers(Clock::now());
     if (!ready_.empty()) {
       if (WaitingOnLoop() > 0 && ++polls_skipped_ >= kMaxPollsSkipped) {
@@ -517,7 +508,7 @@ absl::StatusOr<int> UvReactor::Run(std::optional<TimePoint> deadline) {
     }
     RunLoopOnce(wake_at);
 
-    if (cancel_pending_.load(std::memory_order_acquire)) ProcessCancels();
+    if (cancels_.pending()) ProcessCancels();
     const TimePoint now = Clock::now();
     if (!timers_.empty()) FireTimers(now);
     if (waker_.TakeWoken() || !ready_.empty()) break;

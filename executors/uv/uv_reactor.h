@@ -92,6 +92,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "executors/common/cancel_inbox.h"
 #include "executors/common/op_list.h"
 #include "executors/common/op_table.h"
 #include "executors/common/timer_heap.h"
@@ -195,10 +196,7 @@ class UvReactor final : public Reactor {
   int polls_skipped_ = 0;  // Runs in a row that delivered without uv_run
 
   // Tokens of operations Cancel asked for; drained by the driving thread.
-  std::mutex cancel_mu_;
-  std::vector<uint64_t> cancel_requests_;  // guarded by cancel_mu_
-  std::vector<uint64_t> cancel_scratch_;   // driving thread only
-  std::atomic<bool> cancel_pending_{false};
+  executors_common::CancelInbox cancels_;
 };
 
 }  // namespace weft::uv
