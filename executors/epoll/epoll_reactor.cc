@@ -83,7 +83,7 @@ absl::StatusOr<std::unique_ptr<EpollReactor>> EpollReactor::Create() {
     return SyscallError(error, "eventfd");
   }
   epoll_event event{};
-  event.events = EPOLLIN | EPOLLET;  // see waker.h
+  event.events = EPOLLIN | EPOLLET;  // see eventfd_waker.h
   event.data.u64 = kWakeTag;
   if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, event_fd, &event) < 0) {
     int error = errno;
@@ -400,7 +400,7 @@ absl::StatusOr<int> EpollReactor::Run(std::optional<TimePoint> deadline) {
     if (!count.ok()) return count.status();
     for (int i = 0; i < *count; ++i) {
       if (events_[i].data.u64 == kWakeTag) {
-        waker_.Consumed();
+        waker_.Consume();
         woken = true;
       } else {
         OnFdEvent(static_cast<int>(events_[i].data.u64), events_[i].events);

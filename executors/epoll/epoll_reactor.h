@@ -55,10 +55,10 @@
 
 #include "absl/status/statusor.h"
 #include "executors/common/cancel_inbox.h"
+#include "executors/common/eventfd_waker.h"
 #include "executors/common/op_list.h"
 #include "executors/common/op_table.h"
 #include "executors/common/timer_heap.h"
-#include "executors/epoll/waker.h"
 #include "runtime/executor.h"
 
 namespace weft::epoll {
@@ -120,7 +120,7 @@ class EpollReactor final : public Reactor {
   int Deliver();
 
   const int epoll_fd_;
-  Waker waker_;
+  executors_common::EventfdWaker waker_;
 
   executors_common::OpTable ops_;
   OpList ready_;

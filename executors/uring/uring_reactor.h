@@ -23,12 +23,12 @@
 // overflows. Run returns once it delivered something, after a wake-up, or
 // at the deadline.
 //
-// Wake-ups: waker.h. The poll on the eventfd is armed by the first Run and
-// re-armed whenever another thread drives the reactor (block_in_place hands
-// reactors over), because a poll's completion runs as task work of the
-// thread that submitted it (see ring_setup.h). Its user_data carries a
-// generation, so a completion of a poll armed before is recognized and
-// ignored.
+// Wake-ups: executors/common/eventfd_waker.h. The poll on the eventfd is armed
+// by the first Run and re-armed whenever another thread drives the reactor
+// (block_in_place hands reactors over), because a poll's completion runs as
+// task work of the thread that submitted it (see ring_setup.h). Its user_data
+// carries a generation, so a completion of a poll armed before is recognized
+// and ignored.
 //
 // Cancel (any thread) records the operation's token (op_table.h) under a
 // mutex and wakes the reactor. Where the kernel has IORING_REGISTER_SYNC_CANCEL
@@ -121,10 +121,10 @@
 
 #include "absl/status/statusor.h"
 #include "executors/common/cancel_inbox.h"
+#include "executors/common/eventfd_waker.h"
 #include "executors/uring/op_queue.h"
 #include "executors/uring/op_table.h"
 #include "executors/uring/probe.h"
-#include "executors/uring/waker.h"
 #include "runtime/executor.h"
 
 namespace weft::uring {
@@ -205,7 +205,7 @@ class UringReactor final : public Reactor {
 
   io_uring ring_;
   const UringCapabilities capabilities_;
-  Waker waker_;
+  executors_common::EventfdWaker waker_;
 
   OpTable ops_;
   OpQueue backlog_;

@@ -1,15 +1,15 @@
-#include "executors/uring/waker.h"
+#include "executors/common/eventfd_waker.h"
 
 #include <errno.h>
 #include <unistd.h>
 
 #include <cstdint>
 
-namespace weft::uring {
+namespace weft::executors_common {
 
-Waker::~Waker() { close(fd_); }
+EventfdWaker::~EventfdWaker() { close(fd_); }
 
-void Waker::Wake() {
+void EventfdWaker::Wake() {
   if (pending_.exchange(true, std::memory_order_acq_rel)) return;
   const uint64_t one = 1;
   for (;;) {
@@ -17,17 +17,17 @@ void Waker::Wake() {
     if (errno == EINTR) continue;
     if (errno != EAGAIN) return;
     // The counter is at its maximum (it is rarely read back): empty it, then
-    // write again so that the poll sees a new event.
+    // write again so that the watch sees a new event.
     uint64_t ignored;
     if (read(fd_, &ignored, sizeof ignored) < 0 && errno != EAGAIN) return;
   }
 }
 
-bool Waker::Drain() {
+bool EventfdWaker::Drain() {
   uint64_t ignored;
   while (read(fd_, &ignored, sizeof ignored) < 0 && errno == EINTR) {
   }
   return Consume();
 }
 
-}  // namespace weft::uring
+}  // namespace weft::executors_common

@@ -1,0 +1,59 @@
+// EventfdWaker: the cross-thread wake-up of one reactor that waits in the
+// kernel (epoll, io_uring): an EFD_NONBLOCK eventfd, written by Wake() from
+// any thread, that the reactor watches — registered edge-triggered in the
+// epoll set, or polled by the ring (a multishot POLL_ADD where the kernel
+// has it, else a one-shot POLL_ADD re-armed after each event).
+//
+// Either way each write produces a new event whatever the counter holds, so
+// the driving thread never reads the counter back in the common case (one
+// system call saved per wake-up). A flag coalesces wake-ups: only the Wake()
+// that sets it writes; the driving thread clears it when it sees the event
+// (Consume), so wakes sent while one is pending cost no system call.
+//
+// Before a one-shot or multishot poll is (re-)armed the counter is drained
+// (Drain), because a poll armed on a readable eventfd fires at once; Drain
+// also clears the flag and reports whether a wake was pending, which the
+// reactor then answers by returning, since the write that would have woken
+// it was just consumed.
+//
+// Invariant: whenever the flag is set, an event for the eventfd is pending
+// or is being handled by the Run in progress (which returns promptly); a
+// Wake() after Consume() or Drain() writes again.
+
+#ifndef WEFT_EXECUTORS_COMMON_EVENTFD_WAKER_H_
+#define WEFT_EXECUTORS_COMMON_EVENTFD_WAKER_H_
+
+#include <atomic>
+
+namespace weft::executors_common {
+
+class EventfdWaker {
+ public:
+  // Takes ownership of `event_fd` (an EFD_NONBLOCK eventfd).
+  explicit EventfdWaker(int event_fd) : fd_(event_fd) {}
+  ~EventfdWaker();
+
+  EventfdWaker(const EventfdWaker&) = delete;
+  EventfdWaker& operator=(const EventfdWaker&) = delete;
+
+  int fd() const { return fd_; }
+
+  // Any thread.
+  void Wake();
+
+  // Driving thread: the event for fd() arrived. Returns whether a wake was
+  // pending. acq_rel: the driving thread then sees what the last waker wrote
+  // before its Wake().
+  bool Consume() { return pending_.exchange(false, std::memory_order_acq_rel); }
+
+  // Driving thread, before arming a poll: empties the counter, then Consume.
+  bool Drain();
+
+ private:
+  const int fd_;
+  std::atomic<bool> pending_{false};
+};
+
+}  // namespace weft::executors_common
+
+#endif  // WEFT_EXECUTORS_COMMON_EVENTFD_WAKER_H_
