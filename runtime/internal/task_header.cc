@@ -1,5 +1,6 @@
 #include "runtime/internal/task_header.h"
 
+#include <thread>
 #include <utility>
 
 #include "runtime/errors.h"
@@ -26,13 +27,12 @@ void TaskHeader::Wake() {
   uint32_t state = state_.load(std::memory_order_acquire);
   while (true) {
     if (state & (kComplete | kNotified)) return;
-    uint32_t next = state | kNotified;
+    // A running task is queued again by its runner.
+    bool schedule = !(state & kRunning);
+    uint32_t next = (state | kNotified) + (schedule ? kOneScheduler : 0);
     if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel,
                                      std::memory_order_acquire)) {
-      // A running task is queued again by its runner.
-      if (state & kRunning) return;
-      Ref();
-      scheduler_->Schedule(this, /*yielded=*/false);
+      if (schedule) ScheduleCounted();
       return;
     }
   }
@@ -42,15 +42,23 @@ void TaskHeader::Abort() {
   uint32_t state = state_.load(std::memory_order_acquire);
   while (true) {
     if (state & (kComplete | kCancelled)) return;
-    uint32_t next = state | kCancelled | kNotified;
+    bool schedule = !(state & (kRunning | kNotified));
+    uint32_t next =
+        (state | kCancelled | kNotified) + (schedule ? kOneScheduler : 0);
     if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel,
                                      std::memory_order_acquire)) {
-      if (state & (kRunning | kNotified)) return;
-      Ref();
-      scheduler_->Schedule(this, /*yielded=*/false);
+      if (schedule) ScheduleCounted();
       return;
     }
   }
+}
+
+void TaskHeader::ScheduleCounted() {
+  // The caller's own reference (a Waker's, a JoinHandle's) keeps this task
+  // alive until the count is dropped, even if it runs and ends meanwhile.
+  Ref();
+  scheduler_->Schedule(this, /*yielded=*/false);
+  state_.fetch_sub(kOneScheduler, std::memory_order_release);
 }
 
 void TaskHeader::Run() {
@@ -143,16 +151,31 @@ void TaskHeader::Finish(bool cancel) {
   uint32_t previous = state_.fetch_or(kComplete, std::memory_order_acq_rel);
   state_.fetch_and(~(kRunning | kNotified), std::memory_order_acq_rel);
   if (!(previous & kJoinInterest)) {
-    DropOutput();
+    DropOutputInContext();
   } else if (previous & kJoinWaker) {
     join_waker_.wake();
   }
   if (scheduler_ != nullptr) {
+    // A wake from another thread may still be inside its call into the
+    // scheduler (it counted itself before this task ran). An owner frees
+    // its scheduler only after every task it owns was released, so let
+    // that call finish first: a queue push and a driver wake-up, which
+    // never wait for this thread.
+    while (state_.load(std::memory_order_acquire) & kSchedulerMask) {
+      std::this_thread::yield();
+    }
     if (panicked) scheduler_->OnPanic(this);
     scheduler_->Release(this);
   } else {
     Unref();  // The owner reference of a task no scheduler accepted.
   }
+}
+
+void TaskHeader::DropOutputInContext() {
+  // As in tokio: whichever thread drops the output, its destructors see the
+  // finished task as current (its id; its locals are gone with its frame).
+  ContextScope scope(&context_);
+  DropOutput();
 }
 
 bool TaskHeader::SetJoinWaker(const Waker& waker) {
@@ -186,7 +209,7 @@ void TaskHeader::DropJoinInterest() {
   uint32_t state = state_.load(std::memory_order_acquire);
   while (true) {
     if (state & kComplete) {
-      DropOutput();
+      DropOutputInContext();
       return;
     }
     if (state_.compare_exchange_weak(state, state & ~kJoinInterest,

@@ -14,6 +14,12 @@
 //   kJoinWaker    `join_waker_` holds the JoinHandle's waker. While the bit is
 //                 set only the completing thread may read the slot; while it
 //                 is clear only the JoinHandle may write it.
+//   schedulers    (the high bits, a count) Wake or Abort calls that are
+//                 handing the task to its scheduler right now. Wakes come
+//                 from any thread, also while the runtime is being torn
+//                 down; a finishing task waits for the count to drop to zero
+//                 before it is released from its owner, so that no wake can
+//                 still reach a scheduler that its owner is about to free.
 //
 // References: one for the owner (the runtime's or LocalSet's set of live
 // tasks) until completion, one for each queue entry (a Notified task), one per
@@ -21,7 +27,10 @@
 //
 // Order of observation: the body is destroyed (with this task's context
 // current, so task-locals and current_task_id() work in destructors) before
-// kComplete is published; a JoinHandle seeing kComplete sees the output.
+// kComplete is published; a JoinHandle seeing kComplete sees the output. An
+// output that nobody takes (a detached task's, or one left in a dropped
+// JoinHandle) is destroyed with this task's context current too, on
+// whichever thread drops it.
 
 #ifndef WEFT_RUNTIME_INTERNAL_TASK_HEADER_H_
 #define WEFT_RUNTIME_INTERNAL_TASK_HEADER_H_
@@ -55,6 +64,8 @@ class TaskHeader : public Wakeable {
   static constexpr uint32_t kCancelled = 1u << 3;
   static constexpr uint32_t kJoinInterest = 1u << 4;
   static constexpr uint32_t kJoinWaker = 1u << 5;
+  static constexpr uint32_t kOneScheduler = 1u << 16;
+  static constexpr uint32_t kSchedulerMask = ~(kOneScheduler - 1);
 
   TaskHeader(const TaskHeader&) = delete;
   TaskHeader& operator=(const TaskHeader&) = delete;
@@ -120,6 +131,11 @@ class TaskHeader : public Wakeable {
   // Stores the output (through CompleteBody/CancelBody) and publishes
   // kComplete. Called with kRunning held by this thread.
   void Finish(bool cancel);
+  // Destroys the stored output with this task's context current.
+  void DropOutputInContext();
+  // Queues the task on its scheduler from a Wake or Abort that counted
+  // itself in the state word (kOneScheduler), and uncounts it.
+  void ScheduleCounted();
 
   std::atomic<uint32_t> state_;
   std::atomic<uint32_t> refs_;

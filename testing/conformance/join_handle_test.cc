@@ -9,6 +9,7 @@
 #include <thread>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "runtime/weft.h"
@@ -712,6 +713,82 @@ TEST_P(JoinHandleTest, SpawnThroughHandleOfDestroyedRuntimeYieldsCancelled) {
   EXPECT_TRUE(!result.has_value() && result.error().is_cancelled())
       << Describe(result);
   EXPECT_FALSE(ran.load());
+}
+
+// An output that records, when destroyed, which task was current then (0:
+// none).
+class OutputProbe {
+ public:
+  explicit OutputProbe(std::atomic<uint64_t>* seen) : seen_(seen) {}
+  OutputProbe(OutputProbe&& other) noexcept
+      : seen_(std::exchange(other.seen_, nullptr)) {}
+  OutputProbe& operator=(OutputProbe&&) = delete;
+  ~OutputProbe() {
+    if (seen_ == nullptr) return;
+    std::optional<TaskId> id = try_current_task_id();
+    seen_->store(id.has_value() ? id->value() : 0);
+  }
+
+ private:
+  std::atomic<uint64_t>* seen_;
+};
+
+constexpr uint64_t kNotDropped = ~uint64_t{0};
+
+TEST_P(JoinHandleTest, ADetachedTasksOutputIsDroppedInThatTasksContext) {
+  Runtime rt = MakeRuntime();
+  std::atomic<uint64_t> seen{kNotDropped};
+  std::atomic<bool> release{false};
+  uint64_t id = rt.block_on([&]() -> Task<uint64_t> {
+    JoinHandle<OutputProbe> handle = spawn([&]() -> Task<OutputProbe> {
+      co_await YieldUntil([&] { return release.load(); });
+      co_return OutputProbe(&seen);
+    });
+    const uint64_t spawned = handle.id().value();
+    { JoinHandle<OutputProbe> dropped = std::move(handle); }  // detaches
+    release.store(true);
+    EXPECT_TRUE(
+        co_await Eventually([&] { return seen.load() != kNotDropped; }));
+    co_return spawned;
+  });
+  EXPECT_EQ(seen.load(), id);
+}
+
+TEST_P(JoinHandleTest, AFinishedOutputLeftInADroppedHandleIsDroppedInItsTask) {
+  Runtime rt = MakeRuntime();
+  std::atomic<uint64_t> from_body{kNotDropped};
+  std::atomic<uint64_t> from_task{kNotDropped};
+  std::atomic<uint64_t> from_thread{kNotDropped};
+  std::optional<JoinHandle<OutputProbe>> for_thread;
+  std::vector<uint64_t> ids = rt.block_on([&]() -> Task<std::vector<uint64_t>> {
+    auto make = [](std::atomic<uint64_t>* seen) -> Task<OutputProbe> {
+      co_return OutputProbe(seen);
+    };
+    JoinHandle<OutputProbe> a = spawn(make(&from_body));
+    JoinHandle<OutputProbe> b = spawn(make(&from_task));
+    JoinHandle<OutputProbe> c = spawn(make(&from_thread));
+    std::vector<uint64_t> spawned = {a.id().value(), b.id().value(),
+                                     c.id().value()};
+    EXPECT_TRUE(co_await Eventually(
+        [&] { return a.is_finished() && b.is_finished() && c.is_finished(); }));
+    // Dropped by the block_on body (no task of its own).
+    { JoinHandle<OutputProbe> dropped = std::move(a); }
+    // Dropped by another task, whose own id must not show.
+    auto dropper = spawn([handle = std::move(b)]() mutable -> Task<void> {
+      { JoinHandle<OutputProbe> dropped = std::move(handle); }
+      co_return;
+    });
+    JoinResult<void> dropped = co_await dropper;
+    EXPECT_TRUE(dropped.has_value());
+    for_thread.emplace(std::move(c));
+    co_return spawned;
+  });
+  // Dropped by a plain thread.
+  std::thread([&] { for_thread.reset(); }).join();
+  ASSERT_EQ(ids.size(), 3u);
+  EXPECT_EQ(from_body.load(), ids[0]);
+  EXPECT_EQ(from_task.load(), ids[1]);
+  EXPECT_EQ(from_thread.load(), ids[2]);
 }
 
 }  // namespace
