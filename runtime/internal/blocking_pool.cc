@@ -34,6 +34,7 @@ struct BlockingPool::State final : public Scheduler {
   size_t idle_threads = 0;
   size_t pending_notifications = 0;
   bool closed = false;
+  std::function<void()> on_idle;  // guarded by mu; cleared by Close
 
   void ThreadMain();
   template <typename F>
@@ -41,7 +42,7 @@ struct BlockingPool::State final : public Scheduler {
 
   // Scheduler: queue a blocking task (takes its queue reference).
   void Schedule(TaskHeader* task, bool yielded) override;
-  void Release(TaskHeader* task) override { owned.Remove(task); }
+  void Release(TaskHeader* task) override;
 
   std::weak_ptr<State> self;
 };
@@ -87,11 +88,19 @@ void BlockingPool::State::ThreadMain() {
   }
 }
 
+void BlockingPool::State::Release(TaskHeader* task) {
+  owned.Remove(task);
+  if (owned.Size() != 0) return;
+  std::lock_guard lock(mu);
+  if (on_idle) on_idle();
+}
+
 BlockingPool::BlockingPool(size_t max_threads,
                            std::chrono::nanoseconds keep_alive,
-                           ThreadHooks hooks)
+                           ThreadHooks hooks, std::function<void()> on_idle)
     : state_(std::make_shared<State>()) {
   state_->self = state_;
+  state_->on_idle = std::move(on_idle);
   state_->max_threads = max_threads == 0 ? 1 : max_threads;
   state_->keep_alive = keep_alive;
   state_->hooks = std::move(hooks);
@@ -152,6 +161,7 @@ void BlockingPool::Close() {
     std::lock_guard lock(state_->mu);
     if (state_->closed) return;
     state_->closed = true;
+    state_->on_idle = nullptr;
     unstarted.swap(state_->queue);
     state_->work_available.notify_all();
   }

@@ -38,8 +38,10 @@ struct ThreadHooks {
 
 class BlockingPool {
  public:
+  // `on_idle` runs (under the pool's lock, so keep it short) whenever the
+  // last live blocking task ends, until Close().
   BlockingPool(size_t max_threads, std::chrono::nanoseconds keep_alive,
-               ThreadHooks hooks);
+               ThreadHooks hooks, std::function<void()> on_idle = nullptr);
   ~BlockingPool();
 
   // Binds and queues a new blocking task; a closed pool cancels it.
@@ -48,7 +50,8 @@ class BlockingPool {
   // Returns false when the pool is closed.
   bool SpawnMandatory(std::function<void()> work);
 
-  // Refuses new work and cancels the blocking tasks not yet started.
+  // Refuses new work and cancels the blocking tasks not yet started; calls
+  // no `on_idle` after it returns.
   void Close();
   // Waits until every pool thread has exited, for at most `timeout`
   // (std::nullopt: no limit). Returns true if they all did.

@@ -81,6 +81,7 @@ class CurrentThreadScheduler final : public RuntimeScheduler {
   }
 
   void StopWorkers() override {}
+  void Unpark() override { driver_->Wake(); }
 
   void DrainAfterShutdown() override {
     for (TaskHeader* task = remote_.Close(); task != nullptr;) {

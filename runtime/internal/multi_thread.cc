@@ -150,6 +150,8 @@ class MultiThreadScheduler final : public RuntimeScheduler {
     stopped_.wait(lock, [this] { return active_cores_ == 0; });
   }
 
+  void Unpark() override { NotifyParked(); }
+
   void DrainAfterShutdown() override {
     for (TaskHeader* task = inject_.Close(); task != nullptr;) {
       TaskHeader* next = task->queue_next;

@@ -56,9 +56,17 @@ absl::StatusOr<std::shared_ptr<RuntimeCore>> RuntimeCore::Create(
   core->options_ = std::move(options);
   core->executor_ = std::move(backend->executor);
   core->backend_ = std::move(backend->info);
+  // A paused clock may not advance while a blocking closure runs (it could
+  // wake a task first); when the last one ends, a parked runtime must look
+  // again. The pool stops calling back in Close(), before the core dies.
+  RuntimeCore* raw = core.get();
   core->blocking_ = std::make_unique<BlockingPool>(
       core->options_.max_blocking_threads, core->options_.thread_keep_alive,
-      core->MakeThreadHooks());
+      core->MakeThreadHooks(), [raw] {
+        if (raw->clock_.paused() && raw->scheduler_ != nullptr) {
+          raw->scheduler_->Unpark();
+        }
+      });
   if (core->options_.start_paused) core->clock_.Pause();
   core->scheduler_ = core->options_.multi_thread
                          ? NewMultiThreadScheduler(*core)

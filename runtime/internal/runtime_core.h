@@ -65,6 +65,9 @@ class RuntimeScheduler : public Scheduler {
   virtual void StopWorkers() = 0;
   // Drops queue entries left behind and drains the drivers' I/O.
   virtual void DrainAfterShutdown() = 0;
+  // Wakes whatever waits for work (a parked driver), so that it looks
+  // again at what it may do (e.g. advance a paused clock).
+  virtual void Unpark() = 0;
   // block_in_place: hands this thread's worker away if it has one (returns
   // true), or returns false when F may simply run here. Throws UsageError
   // where blocking is not allowed.

@@ -308,5 +308,23 @@ TEST_P(PausedTimeTest, ATaskAbortedWhileSleepingLeavesNoTimerBehind) {
   });
 }
 
+TEST_P(PausedTimeTest, AutoAdvanceGoesOnOnceAnUnawaitedBlockingClosureEnds) {
+  SKIP_UNLESS_CURRENT_THREAD();
+  Runtime rt = MakePausedRuntime();
+  std::atomic<bool> closure_ended{false};
+  rt.block_on([&]() -> Task<void> {
+    const auto start = time::now();
+    // Started and never awaited: only its end can tell the parked runtime
+    // that the clock may move again.
+    JoinHandle<void> blocking = spawn_blocking([&] {
+      std::this_thread::sleep_for(20ms);
+      closure_ended.store(true);
+    });
+    co_await sleep(1h);
+    EXPECT_TRUE(closure_ended.load());
+    EXPECT_EQ(time::now() - start, 1h);
+  });
+}
+
 }  // namespace
 }  // namespace weft::conformance
