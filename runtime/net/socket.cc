@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/internal/driver.h"
@@ -13,8 +14,19 @@ namespace weft::net::internal {
 
 absl::Status ErrorStatus(int error_number, std::string_view operation,
                          const std::string& address) {
-  return absl::ErrnoToStatus(
-      error_number, absl::StrCat(std::string(operation), " ", address));
+  // Not absl::ErrnoToStatus: Debian's Abseil formats through its StrError,
+  // which ThreadSanitizer (not seeing inside the uninstrumented library)
+  // reports as a race when two threads fail at once. strerrordesc_np reads
+  // a constant table.
+  const char* description = strerrordesc_np(error_number);
+  std::string message =
+      absl::StrCat(std::string(operation), " ", address, ": ");
+  if (description != nullptr) {
+    absl::StrAppend(&message, description);
+  } else {
+    absl::StrAppend(&message, "error ", error_number);
+  }
+  return absl::Status(absl::ErrnoToStatusCode(error_number), message);
 }
 
 absl::StatusOr<Socket> Socket::Open(int family, int type,

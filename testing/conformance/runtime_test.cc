@@ -560,7 +560,11 @@ TEST_P(RuntimeIntrospectionTest, MetricsCountWorkersTasksAndThreads) {
     for (int i = 0; i < 5; ++i) {
       sleepers.push_back(spawn(SleepForeverHolding(DropCounter(nullptr))));
     }
-    co_await sleep(2ms);
+    // Each sleeper is polled at least once before it sleeps (on a worker,
+    // or on this thread on current_thread while the body waits).
+    bool polled = co_await Eventually(
+        [&] { return Handle::current().metrics().total_polls >= 5; });
+    EXPECT_TRUE(polled) << "the sleepers were never polled";
     const RuntimeMetrics during = Handle::current().metrics();
     EXPECT_GE(during.alive_tasks, before.alive_tasks + 5);
     EXPECT_GE(during.total_spawned, before.total_spawned + 5);
