@@ -37,6 +37,12 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+try:
+    import backends  # tools/backends.py: the table of executors/backends.bzl
+    DEFAULT_BACKENDS = ",".join(backends.backend_names())
+except (ImportError, OSError):
+    DEFAULT_BACKENDS = None  # outside a checkout (Bazel's runfiles): pass --backends
 TARGET = "//examples/mini_redis:mini_redis_every_backend"
 TESTS = ["SET", "GET", "INCR", "MSET"]
 # redis-benchmark's CSV names MSET after its key count.
@@ -60,7 +66,8 @@ Without --mini-redis it builds %s with --config=opt first.
     parser.add_argument("--redis-server", default="/usr/bin/redis-server")
     parser.add_argument("--redis-benchmark", default="/usr/bin/redis-benchmark")
     parser.add_argument("--redis-cli", default="/usr/bin/redis-cli")
-    parser.add_argument("--backends", default="uring,epoll,uv",
+    parser.add_argument("--backends", default=DEFAULT_BACKENDS,
+                        required=DEFAULT_BACKENDS is None,
                         help="mini_redis backends (default %(default)s); one "
                              "the binary does not link is left out, saying so")
     parser.add_argument("--flavors", default="multi_thread,current_thread")

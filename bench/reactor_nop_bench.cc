@@ -4,9 +4,10 @@
 // liburing (io_uring_prep_nop, io_uring_submit_and_wait, io_uring_cqe_seen),
 // so that the interface's overhead is the ratio of two rows of one run.
 //
-//   BM_ReactorNop/uring/N    the uring backend; N nops per batch
-//   BM_ReactorNop/epoll/N    the epoll backend (its nops never reach the
-//                            kernel: a lower bound on the interface itself)
+//   BM_ReactorNop/<backend>/N  each backend of executors/backends.bzl; N
+//                            nops per batch (epoll's and uv's nops never
+//                            reach the kernel: a lower bound on the
+//                            interface itself)
 //   BM_LiburingNop/N         the raw loop on a ring set up like the
 //                            reactor's (256 SQ entries, COOP_TASKRUN,
 //                            TASKRUN_FLAG, SUBMIT_ALL, a 1024-entry CQ)
@@ -136,11 +137,26 @@ void BatchSizes(benchmark::internal::Benchmark* benchmark) {
   for (int batch : {1, 16, 256, 1024}) benchmark->Arg(batch);
 }
 
-BENCHMARK_CAPTURE(BM_ReactorNop, uring, std::string("uring"))
-    ->Apply(BatchSizes);
 BENCHMARK(BM_LiburingNop)->Apply(BatchSizes);
-BENCHMARK_CAPTURE(BM_ReactorNop, epoll, std::string("epoll"))
-    ->Apply(BatchSizes);
 
 }  // namespace
 }  // namespace weft
+
+// Backends register from static initializers, so the per-backend rows are
+// registered here, after those ran.
+int main(int argc, char** argv) {
+  for (const weft::ExecutorRegistration& registration :
+       weft::LinkedExecutors()) {
+    benchmark::RegisterBenchmark(
+        ("BM_ReactorNop/" + registration.name).c_str(),
+        [name = registration.name](benchmark::State& state) {
+          weft::BM_ReactorNop(state, name);
+        })
+        ->Apply(weft::BatchSizes);
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

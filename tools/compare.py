@@ -42,8 +42,10 @@ import subprocess
 import sys
 import time
 
+import backends
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_BACKENDS = ["uring", "epoll", "uv"]
+DEFAULT_BACKENDS = backends.backend_names()  # executors/backends.bzl
 DEFAULT_PEER_DIR = os.path.join(os.path.dirname(ROOT), "shared", "peers", "tokio")
 
 # (workload, workers): the rows, in BENCH.md's order.

@@ -45,8 +45,8 @@ absl::StatusOr<std::unique_ptr<Executor>> CreateEpollExecutor() {
   return std::make_unique<EpollExecutor>();
 }
 
-[[maybe_unused]] const bool kRegistered =
-    RegisterExecutor({"epoll", /*preference=*/1, &CreateEpollExecutor});
+[[maybe_unused]] const bool kRegistered = RegisterExecutor(
+    {WEFT_BACKEND_NAME, WEFT_BACKEND_PREFERENCE, &CreateEpollExecutor});
 
 }  // namespace
 }  // namespace weft

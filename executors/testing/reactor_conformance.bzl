@@ -7,19 +7,26 @@ gtest_main (and the backend's test hooks, if it has any), so every backend
 runs the same list of tests. The fixture finds the backend through the
 executor registry, so the test must link exactly one backend.
 
-A backend that also keeps the stronger promises of
-//executors/testing:ordered_reactor_conformance (FIFO order on one fd, a
-cancel before the Run wins) passes `ordered = True` to run those as well.
+A backend whose row in executors/backends.bzl says `ordered` also keeps the
+stronger promises of //executors/testing:ordered_reactor_conformance (FIFO
+order on one fd, a cancel before the Run wins) and runs those as well. The
+test learns the row's name and preference (WEFT_EXPECTED_BACKEND,
+WEFT_EXPECTED_PREFERENCE) to check that the backend registers as the table
+says.
 """
+
+load("//executors:backends.bzl", "backend_row")
 
 def reactor_conformance_test(
         name,
         backend,
         hooks = [],
-        ordered = False,
         size = "small",
         tags = []):
     """Declares a cc_test `name` that runs the suite on `backend`.
+
+    Called in the backend's own package, executors/<name>: the package's
+    last component names the backend's row in the table.
 
     Args:
       name: the test's name.
@@ -27,21 +34,24 @@ def reactor_conformance_test(
       hooks: testonly, alwayslink libraries that register a
           reactor_testing::ReactorTestHook: checks the backend adds around
           every test.
-      ordered: whether the backend keeps the promises of
-          //executors/testing:ordered_reactor_conformance too.
       size: the test's size.
       tags: extra tags.
     """
+    row = backend_row(native.package_name().split("/")[-1])
     native.cc_test(
         name = name,
         size = size,
         linkstatic = 1,
+        env = {
+            "WEFT_EXPECTED_BACKEND": row["name"],
+            "WEFT_EXPECTED_PREFERENCE": str(row["preference"]),
+        },
         tags = tags + ["conformance"],
         deps = [
             "//executors/testing:reactor_conformance",
             backend,
             "@gtest//:gtest_main",
         ] + hooks + (
-            ["//executors/testing:ordered_reactor_conformance"] if ordered else []
+            ["//executors/testing:ordered_reactor_conformance"] if row["ordered"] else []
         ),
     )

@@ -47,8 +47,8 @@ absl::StatusOr<std::unique_ptr<Executor>> CreateUringExecutor() {
   return std::make_unique<UringExecutor>(*capabilities);
 }
 
-[[maybe_unused]] const bool kRegistered =
-    RegisterExecutor({"uring", /*preference=*/2, &CreateUringExecutor});
+[[maybe_unused]] const bool kRegistered = RegisterExecutor(
+    {WEFT_BACKEND_NAME, WEFT_BACKEND_PREFERENCE, &CreateUringExecutor});
 
 }  // namespace
 }  // namespace weft

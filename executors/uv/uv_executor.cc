@@ -62,8 +62,8 @@ absl::StatusOr<std::unique_ptr<Executor>> CreateUvExecutor() {
   return std::make_unique<UvExecutor>();
 }
 
-[[maybe_unused]] const bool kRegistered =
-    RegisterExecutor({"uv", /*preference=*/0, &CreateUvExecutor});
+[[maybe_unused]] const bool kRegistered = RegisterExecutor(
+    {WEFT_BACKEND_NAME, WEFT_BACKEND_PREFERENCE, &CreateUvExecutor});
 
 }  // namespace
 }  // namespace weft

@@ -1,5 +1,6 @@
 #include "runtime/internal/backend_selection.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -46,6 +47,15 @@ absl::StatusOr<StartedBackend> StartBackend(const std::string& requested) {
                          "' cannot start: ", executor.status().message()));
       }
       return StartedBackend{*std::move(executor), {wanted, wanted, ""}};
+    }
+    const std::vector<std::string>& known = KnownExecutorNames();
+    if (std::find(known.begin(), known.end(), wanted) == known.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "weft has no backend named '", wanted,
+          "' (its backends: ", absl::StrJoin(known, ", "),
+          "; linked into this binary: ", LinkedNames(linked),
+          "): pick a linked one with Builder::backend or WEFT_BACKEND, or "
+          "leave both unset for the build's default"));
     }
     return absl::NotFoundError(absl::StrCat(
         "weft backend '", wanted, "' is not linked into this binary (linked: ",

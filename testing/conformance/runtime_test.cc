@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "runtime/executor.h"
 #include "runtime/weft.h"
 #include "testing/conformance/conformance.h"
 
@@ -159,8 +160,20 @@ TEST_P(RuntimeBuilderTest, UnknownBackendIsABuildError) {
   builder.backend("no-such-backend");
   absl::StatusOr<Runtime> rt = builder.build();
   ASSERT_FALSE(rt.ok()) << "a runtime with an unknown backend was built";
-  EXPECT_TRUE(Contains(std::string(rt.status().message()), "no-such-backend"))
-      << rt.status();
+  const std::string message(rt.status().message());
+  EXPECT_TRUE(Contains(message, "no-such-backend")) << rt.status();
+  EXPECT_EQ(rt.status().code(), absl::StatusCode::kInvalidArgument);
+  // It names the backends that exist and the ones linked, and does not send
+  // the user to a build flag value the build would reject.
+  for (const std::string& name : KnownExecutorNames()) {
+    EXPECT_TRUE(Contains(message, name));
+  }
+  for (const ExecutorRegistration& linked : LinkedExecutors()) {
+    EXPECT_TRUE(Contains(message, linked.name));
+  }
+  EXPECT_EQ(message.find("--//executors:backend=no-such-backend"),
+            std::string::npos)
+      << message;
 }
 
 // ---------------------------------------------------------------------------

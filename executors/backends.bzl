@@ -1,0 +1,94 @@
+"""The backend table: every executor backend weft has, one row each.
+
+Everything that lists backends derives the list from here: the
+--//executors:backend setting and its config_settings, what `auto` links,
+the preference each backend registers with, the runtime's list of the
+backends that exist (for its error messages), the conformance, stress and
+reactor-conformance tests, the benchmark binaries, mini_redis's binaries and
+tests, and tools/compare's columns (tools/backends.py reads this file, so
+BACKENDS stays a plain literal).
+
+Adding a backend: a folder executors/<name>/ whose cc_library <name>
+registers itself (see runtime/executor.h and backend_library below), and one
+row here.
+
+Fields of a row:
+  name        the folder under executors/, and the name users pick it by
+              (--//executors:backend=<name>, Builder::backend, WEFT_BACKEND).
+  preference  `auto` starts the linked backend with the highest preference
+              and falls back down the list when one cannot start.
+  platforms   where it builds and runs: "linux", "windows".
+  ordered     whether it also keeps the stronger reactor promises of
+              //executors/testing:ordered_reactor_conformance (FIFO order on
+              one fd, a cancel before the Run wins).
+"""
+
+BACKENDS = [
+    {"name": "uring", "preference": 2, "platforms": ["linux"], "ordered": False},
+    {"name": "epoll", "preference": 1, "platforms": ["linux"], "ordered": True},
+    {"name": "uv", "preference": 0, "platforms": ["linux", "windows"], "ordered": True},
+]
+
+BACKEND_NAMES = [row["name"] for row in BACKENDS]
+
+def backend_row(name):
+    """The table's row for `name` (fails for a name not in the table)."""
+    for row in BACKENDS:
+        if row["name"] == name:
+            return row
+    fail("%s is not a backend of executors/backends.bzl (%s)" % (name, ", ".join(BACKEND_NAMES)))
+
+def backend_library(name, srcs, deps = [], **kwargs):
+    """The cc_library of backend `name`, registering itself as the table says.
+
+    The backend's registration reads its name and preference from the
+    macros WEFT_BACKEND_NAME (a string literal) and WEFT_BACKEND_PREFERENCE,
+    so that neither is written anywhere but in BACKENDS.
+
+    Args:
+      name: the backend's name (and the folder the macro is called in).
+      srcs: the library's sources.
+      deps: its dependencies.
+      **kwargs: other cc_library attributes.
+    """
+    row = backend_row(name)
+    native.cc_library(
+        name = name,
+        srcs = srcs,
+        deps = deps,
+        local_defines = [
+            "WEFT_BACKEND_NAME=\\\"%s\\\"" % name,
+            "WEFT_BACKEND_PREFERENCE=%d" % row["preference"],
+        ],
+        alwayslink = 1,
+        visibility = ["//visibility:public"],
+        **kwargs
+    )
+
+def _known_backends_source_impl(ctx):
+    names = ", ".join(['"%s"' % name for name in BACKEND_NAMES])
+    ctx.actions.write(
+        output = ctx.outputs.out,
+        content = """// Generated from executors/backends.bzl by known_backends_source.
+#include <string>
+#include <vector>
+
+#include "runtime/executor.h"
+
+namespace weft {
+
+const std::vector<std::string>& KnownExecutorNames() {
+  static const auto* names = new std::vector<std::string>{%s};
+  return *names;
+}
+
+}  // namespace weft
+""" % names,
+    )
+
+# The definition of weft::KnownExecutorNames() (runtime/executor.h): the
+# names of every backend in BACKENDS, linked or not.
+known_backends_source = rule(
+    implementation = _known_backends_source_impl,
+    outputs = {"out": "%{name}.cc"},
+)
