@@ -73,9 +73,37 @@ weft::Task<void> Discard(weft::net::TcpStream& stream, size_t limit) {
 
 }  // namespace
 
+namespace {
+
+absl::Status ValidateOptions(const ServerOptions& options) {
+  const RespParser::Limits& limits = options.limits;
+  if (limits.query_buffer_limit <= 0 || limits.max_bulk_length < 0 ||
+      limits.max_arguments < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "mini_redis: negative or zero request limits (query buffer limit ",
+        limits.query_buffer_limit, ", bulk length ", limits.max_bulk_length,
+        ", arguments ", limits.max_arguments, ")"));
+  }
+  const AcceptBackoff::Options& backoff = options.accept_backoff;
+  // A zero wait would retry a failing accept at once, forever.
+  if (backoff.initial <= AcceptBackoff::Clock::duration::zero() ||
+      backoff.max < backoff.initial ||
+      backoff.log_interval < AcceptBackoff::Clock::duration::zero()) {
+    return absl::InvalidArgumentError(
+        "mini_redis: the accept backoff needs 0 < initial <= max and a "
+        "log interval of at least 0");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<Server> Server::Bind(std::string_view address,
                                     std::shared_ptr<Store> store,
                                     ServerOptions options) {
+  if (absl::Status valid = ValidateOptions(options); !valid.ok()) {
+    return valid;
+  }
   absl::StatusOr<weft::net::TcpListener> listener =
       weft::net::TcpListener::bind(address);
   if (!listener.ok()) return listener.status();

@@ -58,6 +58,8 @@ struct ServerOptions {
 class Server {
  public:
   // Binds `address` ("127.0.0.1:6379", "[::1]:0"; port 0 picks a free one).
+  // InvalidArgument for options that make no sense (a limit of 0 or less, a
+  // zero or shrinking backoff).
   static absl::StatusOr<Server> Bind(std::string_view address,
                                      std::shared_ptr<Store> store,
                                      ServerOptions options = {});

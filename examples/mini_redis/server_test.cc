@@ -238,6 +238,21 @@ TEST(ServerTest, CommandJustUnderTheQueryBufferLimitWorks) {
       options);
 }
 
+TEST(ServerTest, NonsensicalOptionsAreAnError) {
+  ServerOptions zero_limit;
+  zero_limit.limits.query_buffer_limit = 0;
+  ServerOptions no_backoff;
+  no_backoff.accept_backoff.initial = std::chrono::milliseconds(0);
+  ServerOptions shrinking;
+  shrinking.accept_backoff.max = std::chrono::milliseconds(1);
+  for (const ServerOptions& options : {zero_limit, no_backoff, shrinking}) {
+    absl::StatusOr<Server> server =
+        Server::Bind("127.0.0.1:0", std::make_shared<Store>(), options);
+    EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument)
+        << server.status();
+  }
+}
+
 // Uses up this process's file descriptors, so that the next socket() or
 // accept() fails with EMFILE: lowers RLIMIT_NOFILE to a little above the
 // highest descriptor open and opens /dev/null until that fails. Undone
