@@ -299,6 +299,10 @@ class DescriptorExhaustion {
   std::vector<int> fillers_;
 };
 
+// Defined when UndefinedBehaviorSanitizer's runtime is linked (--config=asan).
+extern "C" __attribute__((weak)) void __ubsan_handle_dynamic_type_cache_miss(
+    void*, void*, void*);
+
 // The next log line, or nullopt after 10 s.
 Task<std::optional<std::string>> NextLine(
     weft::mpsc::Receiver<std::string>& lines) {
@@ -315,6 +319,13 @@ Task<std::optional<std::string>> NextLine(
 // (the second line counts the failures it did not log), then serves the
 // connection once descriptors are free again.
 TEST(ServerTest, AcceptFailuresBackOffLogBoundedlyAndServingResumes) {
+  if (&__ubsan_handle_dynamic_type_cache_miss != nullptr) {
+    // UBSan's vptr check opens a pipe to see whether an object's memory is
+    // readable; while this test holds every descriptor that fails, and the
+    // check reports a valid object as having an invalid vptr. The policy
+    // itself is tested, under UBSan too, by accept_backoff_test.
+    GTEST_SKIP() << "needs free descriptors under UBSan's vptr check";
+  }
   auto [log, lines] = weft::mpsc::channel<std::string>(1000);
   ServerOptions options;
   options.accept_backoff = {.initial = std::chrono::milliseconds(1),
