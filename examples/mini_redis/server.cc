@@ -71,16 +71,12 @@ weft::Task<void> Discard(weft::net::TcpStream& stream, size_t limit) {
   }
 }
 
-}  // namespace
-
-namespace {
-
 absl::Status ValidateOptions(const ServerOptions& options) {
   const RespParser::Limits& limits = options.limits;
   if (limits.query_buffer_limit <= 0 || limits.max_bulk_length < 0 ||
       limits.max_arguments < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "mini_redis: negative or zero request limits (query buffer limit ",
+        "negative or zero request limits (query buffer limit ",
         limits.query_buffer_limit, ", bulk length ", limits.max_bulk_length,
         ", arguments ", limits.max_arguments, ")"));
   }
@@ -90,7 +86,7 @@ absl::Status ValidateOptions(const ServerOptions& options) {
       backoff.max < backoff.initial ||
       backoff.log_interval < AcceptBackoff::Clock::duration::zero()) {
     return absl::InvalidArgumentError(
-        "mini_redis: the accept backoff needs 0 < initial <= max and a "
+        "the accept backoff needs 0 < initial <= max and a "
         "log interval of at least 0");
   }
   return absl::OkStatus();
