@@ -13,6 +13,10 @@
 #   * malformed frames sent over raw sockets (bash's /dev/tcp) get
 #     "-ERR Protocol error: ..." and that connection is closed, while
 #     another connection keeps working;
+#   * the query buffer limit (mini_redis runs with --query_buffer_limit at
+#     Redis's minimum, 1 MB): redis-cli stores a value that just fits and
+#     gets the protocol error for one byte more, and a raw socket that
+#     announces a million arguments is refused at once;
 #   * `redis-benchmark -t set,get,incr,mset -n 20000 -c 50 -P 16 -q`
 #     finishes with exit status 0, no error, a "requests per second" line
 #     for each of SET, GET, INCR and MSET, and every one of its INCRs
@@ -25,6 +29,9 @@ set -uo pipefail
 # The backends to test. Adding one is a one-word change: (epoll uring uv).
 BACKENDS=(epoll uring uv)
 FLAVORS=(multi_thread current_thread)
+
+# Redis's smallest client-query-buffer-limit, 1 MB.
+QUERY_BUFFER_LIMIT=1048576
 
 # Absolute paths: Bazel runs tests with a minimal PATH.
 REDIS_CLI=/usr/bin/redis-cli
@@ -92,7 +99,7 @@ start_server() {
   local out="$tmp/server.$backend.$flavor.out"
   err="$tmp/server.$backend.$flavor.err"
   "$binary" --address=127.0.0.1:0 --backend="$backend" --flavor="$flavor" \
-    >"$out" 2>"$err" &
+    --query_buffer_limit="$QUERY_BUFFER_LIMIT" >"$out" 2>"$err" &
   server_pid=$!
   port=""
   for _ in $(seq 1 300); do
@@ -205,6 +212,37 @@ raw_protocol() {
   exec 5<&-
 }
 
+# SET big <value> holds three std::strings (32 bytes each in libstdc++; SET
+# and big fit in theirs) and the value with its CRLF: the largest value that
+# fits is the limit less 98 bytes.
+query_buffer_limit() {
+  local fits=$((QUERY_BUFFER_LIMIT - 2 - 3 * 32))
+  head -c "$fits" /dev/zero | tr '\0' v >"$tmp/fits"
+  head -c $((fits + 1)) /dev/zero | tr '\0' v >"$tmp/over"
+  expect "OK" -x SET big <"$tmp/fits"
+  local value
+  value=$(cli GET big)
+  [ ${#value} -eq "$fits" ] ||
+    fail "GET big after a SET just under the limit: ${#value} bytes, not $fits"
+  expect "ERR Protocol error: query buffer limit of $QUERY_BUFFER_LIMIT bytes exceeded" \
+    -x SET big <"$tmp/over"
+  expect "1" DEL big
+
+  # A million empty arguments would hold 32 MB of std::strings: refused on
+  # the count, then the connection is closed.
+  local line status
+  exec 6<>"/dev/tcp/127.0.0.1/$port" || { fail "cannot connect"; return; }
+  printf '*1048576\r\n$0\r\n\r\n' >&6
+  IFS= read -r -t 10 line <&6
+  [ "$line" = "-ERR Protocol error: query buffer limit of $QUERY_BUFFER_LIMIT bytes exceeded"$'\r' ] ||
+    fail "a million arguments: got '$line'"
+  IFS= read -r -t 10 line <&6
+  status=$?
+  [ "$status" -eq 1 ] && [ -z "$line" ] ||
+    fail "a million arguments: connection not closed (read status $status, '$line')"
+  exec 6<&-
+}
+
 benchmark() {
   local output status
   output=$(timeout 300 "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$port" \
@@ -249,6 +287,7 @@ for backend in "${BACKENDS[@]}"; do
     before=$failures
     round_trips
     raw_protocol
+    query_buffer_limit
     benchmark
     if ! kill -0 "$server_pid" 2>/dev/null; then
       fail "mini_redis is no longer running"

@@ -8,8 +8,11 @@
 // listening on <address>" on stdout gives the real one), --workers (worker
 // threads; 0: one per CPU), --flavor (multi_thread or current_thread),
 // --backend (one of the weft backends linked into the binary; empty: the
-// build's default, or WEFT_BACKEND).
+// build's default, or WEFT_BACKEND), --query_buffer_limit (Redis's
+// client-query-buffer-limit, in bytes: the most memory one connection may
+// hold for the command it is receiving; at least 1 MB, as in Redis).
 
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -17,7 +20,10 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "examples/mini_redis/resp_parser.h"
 #include "examples/mini_redis/server.h"
 #include "examples/mini_redis/store.h"
 #include "runtime/weft.h"
@@ -30,6 +36,11 @@ ABSL_FLAG(std::string, flavor, "multi_thread",
           "runtime flavor: multi_thread or current_thread");
 ABSL_FLAG(std::string, backend, "",
           "weft backend (uring, epoll, uv); empty: the build's default");
+ABSL_FLAG(int64_t, query_buffer_limit,
+          mini_redis::RespParser::Limits().query_buffer_limit,
+          "bytes one connection may hold for the command it is receiving, "
+          "parsed arguments included (Redis's client-query-buffer-limit; at "
+          "least 1 MB)");
 
 namespace {
 
@@ -55,9 +66,22 @@ absl::StatusOr<weft::Runtime> BuildRuntime() {
   return builder.build();
 }
 
-weft::Task<int> Serve(std::string address) {
-  absl::StatusOr<mini_redis::Server> server =
-      mini_redis::Server::Bind(address, std::make_shared<mini_redis::Store>());
+absl::StatusOr<mini_redis::ServerOptions> ServerOptionsFromFlags() {
+  mini_redis::ServerOptions options;
+  int64_t limit = absl::GetFlag(FLAGS_query_buffer_limit);
+  if (limit < 1024 * 1024) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--query_buffer_limit must be at least 1048576 (1 MB), "
+                     "not ",
+                     limit));
+  }
+  options.limits.query_buffer_limit = limit;
+  return options;
+}
+
+weft::Task<int> Serve(std::string address, mini_redis::ServerOptions options) {
+  absl::StatusOr<mini_redis::Server> server = mini_redis::Server::Bind(
+      address, std::make_shared<mini_redis::Store>(), std::move(options));
   if (!server.ok()) {
     std::fprintf(stderr, "mini_redis: %s\n",
                  server.status().ToString().c_str());
@@ -75,6 +99,12 @@ weft::Task<int> Serve(std::string address) {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  absl::StatusOr<mini_redis::ServerOptions> options = ServerOptionsFromFlags();
+  if (!options.ok()) {
+    std::fprintf(stderr, "mini_redis: %s\n",
+                 options.status().ToString().c_str());
+    return 1;
+  }
   absl::StatusOr<weft::Runtime> runtime = BuildRuntime();
   if (!runtime.ok()) {
     std::fprintf(stderr, "mini_redis: %s\n",
@@ -86,5 +116,6 @@ int main(int argc, char** argv) {
                backend.running.c_str(),
                backend.fallback_reason.empty() ? "" : ", fallback: ",
                backend.fallback_reason.c_str());
-  return runtime->block_on(Serve(absl::GetFlag(FLAGS_address)));
+  return runtime->block_on(
+      Serve(absl::GetFlag(FLAGS_address), *std::move(options)));
 }

@@ -127,6 +127,21 @@ bool IsReplyTypeByte(char c) {
   return c == '$' || c == '+' || c == '-' || c == ':';
 }
 
+// The heap block behind an argument: none while it fits in the std::string
+// itself (15 bytes in libstdc++), else its capacity, its terminating NUL and
+// malloc's chunk header.
+size_t HeapBytes(const std::string& argument) {
+  static const size_t kInlineCapacity = std::string().capacity();
+  constexpr size_t kMallocChunkHeader = 16;
+  if (argument.capacity() <= kInlineCapacity) return 0;
+  return argument.capacity() + 1 + kMallocChunkHeader;
+}
+
+// An argument vector handed back by the caller keeps the capacity of an
+// earlier command, which would count against the next one: beyond this
+// many slots it is not reused.
+constexpr size_t kKeptArgumentSlots = 1024;
+
 }  // namespace
 
 void RespParser::Append(std::string_view bytes) { buffer_.append(bytes); }
@@ -134,6 +149,19 @@ void RespParser::Append(std::string_view bytes) { buffer_.append(bytes); }
 RespParser::Status RespParser::Fail(std::string message) {
   error_ = absl::StrCat("Protocol error: ", message);
   return Status::kError;
+}
+
+RespParser::Status RespParser::FailQueryBufferLimit() {
+  return Fail(absl::StrCat("query buffer limit of ", limits_.query_buffer_limit,
+                           " bytes exceeded"));
+}
+
+RespParser::Status RespParser::NeedMore() {
+  Compact();
+  if (request_bytes() > static_cast<uint64_t>(limits_.query_buffer_limit)) {
+    return FailQueryBufferLimit();
+  }
+  return Status::kNeedMore;
 }
 
 void RespParser::Compact() {
@@ -165,8 +193,7 @@ RespParser::Status RespParser::ParseInline(std::vector<std::string>& args) {
     return Fail("too big inline request");
   }
   if (newline == std::string::npos) {
-    Compact();
-    return Status::kNeedMore;
+    return NeedMore();
   }
   std::string_view line(buffer_.data() + position_, length);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -182,8 +209,7 @@ RespParser::Status RespParser::Next(std::vector<std::string>& args) {
     if (remaining_arguments_ == 0) {
       // Between commands.
       if (position_ == buffer_.size()) {
-        Compact();
-        return Status::kNeedMore;
+        return NeedMore();
       }
       char type = buffer_[position_];
       if (type != '*') {
@@ -200,8 +226,7 @@ RespParser::Status RespParser::Next(std::vector<std::string>& args) {
         if (buffered() > limits_.max_inline_length) {
           return Fail("too big mbulk count string");
         }
-        Compact();
-        return Status::kNeedMore;
+        return NeedMore();
       }
       std::optional<int64_t> count = ParseInteger(*line);
       if (!count.has_value() || *count > limits_.max_arguments) {
@@ -209,9 +234,15 @@ RespParser::Status RespParser::Next(std::vector<std::string>& args) {
       }
       // "*0" and "*-1" are empty commands; Redis skips them silently.
       if (*count <= 0) continue;
+      // Each argument takes a std::string in the vector, whatever its
+      // length: a command that cannot fit is refused before it is read.
+      if (static_cast<uint64_t>(*count) * sizeof(std::string) >
+          static_cast<uint64_t>(limits_.query_buffer_limit)) {
+        return FailQueryBufferLimit();
+      }
       remaining_arguments_ = *count;
-      partial_.clear();
-      partial_.reserve(static_cast<size_t>(std::min<int64_t>(*count, 1024)));
+      partial_.reserve(
+          static_cast<size_t>(std::min<int64_t>(*count, kKeptArgumentSlots)));
       continue;
     }
 
@@ -219,8 +250,7 @@ RespParser::Status RespParser::Next(std::vector<std::string>& args) {
     // bytes.
     if (bulk_length_ < 0) {
       if (position_ == buffer_.size()) {
-        Compact();
-        return Status::kNeedMore;
+        return NeedMore();
       }
       if (buffer_[position_] != '$') {
         return Fail(absl::StrCat("expected '$', got '",
@@ -231,33 +261,53 @@ RespParser::Status RespParser::Next(std::vector<std::string>& args) {
         if (buffered() > limits_.max_inline_length) {
           return Fail("too big bulk count string");
         }
-        Compact();
-        return Status::kNeedMore;
+        return NeedMore();
       }
       std::optional<int64_t> length = ParseInteger(*line);
       if (!length.has_value() || *length < 0 ||
           *length > limits_.max_bulk_length) {
         return Fail("invalid bulk length");
       }
+      // The value will be held whole, with its CRLF, next to the
+      // arguments already parsed.
+      if (ArgumentBytes() + static_cast<uint64_t>(*length) + 2 >
+          static_cast<uint64_t>(limits_.query_buffer_limit)) {
+        return FailQueryBufferLimit();
+      }
       bulk_length_ = *length;
     }
     size_t length = static_cast<size_t>(bulk_length_);
     if (buffered() < length + 2) {
-      Compact();
-      return Status::kNeedMore;
+      return NeedMore();
     }
     if (buffer_[position_ + length] != '\r' ||
         buffer_[position_ + length + 1] != '\n') {
       return Fail("expected CRLF after a bulk string");
     }
+    // Grown by doubling, but never past the announced count, which the
+    // limit was checked against.
+    if (partial_.size() == partial_.capacity()) {
+      partial_.reserve(std::min(
+          2 * partial_.capacity(),
+          partial_.size() + static_cast<size_t>(remaining_arguments_)));
+    }
     partial_.emplace_back(buffer_.data() + position_, length);
+    argument_heap_bytes_ += HeapBytes(partial_.back());
     position_ += length + 2;
     bulk_length_ = -1;
     if (--remaining_arguments_ == 0) {
       // Hand over the vector; the caller's old one is reused next time.
       args.swap(partial_);
       partial_.clear();
+      if (partial_.capacity() > kKeptArgumentSlots) {
+        std::vector<std::string>().swap(partial_);
+      }
+      argument_heap_bytes_ = 0;
       return Status::kCommand;
+    }
+    // Many small arguments grow the vector, not the buffer.
+    if (ArgumentBytes() > static_cast<uint64_t>(limits_.query_buffer_limit)) {
+      return FailQueryBufferLimit();
     }
   }
 }

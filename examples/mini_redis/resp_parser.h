@@ -18,6 +18,14 @@
 // as Redis does. Lengths are validated before any memory is reserved for
 // them: a client that announces a 512 MB value costs only the bytes it
 // really sends.
+//
+// So is a command that needs more memory than the query buffer limit
+// (Redis's client-query-buffer-limit). The memory counted is what the
+// parser holds for the command being received: its bytes not yet parsed and
+// the arguments parsed so far, each with its std::string and heap block, so
+// that a million empty arguments (6 bytes each on the wire, 32 here) count
+// for what they cost. A command is refused as soon as its announced sizes
+// show it cannot fit, else when what it holds passes the limit.
 
 #ifndef WEFT_EXAMPLES_MINI_REDIS_RESP_PARSER_H_
 #define WEFT_EXAMPLES_MINI_REDIS_RESP_PARSER_H_
@@ -41,6 +49,9 @@ class RespParser {
     // Redis's PROTO_INLINE_MAX_SIZE: the longest inline command, and the
     // longest "*<count>" or "$<length>" line that is still unterminated.
     size_t max_inline_length = 64 * 1024;
+    // Redis's client-query-buffer-limit: the most memory (see
+    // request_bytes()) that the command being received may hold.
+    int64_t query_buffer_limit = int64_t{1024} * 1024 * 1024;
   };
 
   enum class Status {
@@ -65,6 +76,15 @@ class RespParser {
   // Bytes appended but not yet returned as part of a command.
   size_t buffered() const { return buffer_.size() - position_; }
 
+  // The memory held for the command being received: bytes appended and not
+  // yet parsed, the argument vector's slots, and the heap blocks of the
+  // arguments parsed so far. (The buffer's spare capacity is left out:
+  // Compact() keeps it under 1 MB or about what is held.) After Next()
+  // returns kNeedMore, at most limits().query_buffer_limit.
+  size_t request_bytes() const { return buffered() + ArgumentBytes(); }
+
+  const Limits& limits() const { return limits_; }
+
   // Bytes still missing from the bulk string being received (with its
   // CRLF), 0 when not inside one: lets the reader ask for a large value in
   // large reads, as Redis does.
@@ -76,6 +96,14 @@ class RespParser {
 
  private:
   Status Fail(std::string message);
+  Status FailQueryBufferLimit();
+  // Compacts and returns kNeedMore, or fails when what is held for the
+  // partial command passes the query buffer limit.
+  Status NeedMore();
+  // The memory held by the arguments of the partial command.
+  size_t ArgumentBytes() const {
+    return partial_.capacity() * sizeof(std::string) + argument_heap_bytes_;
+  }
   // The next line of the multibulk framing (after its type byte, without
   // its CRLF) once it is complete; advances past it.
   std::optional<std::string_view> TakeHeaderLine();
@@ -93,6 +121,9 @@ class RespParser {
   int64_t remaining_arguments_ = 0;
   int64_t bulk_length_ = -1;
   std::vector<std::string> partial_;
+  // The heap blocks of partial_'s strings (those too long to be stored in
+  // the std::string itself).
+  size_t argument_heap_bytes_ = 0;
   std::string error_;
 };
 

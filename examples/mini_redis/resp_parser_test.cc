@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace mini_redis {
@@ -192,6 +193,92 @@ TEST(RespParserTest, OverlongLines) {
             "Protocol error: too big mbulk count string");
   EXPECT_EQ(ErrorOf("*1\r\n$" + std::string(20, '1'), limits),
             "Protocol error: too big bulk count string");
+}
+
+// A 16-byte argument costs 23 bytes on the wire, and 65 in the parser: a
+// std::string (32 bytes) and a heap block (17 bytes and malloc's header).
+// The limit counts the latter: the command below is refused part way,
+// although the whole of it is well under the limit in bytes.
+TEST(RespParserTest, QueryBufferLimitCountsArgumentOverhead) {
+  RespParser::Limits limits;
+  limits.query_buffer_limit = 40000;
+  const std::string argument = "$16\r\n" + std::string(16, 'a') + "\r\n";
+  const size_t kArguments = 1000;
+  ASSERT_LT(kArguments * argument.size() * 3 / 2,
+            static_cast<size_t>(limits.query_buffer_limit));
+  RespParser parser(limits);
+  Args args;
+  parser.Append(absl::StrCat("*", kArguments, "\r\n"));
+  ASSERT_EQ(parser.Next(args), Status::kNeedMore);
+  size_t sent = 0;
+  Status status = Status::kNeedMore;
+  while (status == Status::kNeedMore && sent < kArguments) {
+    for (int i = 0; i < 10; ++i, ++sent) parser.Append(argument);
+    status = parser.Next(args);
+    if (status == Status::kNeedMore) {
+      EXPECT_LE(parser.request_bytes(),
+                static_cast<size_t>(limits.query_buffer_limit));
+    }
+  }
+  ASSERT_EQ(status, Status::kError);
+  EXPECT_EQ(parser.error(),
+            "Protocol error: query buffer limit of 40000 bytes exceeded");
+  EXPECT_LT(sent, kArguments * 2 / 3);
+}
+
+TEST(RespParserTest, QueryBufferLimitRefusesAnnouncedSizesThatCannotFit) {
+  RespParser::Limits limits;
+  limits.query_buffer_limit = 64 * 1024;
+  // 4096 arguments need 4096 std::strings: 128 KB, even if they are
+  // empty (24 KB on the wire). Refused before any of them is sent.
+  EXPECT_EQ(ErrorOf("*4096\r\n", limits),
+            "Protocol error: query buffer limit of 65536 bytes exceeded");
+  EXPECT_EQ(ErrorOf("*2048\r\n", limits), "no error");
+  EXPECT_EQ(ErrorOf("*2\r\n$3\r\nGET\r\n$70000\r\n", limits),
+            "Protocol error: query buffer limit of 65536 bytes exceeded");
+}
+
+// SET k <value>: three std::strings (SET and k fit in theirs), then the value
+// and its CRLF in the buffer. A limit of exactly that is enough; one byte
+// less is not.
+TEST(RespParserTest, CommandJustUnderTheQueryBufferLimitIsParsed) {
+  const std::string value(10000, 'v');
+  const std::string request =
+      "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10000\r\n" + value + "\r\n";
+  RespParser::Limits limits;
+  limits.query_buffer_limit = 3 * sizeof(std::string) + value.size() + 2;
+  EXPECT_EQ(ParseAll(request, limits),
+            (std::vector<Args>{{"SET", "k", value}}));
+  // Byte by byte too: what is held never passes the limit on the way.
+  RespParser parser(limits);
+  Args args;
+  for (size_t i = 0; i + 1 < request.size(); ++i) {
+    parser.Append(std::string_view(request).substr(i, 1));
+    ASSERT_EQ(parser.Next(args), Status::kNeedMore) << "at byte " << i;
+    EXPECT_LE(parser.request_bytes(),
+              static_cast<size_t>(limits.query_buffer_limit));
+  }
+  parser.Append(std::string_view(request).substr(request.size() - 1));
+  ASSERT_EQ(parser.Next(args), Status::kCommand);
+  EXPECT_EQ(args, (Args{"SET", "k", value}));
+
+  --limits.query_buffer_limit;
+  EXPECT_EQ(ErrorOf(request, limits),
+            absl::StrCat("Protocol error: query buffer limit of ",
+                         limits.query_buffer_limit, " bytes exceeded"));
+}
+
+TEST(RespParserTest, QueryBufferLimitCountsUnparsedBytes) {
+  RespParser::Limits limits;
+  limits.query_buffer_limit = 1000;
+  // An inline command still without its newline.
+  EXPECT_EQ(ErrorOf(std::string(1001, 'a'), limits),
+            "Protocol error: query buffer limit of 1000 bytes exceeded");
+  EXPECT_EQ(ErrorOf(std::string(1000, 'a'), limits), "no error");
+  // A pipeline of complete commands is not held: it is parsed as it comes.
+  std::string pipeline;
+  for (int i = 0; i < 1000; ++i) pipeline += "*1\r\n$4\r\nPING\r\n";
+  EXPECT_EQ(ParseAll(pipeline, limits).size(), 1000u);
 }
 
 TEST(RespParserTest, UnbalancedQuotes) {

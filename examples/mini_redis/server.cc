@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "examples/mini_redis/accept_backoff.h"
 #include "examples/mini_redis/commands.h"
 #include "examples/mini_redis/resp_parser.h"
 #include "examples/mini_redis/resp_writer.h"
@@ -31,6 +33,8 @@ constexpr size_t kReadSize = 16 * 1024;
 constexpr size_t kLargeReadSize = 1024 * 1024;
 // Reply buffers that grew beyond this are freed after use.
 constexpr size_t kKeptReplyCapacity = 1024 * 1024;
+// Argument vectors that grew beyond this many slots are freed after use.
+constexpr size_t kKeptArgumentSlots = 1024;
 // Replies beyond this are written before the rest of the batch is run.
 constexpr size_t kFlushThreshold = 1024 * 1024;
 // The largest single write (see WriteSliced).
@@ -67,36 +71,79 @@ weft::Task<void> Discard(weft::net::TcpStream& stream, size_t limit) {
   }
 }
 
+absl::Status ValidateOptions(const ServerOptions& options) {
+  const RespParser::Limits& limits = options.limits;
+  if (limits.query_buffer_limit <= 0 || limits.max_bulk_length < 0 ||
+      limits.max_arguments < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "negative or zero request limits (query buffer limit ",
+        limits.query_buffer_limit, ", bulk length ", limits.max_bulk_length,
+        ", arguments ", limits.max_arguments, ")"));
+  }
+  const AcceptBackoff::Options& backoff = options.accept_backoff;
+  // A zero wait would retry a failing accept at once, forever.
+  if (backoff.initial <= AcceptBackoff::Clock::duration::zero() ||
+      backoff.max < backoff.initial ||
+      backoff.log_interval < AcceptBackoff::Clock::duration::zero()) {
+    return absl::InvalidArgumentError(
+        "the accept backoff needs 0 < initial <= max and a "
+        "log interval of at least 0");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Server> Server::Bind(std::string_view address,
-                                    std::shared_ptr<Store> store) {
+                                    std::shared_ptr<Store> store,
+                                    ServerOptions options) {
+  if (absl::Status valid = ValidateOptions(options); !valid.ok()) {
+    return valid;
+  }
   absl::StatusOr<weft::net::TcpListener> listener =
       weft::net::TcpListener::bind(address);
   if (!listener.ok()) return listener.status();
-  return Server(*std::move(listener), std::move(store));
+  return Server(*std::move(listener), std::move(store), std::move(options));
+}
+
+void Server::Log(std::string_view line) const {
+  if (options_.log) {
+    options_.log(line);
+  } else {
+    std::fprintf(stderr, "mini_redis: %.*s\n", static_cast<int>(line.size()),
+                 line.data());
+  }
 }
 
 weft::Task<void> Server::Run() {
+  AcceptBackoff backoff(options_.accept_backoff);
   while (true) {
     auto accepted = co_await listener_.accept();
     if (!accepted.ok()) {
-      // EMFILE and the like: say so and back off briefly rather than spin;
-      // connections that already exist keep being served.
-      std::fprintf(stderr, "mini_redis: %s\n",
-                   accepted.status().ToString().c_str());
-      co_await weft::sleep(std::chrono::milliseconds(10));
+      // EMFILE and the like: the pending connection stays pending, so an
+      // immediate retry fails the same way. Connections that already exist
+      // keep being served meanwhile.
+      AcceptBackoff::Decision decision =
+          backoff.OnFailure(accepted.status(), weft::time::now());
+      if (decision.log_line.has_value()) Log(*decision.log_line);
+      co_await weft::sleep(decision.wait);
       continue;
+    }
+    if (std::optional<std::string> line = backoff.OnSuccess(weft::time::now());
+        line.has_value()) {
+      Log(*line);
     }
     // Replies are written whole, so Nagle's algorithm would only delay them.
     (void)accepted->first.set_nodelay(true);
-    weft::spawn(ServeConnection(std::move(accepted->first), store_));
+    weft::spawn(
+        ServeConnection(std::move(accepted->first), store_, options_.limits));
   }
 }
 
 weft::Task<void> ServeConnection(weft::net::TcpStream stream,
-                                 std::shared_ptr<Store> store) {
-  RespParser parser;
+                                 std::shared_ptr<Store> store,
+                                 RespParser::Limits limits) {
+  RespParser parser(limits);
   std::vector<char> input(kReadSize);
   std::vector<std::string> args;
   std::string replies;
@@ -124,6 +171,11 @@ weft::Task<void> ServeConnection(weft::net::TcpStream stream,
       }
       if (ExecuteCommand(*store, args, replies) == AfterReply::kClose) {
         close = true;
+      }
+      // A large vector would otherwise stay with the connection until its
+      // next multibulk command (the parser swaps it in, then drops it).
+      if (args.capacity() > kKeptArgumentSlots) {
+        std::vector<std::string>().swap(args);
       }
       if (replies.size() >= kFlushThreshold) {
         if (!(co_await WriteSliced(stream, replies)).ok()) co_return;

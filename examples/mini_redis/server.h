@@ -16,24 +16,53 @@
 // discards what the client still sends (for at most a second and 1 MB):
 // closing a socket with unread input makes the kernel send a reset, which
 // could destroy the last reply before the client reads it.
+//
+// Memory per connection is bounded by the parser's limits (ServerOptions::
+// limits): a command that holds more than the query buffer limit is a
+// protocol error like the others ("-ERR Protocol error: query buffer limit
+// of N bytes exceeded", then the connection is closed). What is held beyond
+// it: one read (16 KB, or up to 1 MB while a large value arrives), the
+// replies of one batch (flushed at 1 MB) and the arguments of the command
+// running.
+//
+// A failed accept (EMFILE under a low `ulimit -n`, say) is retried after a
+// wait that doubles with each consecutive failure, and logged at most once
+// a second (see AcceptBackoff).
 
 #ifndef WEFT_EXAMPLES_MINI_REDIS_SERVER_H_
 #define WEFT_EXAMPLES_MINI_REDIS_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "examples/mini_redis/accept_backoff.h"
+#include "examples/mini_redis/resp_parser.h"
 #include "examples/mini_redis/store.h"
 #include "runtime/weft.h"
 
 namespace mini_redis {
 
+struct ServerOptions {
+  // Per connection: the query buffer limit, the longest value, the most
+  // arguments and the longest inline command (Redis's defaults).
+  RespParser::Limits limits;
+  // The waits after failed accepts and how often they are logged.
+  AcceptBackoff::Options accept_backoff;
+  // Receives the server's log lines (without newline). Empty: they go to
+  // stderr as "mini_redis: <line>". Called from the accept loop's task.
+  std::function<void(std::string_view)> log;
+};
+
 class Server {
  public:
   // Binds `address` ("127.0.0.1:6379", "[::1]:0"; port 0 picks a free one).
+  // InvalidArgument for options that make no sense (a limit of 0 or less, a
+  // zero or shrinking backoff).
   static absl::StatusOr<Server> Bind(std::string_view address,
-                                     std::shared_ptr<Store> store);
+                                     std::shared_ptr<Store> store,
+                                     ServerOptions options = {});
 
   // The address actually bound (with the real port when 0 was asked for).
   weft::net::SocketAddress local_addr() const { return listener_.local_addr(); }
@@ -43,17 +72,25 @@ class Server {
   weft::Task<void> Run();
 
  private:
-  Server(weft::net::TcpListener listener, std::shared_ptr<Store> store)
-      : listener_(std::move(listener)), store_(std::move(store)) {}
+  Server(weft::net::TcpListener listener, std::shared_ptr<Store> store,
+         ServerOptions options)
+      : listener_(std::move(listener)),
+        store_(std::move(store)),
+        options_(std::move(options)) {}
+
+  void Log(std::string_view line) const;
 
   weft::net::TcpListener listener_;
   std::shared_ptr<Store> store_;
+  ServerOptions options_;
 };
 
 // Serves one client until it disconnects, sends QUIT, sends malformed input
-// or an I/O error occurs. The Store is shared: it outlives the task.
+// (a command over `limits` included) or an I/O error occurs. The Store is
+// shared: it outlives the task.
 weft::Task<void> ServeConnection(weft::net::TcpStream stream,
-                                 std::shared_ptr<Store> store);
+                                 std::shared_ptr<Store> store,
+                                 RespParser::Limits limits = {});
 
 }  // namespace mini_redis
 
