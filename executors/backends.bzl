@@ -73,7 +73,7 @@ def _known_backends_source_impl(ctx):
 #include <string>
 #include <vector>
 
-#include "runtime/executor.h"
+#include "runtime/known_executors.h"
 
 namespace weft {
 
@@ -86,7 +86,7 @@ const std::vector<std::string>& KnownExecutorNames() {
 """ % names,
     )
 
-# The definition of weft::KnownExecutorNames() (runtime/executor.h): the
+# The definition of weft::KnownExecutorNames() (runtime/known_executors.h): the
 # names of every backend in BACKENDS, linked or not.
 known_backends_source = rule(
     implementation = _known_backends_source_impl,

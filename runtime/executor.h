@@ -164,10 +164,6 @@ bool RegisterExecutor(ExecutorRegistration registration);
 // The backends linked into this binary, most preferred first.
 std::vector<ExecutorRegistration> LinkedExecutors();
 
-// The names of every backend weft has, linked or not (the table in
-// executors/backends.bzl, from which the build generates this function).
-const std::vector<std::string>& KnownExecutorNames();
-
 }  // namespace weft
 
 #endif  // WEFT_RUNTIME_EXECUTOR_H_

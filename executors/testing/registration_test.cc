@@ -9,6 +9,7 @@
 #include "executors/testing/reactor_fixture.h"
 #include "gtest/gtest.h"
 #include "runtime/executor.h"
+#include "runtime/known_executors.h"
 
 namespace weft::reactor_testing {
 namespace {

@@ -15,6 +15,7 @@
 
 #include "gtest/gtest.h"
 #include "runtime/executor.h"
+#include "runtime/known_executors.h"
 #include "runtime/weft.h"
 #include "testing/conformance/conformance.h"
 
