@@ -2,6 +2,7 @@
 // under the row's name, with the row's preference, and it is the only one
 // linked into the test.
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <vector>
