@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <source_location>
 #include <string>
 #include <thread>
@@ -182,6 +183,43 @@ TEST(BlockingPoolTest, ConcurrentSpawnsFromManyThreads) {
   EXPECT_LE(pool.Threads(), kLimit);
 }
 
+TEST(BlockingPoolTest, IdleThreadsAreReused) {
+  constexpr int kWide = 4;
+  BlockingPool pool(512, kLongKeepAlive, {});
+  // kWide closures that only end together: kWide threads.
+  std::atomic<int> arrived{0};
+  std::vector<JoinHandle<std::thread::id>> wide;
+  for (int i = 0; i < kWide; ++i) {
+    wide.push_back(Spawn(pool, [&arrived] {
+      arrived.fetch_add(1);
+      WaitUntil([&] { return arrived.load() == kWide; });
+      return std::this_thread::get_id();
+    }));
+  }
+  ASSERT_TRUE(WaitUntil([&] { return Finished(wide); }));
+  std::set<std::thread::id> pool_threads;
+  for (JoinHandle<std::thread::id>& handle : wide) {
+    pool_threads.insert(*handle.raw()->TakeOutput());
+  }
+  ASSERT_EQ(pool_threads.size(), static_cast<size_t>(kWide));
+  ASSERT_TRUE(WaitUntil([&] { return pool.IdleThreads() == kWide; }));
+  EXPECT_EQ(pool.Threads(), static_cast<size_t>(kWide));
+
+  // One at a time, they all land on the thread that parked last.
+  std::set<std::thread::id> sequential;
+  for (int i = 0; i < 50; ++i) {
+    JoinHandle<std::thread::id> handle =
+        Spawn(pool, [] { return std::this_thread::get_id(); });
+    ASSERT_TRUE(WaitUntil([&] { return handle.is_finished(); }));
+    sequential.insert(*handle.raw()->TakeOutput());
+    ASSERT_TRUE(WaitUntil([&] { return pool.IdleThreads() == kWide; }));
+  }
+  EXPECT_EQ(sequential.size(), 1u);
+  EXPECT_TRUE(pool_threads.contains(*sequential.begin()));
+  EXPECT_EQ(pool.Threads(), static_cast<size_t>(kWide))
+      << "no thread started while others idled";
+}
+
 TEST(BlockingPoolTest, KeepAliveShrinksThePoolToZero) {
   constexpr int kWide = 6;
   std::atomic<int> started{0};
@@ -223,6 +261,23 @@ TEST(BlockingPoolTest, KeepAliveShrinksThePoolToZero) {
   // The hooks refer to this frame: no thread may outlive it.
   pool.Close();
   EXPECT_TRUE(pool.WaitIdle(kPatience));
+}
+
+// A thread whose keep-alive runs out as work arrives must not strand it: with
+// one thread allowed and no keep-alive, every spawn races with the exit of
+// the thread that ran the previous closure.
+TEST(BlockingPoolTest, WorkArrivingAsTheLastThreadLeavesStillRuns) {
+  BlockingPool pool(1, 0ns, {});
+  std::atomic<int> ran{0};
+  for (int i = 0; i < 300; ++i) {
+    JoinHandle<void> first = Spawn(pool, [&ran] { ran.fetch_add(1); });
+    JoinHandle<void> second = Spawn(pool, [&ran] { ran.fetch_add(1); });
+    ASSERT_TRUE(WaitUntil([&] {
+      return first.is_finished() && second.is_finished();
+    })) << "round "
+        << i;
+  }
+  EXPECT_EQ(ran.load(), 600);
 }
 
 TEST(BlockingPoolTest, CloseCancelsQueuedClosuresNotStarted) {
