@@ -2,6 +2,7 @@
 //
 // Names: <workload>/workers:<N>/[iterations:1/]manual_time. N is 2 for every
 // workload; spawn_many and yield_many also run with 1 worker.
+// spawn_blocking_burst (weft's own, not in BENCH.md) adds /warm:<0|1>.
 //
 // Measurement, the same as the tokio peer's (../shared/peers/tokio):
 //   * One multi_thread runtime per benchmark call, built before any timing
@@ -428,6 +429,36 @@ void BM_SpawnBlockingMany(benchmark::State& state) {
               [] { return SpawnBlockingMany(kBlockingClosures); });
 }
 
+// spawn_blocking_many's body at the size of a burst that saturates the pool
+// (512 threads by default). warm:1 is measured like every other workload (one
+// untimed warm-up, so the pool's threads exist and idle); warm:0 builds a
+// fresh runtime for each iteration, so that the timed burst also starts every
+// pool thread, as a burst on a quiet runtime does.
+void BM_SpawnBlockingBurst(benchmark::State& state) {
+  const uint64_t n = kBlockingBurstClosures;
+  if (state.range(1) != 0) {
+    RunWorkload(state, n, [n] { return SpawnBlockingMany(n); });
+    return;
+  }
+  const size_t workers = static_cast<size_t>(state.range(0));
+  double wall_ns = 0;
+  double cpu_ns = 0;
+  try {
+    for (auto _ : state) {
+      std::optional<weft::Runtime> runtime = BuildRuntime(state, workers);
+      if (!runtime.has_value()) return;
+      Sample sample = runtime->block_on(TimedRoot(SpawnBlockingMany(n)));
+      state.SetIterationTime(sample.wall_ns / 1e9);
+      wall_ns += sample.wall_ns;
+      cpu_ns += sample.cpu_ns;
+    }
+  } catch (const std::exception& error) {
+    state.SkipWithError(error.what());
+    return;
+  }
+  Report(state, n, wall_ns, cpu_ns);
+}
+
 void BM_SleepMany(benchmark::State& state) {
   std::shared_ptr<const std::vector<uint64_t>> durations =
       SleepDurationsMs(kSleepTasks);
@@ -497,6 +528,13 @@ BENCHMARK(BM_YieldMany)->Name("yield_many")->Apply(TwoAndOneWorkers);
 BENCHMARK(BM_ChainedSpawn)->Name("chained_spawn")->Apply(TwoWorkers);
 BENCHMARK(BM_PingPong)->Name("ping_pong")->Apply(TwoWorkers);
 BENCHMARK(BM_SpawnBlockingMany)->Name("spawn_blocking_many")->Apply(TwoWorkers);
+BENCHMARK(BM_SpawnBlockingBurst)
+    ->Name("spawn_blocking_burst")
+    ->ArgNames({"workers", "warm"})
+    ->Args({2, 1})
+    ->Args({2, 0})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SleepMany)->Name("sleep_many")->Apply(TwoWorkers);
 BENCHMARK(BM_AbortMany)->Name("abort_many")->Apply(TwoWorkers);
 BENCHMARK(BM_TcpEcho)->Name("tcp_echo")->Apply(TwoWorkers);

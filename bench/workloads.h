@@ -36,6 +36,11 @@ inline constexpr uint64_t kEchoRoundTrips = 2'000;     // per connection
 inline constexpr uint64_t kEchoMessageBytes = 64;      // tcp_echo
 inline constexpr uint64_t kParkedTasks = 1'000'000;    // memory_per_task
 
+// spawn_blocking_burst, weft's own (not in BENCH.md, no tokio peer): the
+// reliability issue's burst of closures queued at once, far more than the
+// pool's 512 threads.
+inline constexpr uint64_t kBlockingBurstClosures = 100'000;
+
 // SplitMix64 (the tokio peer's generator, so both draw the same sequence).
 class SplitMix64 {
  public:

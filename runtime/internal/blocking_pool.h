@@ -3,6 +3,15 @@
 // plus "mandatory" threads that are not counted against that limit: worker
 // threads, including the replacement worker block_in_place starts.
 //
+// Hand-off: an idle thread parks on a wake-up of its own, not on one condition
+// variable shared by all. Schedule gives a task straight to the thread that
+// parked last (its slot, its mutex, its condition variable), so neither a
+// wake-up nor a hand-off makes the woken thread take the pool's lock, and the
+// threads that idle longest are the ones whose keep-alive runs out. A task is
+// queued only when no thread is idle and the limit is reached; busy threads
+// take queued tasks before they park, so a queued task never waits while a
+// thread idles. Threads are started outside the pool's lock.
+//
 // Shutdown: Close() refuses new work and cancels what is queued but not
 // started; WaitIdle(timeout) waits for the running closures to end. Threads
 // hold the pool's state by shared_ptr, and the state is the tasks'
@@ -14,16 +23,12 @@
 #define WEFT_RUNTIME_INTERNAL_BLOCKING_POOL_H_
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
-#include "runtime/internal/scheduler.h"
 #include "runtime/internal/task_header.h"
 
 namespace weft::internal {
