@@ -225,7 +225,8 @@ TEST_P(AbortStormTest, EveryHandleResolvesOnceAndEveryFrameIsDestroyedOnce) {
       << "first frame never destroyed: " << storm.destroyed.FirstUnmarked();
   EXPECT_EQ(storm.destroyed.duplicates(), 0);
   EXPECT_EQ(storm.destroyed.out_of_range(), 0);
-  Report({{"rounds", rounds},
+  Report({{"seed", static_cast<int64_t>(Seed())},
+          {"rounds", rounds},
           {"tasks", roots + children},
           {"children", children},
           {"frames", frames},

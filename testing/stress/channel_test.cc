@@ -404,7 +404,8 @@ TEST_P(ChannelStressTest, EveryMessageIsReceivedReturnedOrDroppedExactlyOnce) {
   EXPECT_EQ(outcomes.resolved(), tasks);
   EXPECT_EQ(outcomes.panics, 0);
   EXPECT_EQ(outcomes.second_await_not_usage_error, 0);
-  Report({{"rounds", rounds},
+  Report({{"seed", static_cast<int64_t>(Seed())},
+          {"rounds", rounds},
           {"tasks", tasks},
           {"cancelled_tasks", outcomes.cancelled},
           {"aborts_outside", aborts_outside.load()},

@@ -383,7 +383,8 @@ TEST_P(ShutdownMixTest, EverythingInFlightEndsOnceWhenTheRuntimeShutsDown) {
   EXPECT_EQ(mix.frame_ids.out_of_range() + mix.payload_ids.out_of_range() +
                 mix.blocking_ids.out_of_range(),
             0);
-  Report({{"cycles", cycles},
+  Report({{"seed", static_cast<int64_t>(Seed())},
+          {"cycles", cycles},
           {"destroyed", by_mode[static_cast<int>(Shutdown::kDestroy)]},
           {"shutdown_timeout", by_mode[static_cast<int>(Shutdown::kTimeout)]},
           {"shutdown_background",

@@ -248,7 +248,8 @@ TEST_P(TimerStressTest, SleepsAndTimeoutsNeverCompleteEarlyAndNoneIsLost) {
   EXPECT_EQ(timers.frame_ids.duplicates(), 0);
   EXPECT_EQ(timers.frame_ids.out_of_range(), 0);
   EXPECT_EQ(timers.frame_ids.marked(), timers.frames.destroyed.load());
-  Report({{"timer_tasks", count},
+  Report({{"seed", static_cast<int64_t>(Seed())},
+          {"timer_tasks", count},
           {"sleep", kinds[kSleep]},
           {"sleep_until", kinds[kSleepUntil]},
           {"select_sleeps", kinds[kSelectSleeps]},
