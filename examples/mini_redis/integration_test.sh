@@ -169,6 +169,23 @@ round_trips() {
   expect "" KEYS '*'
 }
 
+# Sends FRAME (printf format) on a connection of its own and expects the
+# reply line EXPECTED, then the server closing the connection: EOF (read
+# status 1), not a timeout (status > 128). WHAT names the case in failures.
+expect_reply_then_close() {
+  local what=$1 frame=$2 expected=$3 line status
+  exec 6<>"/dev/tcp/127.0.0.1/$port" || { fail "$what: cannot connect"; return; }
+  printf "$frame" >&6
+  IFS= read -r -t 10 line <&6
+  [ "$line" = "$expected"$'\r' ] ||
+    fail "$what: expected '$expected', got '$line'"
+  IFS= read -r -t 10 line <&6
+  status=$?
+  [ "$status" -eq 1 ] && [ -z "$line" ] ||
+    fail "$what: connection not closed (read status $status, '$line')"
+  exec 6<&-
+}
+
 # Raw sockets (bash's /dev/tcp): an inline command, then malformed frames,
 # each on its own connection, while another connection stays usable.
 raw_protocol() {
@@ -182,7 +199,7 @@ raw_protocol() {
   IFS= read -r -t 10 line <&5
   [ "$line" = $'two words\r' ] || fail "inline ECHO body: got '$line'"
 
-  local frame expected status
+  local frame expected
   for case_number in 1 2 3 4; do
     case $case_number in
       1) frame='*1\r\n$abc\r\n'
@@ -194,18 +211,7 @@ raw_protocol() {
       4) frame='*x\r\n'
          expected='-ERR Protocol error: invalid multibulk length' ;;
     esac
-    exec 6<>"/dev/tcp/127.0.0.1/$port" || { fail "cannot connect"; return; }
-    printf "$frame" >&6
-    IFS= read -r -t 10 line <&6
-    [ "$line" = "$expected"$'\r' ] ||
-      fail "malformed frame $case_number: expected '$expected', got '$line'"
-    # Then the server closes this connection: EOF (status 1), not a
-    # timeout (status > 128).
-    IFS= read -r -t 10 line <&6
-    status=$?
-    [ "$status" -eq 1 ] && [ -z "$line" ] ||
-      fail "malformed frame $case_number: connection not closed (read status $status, '$line')"
-    exec 6<&-
+    expect_reply_then_close "malformed frame $case_number" "$frame" "$expected"
 
     # The other connection still works.
     printf 'PING\r\n' >&5
@@ -234,17 +240,8 @@ query_buffer_limit() {
 
   # A million empty arguments would hold 32 MB of std::strings: refused on
   # the count, then the connection is closed.
-  local line status
-  exec 6<>"/dev/tcp/127.0.0.1/$port" || { fail "cannot connect"; return; }
-  printf '*1048576\r\n$0\r\n\r\n' >&6
-  IFS= read -r -t 10 line <&6
-  [ "$line" = "-ERR Protocol error: query buffer limit of $QUERY_BUFFER_LIMIT bytes exceeded"$'\r' ] ||
-    fail "a million arguments: got '$line'"
-  IFS= read -r -t 10 line <&6
-  status=$?
-  [ "$status" -eq 1 ] && [ -z "$line" ] ||
-    fail "a million arguments: connection not closed (read status $status, '$line')"
-  exec 6<&-
+  expect_reply_then_close "a million arguments" '*1048576\r\n$0\r\n\r\n' \
+    "-ERR Protocol error: query buffer limit of $QUERY_BUFFER_LIMIT bytes exceeded"
 }
 
 benchmark() {
@@ -257,12 +254,13 @@ benchmark() {
   echo "redis-benchmark [$label]:"
   printf '%s\n' "$output" | sed 's/^/  /'
   [ "$status" -eq 0 ] || fail "redis-benchmark exited with status $status"
-  if printf '%s\n' "$output" | grep -qE 'ERR|Error|error|WARNING'; then
+  # Here-strings, not pipes: under pipefail, grep -q leaving early can fail
+  # the printf that feeds it.
+  if grep -qE 'ERR|Error|error|WARNING' <<<"$output"; then
     fail "redis-benchmark reported errors"
   fi
   for test_name in SET GET INCR 'MSET \(10 keys\)'; do
-    printf '%s\n' "$output" |
-      grep -qE "^$test_name: [0-9.]+ requests per second" ||
+    grep -qE "^ *$test_name: [0-9.]+ requests per second" <<<"$output" ||
       fail "redis-benchmark printed no requests-per-second line for $test_name"
   done
   # Every INCR of the benchmark's 50 connections was counted.
