@@ -6,6 +6,11 @@
 // select that loses the race keeps it for the next await. Awaiting again
 // after the output was taken throws UsageError. Destroying a JoinHandle
 // detaches the task: it keeps running and its output is dropped.
+//
+// An output nobody takes (a detached task's, or one left in a JoinHandle
+// that is destroyed) is destroyed with the finished task as the current task
+// (current_task_id() in its destructors is that task's id), on whichever
+// thread drops it, as in tokio.
 
 #ifndef WEFT_RUNTIME_JOIN_HANDLE_H_
 #define WEFT_RUNTIME_JOIN_HANDLE_H_
