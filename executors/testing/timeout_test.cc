@@ -62,9 +62,11 @@ TEST_F(ReactorTest, TimeoutsFireEarliestFirst) {
 // From 10 ms on: a cancel requested before the Run may reach the kernel in
 // the same batch as its timer, and a timer already due may then win. Where a
 // backend promises that the cancel always wins, cancel_before_run_test.cc
-// starts at 0 ms.
-TEST_F(ReactorTest, ManyTimeoutsFireInDeadlineOrderAndCancelledOnesDoNot) {
-  ExpectManyTimeoutsInDeadlineOrder(/*shortest=*/10ms);
+// starts at 0 ms. The order among timers is checked there too: io_uring
+// does not order the completions of timers that expired before the ring was
+// reaped (seen under ASan and TSan on a loaded machine).
+TEST_F(ReactorTest, ManyTimeoutsFireOnceNotEarlyAndCancelledOnesDoNot) {
+  ExpectManyTimeoutsInDeadlineOrder(/*shortest=*/10ms, /*check_order=*/false);
 }
 
 TEST_F(ReactorTest, CancelOfAPendingTimeout) {

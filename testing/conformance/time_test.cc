@@ -254,14 +254,18 @@ TEST_P(TimeTest, IntervalAtStartsAtTheGivenInstant) {
 TEST_P(TimeTest, AbortCancelsASleep) {
   std::atomic<int> drops{0};
   std::atomic<bool> after_sleep{false};
+  std::atomic<bool> sleeping{false};
   Runtime rt = MakeRuntime();
   rt.block_on([&]() -> Task<void> {
     JoinHandle<void> handle = spawn([&]() -> Task<void> {
       DropCounter guard(&drops);
+      sleeping.store(true);
       co_await sleep(kForever);
       after_sleep.store(true);
     });
-    co_await sleep(2ms);
+    // Wait for the task to reach its sleep (a fixed 2 ms sleep here let the
+    // abort come first under sanitizers, before the guard existed).
+    EXPECT_TRUE(co_await Eventually([&] { return sleeping.load(); }));
     const auto start = steady_clock::now();
     handle.abort();
     JoinResult<void> result = co_await handle;
