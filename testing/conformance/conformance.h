@@ -132,6 +132,37 @@ inline Task<bool> Eventually(std::function<bool()> pred,
   co_return true;
 }
 
+// Waits (from a runtime context) until every task in `ids` has suspended on
+// something it waits for: the runtime's dump shows it neither queued nor
+// running. Tests use it instead of a short sleep when the order in which
+// tasks start waiting matters. Returns whether they all did.
+inline Task<bool> UntilWaiting(std::vector<TaskId> ids,
+                               std::chrono::milliseconds limit = kPatience) {
+  // A named predicate, not a lambda temporary in the co_await's
+  // full-expression (which g++ 12 destroys twice; see README).
+  std::function<bool()> all_waiting = [ids = std::move(ids)] {
+    const RuntimeDump dump = Handle::current().dump();
+    for (TaskId id : ids) {
+      bool waiting = false;
+      for (const TaskDump& task : dump.tasks) {
+        if (task.id == id) {
+          waiting = task.state != TaskState::kScheduled &&
+                    task.state != TaskState::kRunning;
+        }
+      }
+      if (!waiting) return false;
+    }
+    return true;
+  };
+  co_return co_await Eventually(std::move(all_waiting), limit);
+}
+
+inline Task<bool> UntilWaiting(TaskId id,
+                               std::chrono::milliseconds limit = kPatience) {
+  std::vector<TaskId> ids = {id};
+  co_return co_await UntilWaiting(std::move(ids), limit);
+}
+
 // Yields (weft::yield_now) until `pred` holds, at most `max_yields` times.
 // Only inside a task. Returns whether it held.
 inline Task<bool> YieldUntil(std::function<bool()> pred,

@@ -175,7 +175,7 @@ TEST_P(SyncTest, MpscWaitingSendersAreServedInOrder) {
       senders.push_back(
           spawn([tx, i]() -> Task<void> { (void)co_await tx.send(i); }));
       // Each sender queues before the next one starts.
-      co_await sleep(2ms);
+      EXPECT_TRUE(co_await UntilWaiting(senders.back().id()));
     }
     { auto drop = std::move(tx); }
     std::vector<int> values;
@@ -192,9 +192,9 @@ TEST_P(SyncTest, MpscAbortedSenderPassesItsRoomOn) {
     auto [tx, rx] = mpsc::channel<int>(1);
     (void)co_await tx.send(0);
     auto first = spawn([tx]() -> Task<void> { (void)co_await tx.send(1); });
-    co_await sleep(2ms);
+    EXPECT_TRUE(co_await UntilWaiting(first.id()));
     auto second = spawn([tx]() -> Task<void> { (void)co_await tx.send(2); });
-    co_await sleep(2ms);
+    EXPECT_TRUE(co_await UntilWaiting(second.id()));
     first.abort();
     (void)co_await first;
     EXPECT_EQ(*co_await rx.recv(), 0);
@@ -272,13 +272,17 @@ TEST_P(SyncTest, NotifyWaitersWakesEveryoneAndStoresNothing) {
     Notify notify;
     std::atomic<int> woken{0};
     JoinSet<void> waiters;
+    std::vector<TaskId> ids;
     for (int i = 0; i < 4; ++i) {
-      waiters.spawn([&]() -> Task<void> {
-        co_await notify.notified();
-        woken.fetch_add(1);
-      });
+      ids.push_back(waiters
+                        .spawn([&]() -> Task<void> {
+                          co_await notify.notified();
+                          woken.fetch_add(1);
+                        })
+                        .id());
     }
-    co_await sleep(5ms);
+    // notify_waiters wakes only the tasks waiting at that moment.
+    EXPECT_TRUE(co_await UntilWaiting(ids));
     notify.notify_waiters();
     co_await waiters.join_all();
     EXPECT_EQ(woken.load(), 4);
@@ -345,12 +349,12 @@ TEST_P(SyncTest, SemaphoreIsFairToLargeRequests) {
       auto permit = co_await semaphore.acquire(2);
       order.push_back(2);
     });
-    co_await sleep(2ms);
+    EXPECT_TRUE(co_await UntilWaiting(big.id()));
     auto small = spawn([&]() -> Task<void> {
       auto permit = co_await semaphore.acquire(1);
       order.push_back(1);
     });
-    co_await sleep(2ms);
+    EXPECT_TRUE(co_await UntilWaiting(small.id()));
     // One permit is free after this add, but the large request came first.
     semaphore.add_permits(1);
     co_await sleep(2ms);
