@@ -61,7 +61,13 @@ class Handle {
 
   // Runs `task` to completion on the calling thread; its exception
   // propagates. Throws UsageError when called from a runtime task (inside
-  // block_in_place it is allowed).
+  // block_in_place it is allowed). Throws RuntimeError (runtime/errors.h)
+  // when the runtime cannot run it: on a multi_thread runtime a thread's
+  // first block_on creates that thread's driver, and the backend's status
+  // (e.g. RESOURCE_EXHAUSTED when out of file descriptors) comes back with
+  // its code, `task` not started; a runtime built with
+  // unhandled_panic(kShutdownRuntime) that shuts down on a task's panic
+  // ends the block_on calls in progress with ABORTED.
   template <typename T>
   T block_on(Task<T> task) const {
     if (!task.valid()) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "runtime/task_id.h"
 
 namespace weft {
@@ -34,6 +35,11 @@ struct RuntimeMetrics {
   size_t queued_tasks = 0;
   uint64_t total_spawned = 0;
   uint64_t total_polls = 0;
+  // Times a backend's reactor failed to wait for events, and the last such
+  // failure (OK when there was none). A driver backs off after a failure
+  // rather than spin; a count that keeps growing means the backend is broken.
+  uint64_t reactor_failures = 0;
+  absl::Status last_reactor_failure;
 };
 
 enum class TaskState {
