@@ -38,25 +38,23 @@ class Handle {
   static std::optional<Handle> try_current();
 
   template <internal::SpawnBody B>
-  JoinHandle<internal::SpawnOutput<B>> spawn(
-      B&& body,
-      std::source_location location = std::source_location::current()) const {
-    return internal::SpawnOn(*core_, nullptr, std::forward<B>(body), location);
+  JoinHandle<internal::SpawnOutput<B>> spawn(B&& body,
+                                             SpawnOptions options = {}) const {
+    return internal::SpawnOn(*core_, std::forward<B>(body), std::move(options));
   }
   template <internal::SpawnBody B>
   JoinHandle<internal::SpawnOutput<B>> spawn_named(
       std::string name, B&& body,
       std::source_location location = std::source_location::current()) const {
-    return internal::SpawnOn(*core_, internal::TaskName(std::move(name)),
-                             std::forward<B>(body), location);
+    return internal::SpawnOn(*core_, std::forward<B>(body),
+                             {std::move(name), location});
   }
   template <typename F>
   requires std::invocable < std::decay_t<F>
   & > JoinHandle<internal::BlockingOutput<F>> spawn_blocking(
-          F&& function, std::source_location location =
-                            std::source_location::current()) const {
-    return internal::SpawnBlockingOn(*core_, nullptr, std::forward<F>(function),
-                                     location);
+          F&& function, SpawnOptions options = {}) const {
+    return internal::SpawnBlockingOn(*core_, std::forward<F>(function),
+                                     std::move(options));
   }
 
   // Runs `task` to completion on the calling thread; its exception

@@ -44,6 +44,7 @@
 #include "runtime/internal/exec_context.h"
 #include "runtime/internal/scheduler.h"
 #include "runtime/internal/waker.h"
+#include "runtime/spawn_options.h"
 #include "runtime/task_id.h"
 
 namespace weft::internal {
@@ -79,6 +80,9 @@ class TaskHeader : public Wakeable {
 
   TaskId id() const { return id_; }
   const std::shared_ptr<const std::string>& name() const { return name_; }
+  std::string_view name_view() const {
+    return name_ != nullptr ? std::string_view(*name_) : std::string_view();
+  }
   std::source_location location() const { return location_; }
   bool is_async() const { return context_.in_async_task; }
 
@@ -110,8 +114,7 @@ class TaskHeader : public Wakeable {
   TaskHeader* owned_next = nullptr;
 
  protected:
-  TaskHeader(std::shared_ptr<const std::string> name,
-             std::source_location location, bool async);
+  TaskHeader(SpawnOptions options, bool async);
   virtual ~TaskHeader();
 
   // Runs the body once: a coroutine resumes, a blocking closure is called.
