@@ -116,7 +116,7 @@ class LocalSet {
       std::string name, B&& body,
       std::source_location location = std::source_location::current()) {
     return internal::SpawnLocalOn(*state_, std::forward<B>(body),
-                                  {std::move(name), location});
+                                  {name, location});
   }
 
   // Runs the set's tasks on this thread until `task` ends; yields its value.
@@ -162,7 +162,7 @@ JoinHandle<internal::SpawnOutput<B>> spawn_local_named(
     std::source_location location = std::source_location::current()) {
   return internal::SpawnLocalOn(
       internal::CurrentLocalSetOrThrow("weft::spawn_local_named"),
-      std::forward<B>(body), {std::move(name), location});
+      std::forward<B>(body), {name, location});
 }
 
 }  // namespace weft

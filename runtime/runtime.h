@@ -46,8 +46,7 @@ class Handle {
   JoinHandle<internal::SpawnOutput<B>> spawn_named(
       std::string name, B&& body,
       std::source_location location = std::source_location::current()) const {
-    return internal::SpawnOn(*core_, std::forward<B>(body),
-                             {std::move(name), location});
+    return internal::SpawnOn(*core_, std::forward<B>(body), {name, location});
   }
   template <typename F>
   requires std::invocable < std::decay_t<F>

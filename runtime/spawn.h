@@ -108,7 +108,7 @@ JoinHandle<internal::SpawnOutput<B>> spawn_named(
     std::string name, B&& body,
     std::source_location location = std::source_location::current()) {
   return internal::SpawnOn(internal::CurrentRuntimeOrThrow("weft::spawn_named"),
-                           std::forward<B>(body), {std::move(name), location});
+                           std::forward<B>(body), {name, location});
 }
 
 // Runs the plain function `function` on the blocking thread pool. Aborting

@@ -15,7 +15,7 @@ TaskHeader::TaskHeader(SpawnOptions options, bool async)
       id_(TaskId::Next()),
       name_(options.name.empty()
                 ? nullptr
-                : std::make_shared<const std::string>(std::move(options.name))),
+                : std::make_shared<const std::string>(options.name)),
       location_(options.location) {
   context_.waker_target = this;
   context_.task = this;
