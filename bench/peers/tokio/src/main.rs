@@ -624,3 +624,21 @@ fn main() {
     }
     run(&options);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/BENCH.md quotes the first sleep_many durations; weft's
+    /// SleepDurationsMs (bench/workloads.cc) must draw the same.
+    #[test]
+    fn sleep_durations_match_bench_md() {
+        assert_eq!(sleep_durations_ms(5).as_slice(), &[9, 5, 2, 1, 2]);
+    }
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
+    }
+}
