@@ -96,8 +96,9 @@ def parse_args():
 figure barely varies). It finishes in under 3 minutes on 2 cores once the
 suites are built (a cold --config=opt build of the runtime and three backends
 takes several more minutes; the first cargo build of the tokio peer adds
-about 40 s, 2 minutes with Debian's rustc 1.63). The full run (7 rounds, --min-time 0.5) takes about 5 minutes
-with --peers on 2 cores (298 s measured); --quick about 1 minute (60 s).
+about 40 s, 2 minutes with Debian's rustc 1.63). The full run (7 rounds,
+--min-time 0.5) takes about 5 minutes with --peers on 2 cores (298 s
+measured); --quick about 1 minute (60 s).
 
 The tokio peer (bench/peers/tokio) builds offline from Debian's packaged
 crates: it needs librust-tokio-dev (tokio 1.24.2) and cargo/rustc 1.63 or
