@@ -1,16 +1,16 @@
-// Google Benchmark registrations of every workload in ../shared/BENCH.md.
+// Google Benchmark registrations of every workload in docs/BENCH.md.
 //
 // Names: <workload>/workers:<N>/[iterations:1/]manual_time. N is 2 for every
 // workload; spawn_many and yield_many also run with 1 worker.
 // spawn_blocking_burst (weft's own, not in BENCH.md) adds /warm:<0|1>.
 //
-// Measurement, the same as the tokio peer's (../shared/peers/tokio):
+// Measurement, the same as the tokio peer's (bench/peers/tokio):
 //   * One multi_thread runtime per benchmark call, built before any timing
 //     (and dropped after it).
 //   * One untimed warm-up run of the workload on that runtime, so that every
 //     timed run finds warm caches, a warm allocator and a started blocking
-//     pool, as the peer's median of repetitions on one runtime does (not for
-//     tcp_echo, whose run is long, nor memory_per_task).
+//     pool; the peer does one too, then its timed repetitions on the same
+//     runtime (none for tcp_echo, whose run is long, nor memory_per_task).
 //   * Each iteration is one block_on whose body reads the clocks, spawns the
 //     root task running the workload body, awaits it, and reads the clocks
 //     again: only that is timed (manual time), runtime construction and
