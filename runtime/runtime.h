@@ -20,7 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "runtime/errors.h"
-#include "runtime/internal/runtime_core.h"
+#include "runtime/internal/scheduler/runtime_core.h"
 #include "runtime/join_handle.h"
 #include "runtime/runtime_types.h"
 #include "runtime/spawn.h"

@@ -29,7 +29,7 @@
 #include <optional>
 #include <string>
 
-#include "runtime/internal/task_header.h"
+#include "runtime/internal/task/task_header.h"
 
 namespace weft::internal {
 

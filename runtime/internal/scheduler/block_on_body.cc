@@ -1,4 +1,4 @@
-#include "runtime/internal/block_on_body.h"
+#include "runtime/internal/scheduler/block_on_body.h"
 
 namespace weft::internal {
 

@@ -1,4 +1,4 @@
-#include "runtime/internal/runtime_core.h"
+#include "runtime/internal/scheduler/runtime_core.h"
 
 #include <csignal>
 #include <stdexcept>
@@ -7,8 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/errors.h"
-#include "runtime/internal/backend_selection.h"
-#include "runtime/internal/block_on_body.h"
+#include "runtime/internal/driver/backend_selection.h"
+#include "runtime/internal/scheduler/block_on_body.h"
 
 namespace weft::internal {
 namespace {

@@ -29,11 +29,11 @@
 
 #include "absl/status/statusor.h"
 #include "runtime/executor.h"
-#include "runtime/internal/blocking_pool.h"
-#include "runtime/internal/driver.h"
-#include "runtime/internal/owned_tasks.h"
-#include "runtime/internal/runtime_clock.h"
-#include "runtime/internal/scheduler.h"
+#include "runtime/internal/blocking/blocking_pool.h"
+#include "runtime/internal/driver/driver.h"
+#include "runtime/internal/task/owned_tasks.h"
+#include "runtime/internal/driver/runtime_clock.h"
+#include "runtime/internal/task/scheduler.h"
 #include "runtime/runtime_types.h"
 
 namespace weft::internal {

@@ -22,9 +22,9 @@
 #include <utility>
 
 #include "runtime/executor.h"
-#include "runtime/internal/driver.h"
-#include "runtime/internal/exec_context.h"
-#include "runtime/internal/waker.h"
+#include "runtime/internal/driver/driver.h"
+#include "runtime/internal/task/exec_context.h"
+#include "runtime/internal/task/waker.h"
 
 namespace weft::internal {
 

@@ -1,6 +1,6 @@
-#include "runtime/internal/runtime_clock.h"
+#include "runtime/internal/driver/runtime_clock.h"
 
-#include "runtime/internal/runtime_core.h"
+#include "runtime/internal/scheduler/runtime_core.h"
 
 namespace weft::internal {
 

@@ -1,4 +1,4 @@
-#include "runtime/internal/backend_selection.h"
+#include "runtime/internal/driver/backend_selection.h"
 
 #include <algorithm>
 #include <atomic>

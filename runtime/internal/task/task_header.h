@@ -41,9 +41,9 @@
 #include <source_location>
 #include <string>
 
-#include "runtime/internal/exec_context.h"
-#include "runtime/internal/scheduler.h"
-#include "runtime/internal/waker.h"
+#include "runtime/internal/task/exec_context.h"
+#include "runtime/internal/task/scheduler.h"
+#include "runtime/internal/task/waker.h"
 #include "runtime/task_id.h"
 
 namespace weft::internal {

@@ -15,7 +15,7 @@
 #include <variant>
 
 #include "runtime/errors.h"
-#include "runtime/internal/task_header.h"
+#include "runtime/internal/task/task_header.h"
 #include "runtime/join_error.h"
 #include "runtime/task.h"
 

@@ -1,4 +1,4 @@
-#include "runtime/internal/driver.h"
+#include "runtime/internal/driver/driver.h"
 
 #include <algorithm>
 #include <atomic>

@@ -1,4 +1,4 @@
-#include "runtime/internal/local_queue.h"
+#include "runtime/internal/scheduler/local_queue.h"
 
 namespace weft::internal {
 

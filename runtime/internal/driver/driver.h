@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "runtime/executor.h"
-#include "runtime/internal/runtime_clock.h"
-#include "runtime/internal/timer_queue.h"
+#include "runtime/internal/driver/runtime_clock.h"
+#include "runtime/internal/driver/timer_queue.h"
 
 namespace weft::internal {
 

@@ -16,10 +16,10 @@
 #include <thread>
 #include <vector>
 
-#include "runtime/internal/owned_tasks.h"
-#include "runtime/internal/scheduler.h"
-#include "runtime/internal/task_list.h"
-#include "runtime/internal/waker.h"
+#include "runtime/internal/task/owned_tasks.h"
+#include "runtime/internal/task/scheduler.h"
+#include "runtime/internal/scheduler/task_list.h"
+#include "runtime/internal/task/waker.h"
 
 namespace weft::internal {
 

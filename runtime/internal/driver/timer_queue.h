@@ -18,7 +18,7 @@
 #include <optional>
 #include <vector>
 
-#include "runtime/internal/waker.h"
+#include "runtime/internal/task/waker.h"
 
 namespace weft::internal {
 

@@ -1,4 +1,4 @@
-#include "runtime/internal/owned_tasks.h"
+#include "runtime/internal/task/owned_tasks.h"
 
 #include <vector>
 

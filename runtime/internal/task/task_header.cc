@@ -1,4 +1,4 @@
-#include "runtime/internal/task_header.h"
+#include "runtime/internal/task/task_header.h"
 
 #include <thread>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "runtime/internal/timer_queue.h"
+#include "runtime/internal/driver/timer_queue.h"
 
 #include <utility>
 

@@ -1,4 +1,4 @@
-#include "runtime/internal/blocking_pool.h"
+#include "runtime/internal/blocking/blocking_pool.h"
 
 #include <pthread.h>
 
@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/internal/owned_tasks.h"
-#include "runtime/internal/scheduler.h"
+#include "runtime/internal/task/owned_tasks.h"
+#include "runtime/internal/task/scheduler.h"
 
 namespace weft::internal {
 namespace {

@@ -24,7 +24,7 @@
 #include <coroutine>
 #include <cstdint>
 
-#include "runtime/internal/waker.h"
+#include "runtime/internal/task/waker.h"
 
 namespace weft::internal {
 

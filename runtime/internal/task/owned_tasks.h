@@ -15,7 +15,7 @@
 #include <functional>
 #include <mutex>
 
-#include "runtime/internal/task_header.h"
+#include "runtime/internal/task/task_header.h"
 
 namespace weft::internal {
 

@@ -1,9 +1,9 @@
-#include "runtime/internal/local_set_state.h"
+#include "runtime/internal/scheduler/local_set_state.h"
 
 #include <utility>
 
 #include "runtime/errors.h"
-#include "runtime/internal/task_header.h"
+#include "runtime/internal/task/task_header.h"
 
 namespace weft::internal {
 namespace {

@@ -1,7 +1,7 @@
 // BlockingPool on its own, without a runtime or a backend: blocking tasks are
 // made and spawned directly, and waited for from plain threads.
 
-#include "runtime/internal/blocking_pool.h"
+#include "runtime/internal/blocking/blocking_pool.h"
 
 #include <pthread.h>
 
@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "runtime/internal/task_cell.h"
+#include "runtime/internal/task/task_cell.h"
 #include "runtime/join_handle.h"
 
 namespace weft::internal {

@@ -14,9 +14,9 @@
 
 #include "absl/status/status.h"
 #include "runtime/errors.h"
-#include "runtime/internal/block_on_body.h"
-#include "runtime/internal/runtime_core.h"
-#include "runtime/internal/task_list.h"
+#include "runtime/internal/scheduler/block_on_body.h"
+#include "runtime/internal/scheduler/runtime_core.h"
+#include "runtime/internal/scheduler/task_list.h"
 
 namespace weft::internal {
 namespace {

@@ -11,9 +11,9 @@
 #include <coroutine>
 #include <mutex>
 
-#include "runtime/internal/driver.h"
-#include "runtime/internal/exec_context.h"
-#include "runtime/internal/waker.h"
+#include "runtime/internal/driver/driver.h"
+#include "runtime/internal/task/exec_context.h"
+#include "runtime/internal/task/waker.h"
 
 namespace weft::internal {
 

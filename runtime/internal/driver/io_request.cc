@@ -1,4 +1,4 @@
-#include "runtime/internal/io_request.h"
+#include "runtime/internal/driver/io_request.h"
 
 #include <unistd.h>
 

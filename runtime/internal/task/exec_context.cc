@@ -1,4 +1,4 @@
-#include "runtime/internal/exec_context.h"
+#include "runtime/internal/task/exec_context.h"
 
 #include <string>
 

@@ -12,7 +12,7 @@
 #include <mutex>
 #include <span>
 
-#include "runtime/internal/task_header.h"
+#include "runtime/internal/task/task_header.h"
 
 namespace weft::internal {
 
