@@ -18,8 +18,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "runtime/internal/task/exec_context.h"
 #include "runtime/internal/scheduler/runtime_core.h"
+#include "runtime/internal/task/exec_context.h"
 #include "runtime/internal/task/task_cell.h"
 #include "runtime/join_handle.h"
 #include "runtime/task.h"

@@ -19,8 +19,8 @@
 // running after its runtime is gone) stays valid until its last thread
 // exits.
 
-#ifndef WEFT_RUNTIME_INTERNAL_BLOCKING_POOL_H_
-#define WEFT_RUNTIME_INTERNAL_BLOCKING_POOL_H_
+#ifndef WEFT_RUNTIME_INTERNAL_BLOCKING_BLOCKING_POOL_H_
+#define WEFT_RUNTIME_INTERNAL_BLOCKING_BLOCKING_POOL_H_
 
 #include <chrono>
 #include <cstddef>
@@ -76,4 +76,4 @@ bool OnBlockingThread();
 
 }  // namespace weft::internal
 
-#endif  // WEFT_RUNTIME_INTERNAL_BLOCKING_POOL_H_
+#endif  // WEFT_RUNTIME_INTERNAL_BLOCKING_BLOCKING_POOL_H_

@@ -3,8 +3,8 @@
 // (the most preferred linked backend that starts, falling back to the next
 // with one line on stderr per process).
 
-#ifndef WEFT_RUNTIME_INTERNAL_BACKEND_SELECTION_H_
-#define WEFT_RUNTIME_INTERNAL_BACKEND_SELECTION_H_
+#ifndef WEFT_RUNTIME_INTERNAL_DRIVER_BACKEND_SELECTION_H_
+#define WEFT_RUNTIME_INTERNAL_DRIVER_BACKEND_SELECTION_H_
 
 #include <memory>
 #include <string>
@@ -24,4 +24,4 @@ absl::StatusOr<StartedBackend> StartBackend(const std::string& requested);
 
 }  // namespace weft::internal
 
-#endif  // WEFT_RUNTIME_INTERNAL_BACKEND_SELECTION_H_
+#endif  // WEFT_RUNTIME_INTERNAL_DRIVER_BACKEND_SELECTION_H_

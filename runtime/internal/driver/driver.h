@@ -10,8 +10,8 @@
 // accepts operations only from that thread, so the driver queues those
 // submitted elsewhere and the driving thread hands them over when it parks.
 
-#ifndef WEFT_RUNTIME_INTERNAL_DRIVER_H_
-#define WEFT_RUNTIME_INTERNAL_DRIVER_H_
+#ifndef WEFT_RUNTIME_INTERNAL_DRIVER_DRIVER_H_
+#define WEFT_RUNTIME_INTERNAL_DRIVER_DRIVER_H_
 
 #include <atomic>
 #include <memory>
@@ -114,4 +114,4 @@ class DriverScope {
 
 }  // namespace weft::internal
 
-#endif  // WEFT_RUNTIME_INTERNAL_DRIVER_H_
+#endif  // WEFT_RUNTIME_INTERNAL_DRIVER_DRIVER_H_

@@ -10,8 +10,8 @@
 // cancel and lets go; the backend may still write into the bounce buffer
 // until the completion arrives, and no memory of the task is touched.
 
-#ifndef WEFT_RUNTIME_INTERNAL_IO_REQUEST_H_
-#define WEFT_RUNTIME_INTERNAL_IO_REQUEST_H_
+#ifndef WEFT_RUNTIME_INTERNAL_DRIVER_IO_REQUEST_H_
+#define WEFT_RUNTIME_INTERNAL_DRIVER_IO_REQUEST_H_
 
 #include <sys/socket.h>
 
@@ -101,4 +101,4 @@ class IoAwaiter final : public Pollable {
 
 }  // namespace weft::internal
 
-#endif  // WEFT_RUNTIME_INTERNAL_IO_REQUEST_H_
+#endif  // WEFT_RUNTIME_INTERNAL_DRIVER_IO_REQUEST_H_

@@ -8,8 +8,8 @@
 // Any thread may read it. A clock that was never paused costs one relaxed
 // atomic load per Now() on top of steady_clock::now().
 
-#ifndef WEFT_RUNTIME_INTERNAL_RUNTIME_CLOCK_H_
-#define WEFT_RUNTIME_INTERNAL_RUNTIME_CLOCK_H_
+#ifndef WEFT_RUNTIME_INTERNAL_DRIVER_RUNTIME_CLOCK_H_
+#define WEFT_RUNTIME_INTERNAL_DRIVER_RUNTIME_CLOCK_H_
 
 #include <atomic>
 #include <chrono>
@@ -58,4 +58,4 @@ RuntimeClock::Clock::time_point SaturatingAdd(
 
 }  // namespace weft::internal
 
-#endif  // WEFT_RUNTIME_INTERNAL_RUNTIME_CLOCK_H_
+#endif  // WEFT_RUNTIME_INTERNAL_DRIVER_RUNTIME_CLOCK_H_

@@ -8,8 +8,8 @@
 // written under the queue's mutex. `fired` is published (release) before the
 // waker is called, outside the lock.
 
-#ifndef WEFT_RUNTIME_INTERNAL_TIMER_QUEUE_H_
-#define WEFT_RUNTIME_INTERNAL_TIMER_QUEUE_H_
+#ifndef WEFT_RUNTIME_INTERNAL_DRIVER_TIMER_QUEUE_H_
+#define WEFT_RUNTIME_INTERNAL_DRIVER_TIMER_QUEUE_H_
 
 #include <atomic>
 #include <chrono>
@@ -67,4 +67,4 @@ class TimerQueue {
 
 }  // namespace weft::internal
 
-#endif  // WEFT_RUNTIME_INTERNAL_TIMER_QUEUE_H_
+#endif  // WEFT_RUNTIME_INTERNAL_DRIVER_TIMER_QUEUE_H_

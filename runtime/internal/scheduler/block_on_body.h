@@ -3,8 +3,8 @@
 // and it is woken by waking the thread (its driver, or a condition variable
 // when the thread waits without one).
 
-#ifndef WEFT_RUNTIME_INTERNAL_BLOCK_ON_BODY_H_
-#define WEFT_RUNTIME_INTERNAL_BLOCK_ON_BODY_H_
+#ifndef WEFT_RUNTIME_INTERNAL_SCHEDULER_BLOCK_ON_BODY_H_
+#define WEFT_RUNTIME_INTERNAL_SCHEDULER_BLOCK_ON_BODY_H_
 
 #include <atomic>
 #include <condition_variable>
@@ -52,4 +52,4 @@ class BlockOnBody final : public Wakeable {
 
 }  // namespace weft::internal
 
-#endif  // WEFT_RUNTIME_INTERNAL_BLOCK_ON_BODY_H_
+#endif  // WEFT_RUNTIME_INTERNAL_SCHEDULER_BLOCK_ON_BODY_H_

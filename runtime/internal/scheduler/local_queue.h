@@ -15,8 +15,8 @@
 // owner's writes at other positions are well defined; ordering comes from
 // the acquire/release on head_ and tail_.
 
-#ifndef WEFT_RUNTIME_INTERNAL_LOCAL_QUEUE_H_
-#define WEFT_RUNTIME_INTERNAL_LOCAL_QUEUE_H_
+#ifndef WEFT_RUNTIME_INTERNAL_SCHEDULER_LOCAL_QUEUE_H_
+#define WEFT_RUNTIME_INTERNAL_SCHEDULER_LOCAL_QUEUE_H_
 
 #include <array>
 #include <atomic>
@@ -69,4 +69,4 @@ class LocalQueue {
 
 }  // namespace weft::internal
 
-#endif  // WEFT_RUNTIME_INTERNAL_LOCAL_QUEUE_H_
+#endif  // WEFT_RUNTIME_INTERNAL_SCHEDULER_LOCAL_QUEUE_H_

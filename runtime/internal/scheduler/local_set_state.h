@@ -7,8 +7,8 @@
 // while the set is not being run also goes through `remote_`, so the driver
 // always hears about it.
 
-#ifndef WEFT_RUNTIME_INTERNAL_LOCAL_SET_STATE_H_
-#define WEFT_RUNTIME_INTERNAL_LOCAL_SET_STATE_H_
+#ifndef WEFT_RUNTIME_INTERNAL_SCHEDULER_LOCAL_SET_STATE_H_
+#define WEFT_RUNTIME_INTERNAL_SCHEDULER_LOCAL_SET_STATE_H_
 
 #include <deque>
 #include <memory>
@@ -16,9 +16,9 @@
 #include <thread>
 #include <vector>
 
+#include "runtime/internal/scheduler/task_list.h"
 #include "runtime/internal/task/owned_tasks.h"
 #include "runtime/internal/task/scheduler.h"
-#include "runtime/internal/scheduler/task_list.h"
 #include "runtime/internal/task/waker.h"
 
 namespace weft::internal {
@@ -75,4 +75,4 @@ class LocalSetScope {
 
 }  // namespace weft::internal
 
-#endif  // WEFT_RUNTIME_INTERNAL_LOCAL_SET_STATE_H_
+#endif  // WEFT_RUNTIME_INTERNAL_SCHEDULER_LOCAL_SET_STATE_H_

@@ -13,8 +13,8 @@
 //   5. Close the blocking pool (cancelling closures not yet started) and wait
 //      for running ones: without limit (destructor) or up to a timeout.
 
-#ifndef WEFT_RUNTIME_INTERNAL_RUNTIME_CORE_H_
-#define WEFT_RUNTIME_INTERNAL_RUNTIME_CORE_H_
+#ifndef WEFT_RUNTIME_INTERNAL_SCHEDULER_RUNTIME_CORE_H_
+#define WEFT_RUNTIME_INTERNAL_SCHEDULER_RUNTIME_CORE_H_
 
 #include <atomic>
 #include <chrono>
@@ -31,8 +31,8 @@
 #include "runtime/executor.h"
 #include "runtime/internal/blocking/blocking_pool.h"
 #include "runtime/internal/driver/driver.h"
-#include "runtime/internal/task/owned_tasks.h"
 #include "runtime/internal/driver/runtime_clock.h"
+#include "runtime/internal/task/owned_tasks.h"
 #include "runtime/internal/task/scheduler.h"
 #include "runtime/runtime_types.h"
 
@@ -184,4 +184,4 @@ std::unique_ptr<RuntimeScheduler> NewCurrentThreadScheduler(
 
 }  // namespace weft::internal
 
-#endif  // WEFT_RUNTIME_INTERNAL_RUNTIME_CORE_H_
+#endif  // WEFT_RUNTIME_INTERNAL_SCHEDULER_RUNTIME_CORE_H_

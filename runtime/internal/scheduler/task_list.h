@@ -4,8 +4,8 @@
 // current_thread scheduler and LocalSet. A task is in at most one queue at a
 // time (kNotified guarantees it), so one link per task suffices.
 
-#ifndef WEFT_RUNTIME_INTERNAL_TASK_LIST_H_
-#define WEFT_RUNTIME_INTERNAL_TASK_LIST_H_
+#ifndef WEFT_RUNTIME_INTERNAL_SCHEDULER_TASK_LIST_H_
+#define WEFT_RUNTIME_INTERNAL_SCHEDULER_TASK_LIST_H_
 
 #include <atomic>
 #include <cstddef>
@@ -82,4 +82,4 @@ class TaskList {
 
 }  // namespace weft::internal
 
-#endif  // WEFT_RUNTIME_INTERNAL_TASK_LIST_H_
+#endif  // WEFT_RUNTIME_INTERNAL_SCHEDULER_TASK_LIST_H_

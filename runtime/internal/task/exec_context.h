@@ -18,8 +18,8 @@
 // one. g++ does not turn symmetric transfer into a tail call at -O0 or under
 // sanitizers, so the trampoline is what makes a 1,000,000-deep chain safe.
 
-#ifndef WEFT_RUNTIME_INTERNAL_EXEC_CONTEXT_H_
-#define WEFT_RUNTIME_INTERNAL_EXEC_CONTEXT_H_
+#ifndef WEFT_RUNTIME_INTERNAL_TASK_EXEC_CONTEXT_H_
+#define WEFT_RUNTIME_INTERNAL_TASK_EXEC_CONTEXT_H_
 
 #include <coroutine>
 #include <cstdint>
@@ -138,4 +138,4 @@ bool BudgetExhausted();
 
 }  // namespace weft::internal
 
-#endif  // WEFT_RUNTIME_INTERNAL_EXEC_CONTEXT_H_
+#endif  // WEFT_RUNTIME_INTERNAL_TASK_EXEC_CONTEXT_H_

@@ -6,8 +6,8 @@
 // down yields a cancelled JoinHandle. Each bound task holds its owner
 // reference until Remove.
 
-#ifndef WEFT_RUNTIME_INTERNAL_OWNED_TASKS_H_
-#define WEFT_RUNTIME_INTERNAL_OWNED_TASKS_H_
+#ifndef WEFT_RUNTIME_INTERNAL_TASK_OWNED_TASKS_H_
+#define WEFT_RUNTIME_INTERNAL_TASK_OWNED_TASKS_H_
 
 #include <array>
 #include <atomic>
@@ -49,4 +49,4 @@ class OwnedTasks {
 
 }  // namespace weft::internal
 
-#endif  // WEFT_RUNTIME_INTERNAL_OWNED_TASKS_H_
+#endif  // WEFT_RUNTIME_INTERNAL_TASK_OWNED_TASKS_H_

@@ -2,8 +2,8 @@
 // lives. Implemented by the multi_thread and current_thread schedulers, by
 // LocalSet and by the blocking pool.
 
-#ifndef WEFT_RUNTIME_INTERNAL_SCHEDULER_H_
-#define WEFT_RUNTIME_INTERNAL_SCHEDULER_H_
+#ifndef WEFT_RUNTIME_INTERNAL_TASK_SCHEDULER_H_
+#define WEFT_RUNTIME_INTERNAL_TASK_SCHEDULER_H_
 
 namespace weft::internal {
 
@@ -29,4 +29,4 @@ class Scheduler {
 
 }  // namespace weft::internal
 
-#endif  // WEFT_RUNTIME_INTERNAL_SCHEDULER_H_
+#endif  // WEFT_RUNTIME_INTERNAL_TASK_SCHEDULER_H_

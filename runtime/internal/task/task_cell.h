@@ -3,8 +3,8 @@
 // callable that made it, so a lambda's captures live as long as the task);
 // a BlockingTask runs a plain function on the blocking pool.
 
-#ifndef WEFT_RUNTIME_INTERNAL_TASK_CELL_H_
-#define WEFT_RUNTIME_INTERNAL_TASK_CELL_H_
+#ifndef WEFT_RUNTIME_INTERNAL_TASK_TASK_CELL_H_
+#define WEFT_RUNTIME_INTERNAL_TASK_TASK_CELL_H_
 
 #include <exception>
 #include <functional>
@@ -216,4 +216,4 @@ class BlockingTask final : public JoinableTask<T> {
 
 }  // namespace weft::internal
 
-#endif  // WEFT_RUNTIME_INTERNAL_TASK_CELL_H_
+#endif  // WEFT_RUNTIME_INTERNAL_TASK_TASK_CELL_H_

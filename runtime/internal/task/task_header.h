@@ -32,8 +32,8 @@
 // JoinHandle) is destroyed with this task's context current too, on
 // whichever thread drops it.
 
-#ifndef WEFT_RUNTIME_INTERNAL_TASK_HEADER_H_
-#define WEFT_RUNTIME_INTERNAL_TASK_HEADER_H_
+#ifndef WEFT_RUNTIME_INTERNAL_TASK_TASK_HEADER_H_
+#define WEFT_RUNTIME_INTERNAL_TASK_TASK_HEADER_H_
 
 #include <atomic>
 #include <cstdint>
@@ -159,4 +159,4 @@ TaskHeader* CurrentTask();
 
 }  // namespace weft::internal
 
-#endif  // WEFT_RUNTIME_INTERNAL_TASK_HEADER_H_
+#endif  // WEFT_RUNTIME_INTERNAL_TASK_TASK_HEADER_H_

@@ -7,8 +7,8 @@
 // the readiness of what it waits for (see context.h), so a stale Waker firing
 // late is harmless.
 
-#ifndef WEFT_RUNTIME_INTERNAL_WAKER_H_
-#define WEFT_RUNTIME_INTERNAL_WAKER_H_
+#ifndef WEFT_RUNTIME_INTERNAL_TASK_WAKER_H_
+#define WEFT_RUNTIME_INTERNAL_TASK_WAKER_H_
 
 #include <utility>
 
@@ -55,4 +55,4 @@ class Waker {
 
 }  // namespace weft::internal
 
-#endif  // WEFT_RUNTIME_INTERNAL_WAKER_H_
+#endif  // WEFT_RUNTIME_INTERNAL_TASK_WAKER_H_
