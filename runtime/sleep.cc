@@ -3,6 +3,7 @@
 #include "runtime/errors.h"
 #include "runtime/internal/driver/driver.h"
 #include "runtime/internal/driver/runtime_clock.h"
+#include "runtime/internal/scheduler/current_clock.h"
 
 namespace weft {
 

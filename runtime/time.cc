@@ -2,6 +2,7 @@
 
 #include "runtime/errors.h"
 #include "runtime/internal/driver/runtime_clock.h"
+#include "runtime/internal/scheduler/current_clock.h"
 
 namespace weft {
 

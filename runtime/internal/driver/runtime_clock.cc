@@ -1,7 +1,5 @@
 #include "runtime/internal/driver/runtime_clock.h"
 
-#include "runtime/internal/scheduler/runtime_core.h"
-
 namespace weft::internal {
 
 using Clock = RuntimeClock::Clock;
@@ -57,16 +55,6 @@ std::optional<Clock::time_point> RuntimeClock::RealTimeOf(
   std::lock_guard lock(mu_);
   if (paused_) return std::nullopt;
   return SaturatingAdd(deadline, -ahead_by_);
-}
-
-const RuntimeClock* CurrentClock() {
-  RuntimeCore* runtime = CurrentRuntime();
-  return runtime == nullptr ? nullptr : &runtime->clock();
-}
-
-Clock::time_point ClockNow() {
-  const RuntimeClock* clock = CurrentClock();
-  return clock == nullptr ? Clock::now() : clock->Now();
 }
 
 Clock::time_point SaturatingAdd(Clock::time_point time,

@@ -47,10 +47,6 @@ class RuntimeClock {
   Clock::duration ahead_by_{Clock::duration::zero()};
 };
 
-// The clock of this thread's runtime, or nullptr outside any runtime.
-const RuntimeClock* CurrentClock();
-// CurrentClock()->Now(), or steady_clock::now() outside any runtime.
-RuntimeClock::Clock::time_point ClockNow();
 // `time + duration`, saturated at the clock's range instead of overflowing.
 RuntimeClock::Clock::time_point SaturatingAdd(
     RuntimeClock::Clock::time_point time,
