@@ -68,7 +68,6 @@ class Driver {
   static void CancelTimer(TimerEntry* entry) {
     if (entry->queue != nullptr) entry->queue->Cancel(entry);
   }
-  size_t PendingTimers() { return timers_.Size(); }
 
   // Completes the I/O still in flight or queued with -ECANCELED (shutdown).
   void Drain();

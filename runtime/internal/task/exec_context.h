@@ -69,7 +69,6 @@ class ExecContext {
   bool in_async_task = false;
   int unconstrained_depth = 0;
 
-  bool HasSuspension() const { return static_cast<bool>(resume); }
   bool ReadyToResume() const {
     return resume && (pollable == nullptr || pollable->IsReady());
   }

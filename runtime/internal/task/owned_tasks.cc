@@ -37,7 +37,6 @@ void OwnedTasks::Remove(TaskHeader* task) {
 }
 
 void OwnedTasks::CloseAndShutdownAll() {
-  closed_.store(true, std::memory_order_release);
   // Once every shard is closed no task can join, so one snapshot holds them
   // all. Tasks are cancelled outside the locks: their destructors may wake or
   // complete other tasks.

@@ -29,7 +29,6 @@ class OwnedTasks {
   // Refuses further binds, then cancels (on this thread) every linked task
   // that is not running at this moment.
   void CloseAndShutdownAll();
-  bool IsClosed() const { return closed_.load(std::memory_order_acquire); }
 
   size_t Size() const { return size_.load(std::memory_order_relaxed); }
   // Calls `visit` for each live task, under the shard's lock.
@@ -44,7 +43,6 @@ class OwnedTasks {
   };
   std::array<Shard, kShards> shards_;
   std::atomic<size_t> size_{0};
-  std::atomic<bool> closed_{false};
 };
 
 }  // namespace weft::internal

@@ -80,7 +80,6 @@ class TaskHeader : public Wakeable {
   TaskId id() const { return id_; }
   const std::shared_ptr<const std::string>& name() const { return name_; }
   std::source_location location() const { return location_; }
-  bool is_async() const { return context_.in_async_task; }
 
   // Binds the task to the scheduler that will run it and own it.
   void set_scheduler(Scheduler* scheduler) { scheduler_ = scheduler; }
