@@ -10,8 +10,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "runtime/backend_info.h"
 #include "runtime/executor.h"
-#include "runtime/runtime_types.h"
 
 namespace weft::internal {
 

@@ -28,13 +28,16 @@
 #include <unordered_map>
 
 #include "absl/status/statusor.h"
+#include "runtime/backend_info.h"
 #include "runtime/executor.h"
 #include "runtime/internal/blocking/blocking_pool.h"
 #include "runtime/internal/driver/driver.h"
 #include "runtime/internal/driver/runtime_clock.h"
 #include "runtime/internal/task/owned_tasks.h"
 #include "runtime/internal/task/scheduler.h"
-#include "runtime/runtime_types.h"
+#include "runtime/runtime_dump.h"
+#include "runtime/runtime_metrics.h"
+#include "runtime/unhandled_panic.h"
 
 namespace weft::internal {
 

@@ -1,27 +1,11 @@
-#include "runtime/runtime_types.h"
+#include "runtime/runtime_dump.h"
 
-#include <string_view>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
 namespace weft {
-
-std::string_view TaskStateName(TaskState state) {
-  switch (state) {
-    case TaskState::kIdle:
-      return "idle";
-    case TaskState::kScheduled:
-      return "scheduled";
-    case TaskState::kRunning:
-      return "running";
-    case TaskState::kBlockedOnIo:
-      return "blocked on I/O";
-    case TaskState::kBlockedOnTimer:
-      return "blocked on timer";
-  }
-  return "unknown";
-}
 
 std::string RuntimeDump::ToString() const {
   std::string text;

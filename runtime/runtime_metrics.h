@@ -1,0 +1,23 @@
+// RuntimeMetrics: counters of a runtime at one moment (Handle::metrics()).
+
+#ifndef WEFT_RUNTIME_RUNTIME_METRICS_H_
+#define WEFT_RUNTIME_RUNTIME_METRICS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace weft {
+
+struct RuntimeMetrics {
+  size_t workers = 0;
+  size_t alive_tasks = 0;
+  size_t blocking_threads = 0;
+  size_t idle_blocking_threads = 0;
+  size_t queued_tasks = 0;
+  uint64_t total_spawned = 0;
+  uint64_t total_polls = 0;
+};
+
+}  // namespace weft
+
+#endif  // WEFT_RUNTIME_RUNTIME_METRICS_H_
