@@ -228,23 +228,7 @@ RuntimeDump RuntimeCore::Dump() {
     entry.id = task.id();
     entry.name = task.name() != nullptr ? *task.name() : "";
     entry.location = task.location();
-    switch (task.Phase()) {
-      case TaskPhase::kIdle:
-        entry.state = TaskState::kIdle;
-        break;
-      case TaskPhase::kScheduled:
-        entry.state = TaskState::kScheduled;
-        break;
-      case TaskPhase::kRunning:
-        entry.state = TaskState::kRunning;
-        break;
-      case TaskPhase::kBlockedOnIo:
-        entry.state = TaskState::kBlockedOnIo;
-        break;
-      case TaskPhase::kBlockedOnTimer:
-        entry.state = TaskState::kBlockedOnTimer;
-        break;
-    }
+    entry.state = task.State();
     dump.tasks.push_back(std::move(entry));
   });
   return dump;

@@ -220,17 +220,17 @@ void TaskHeader::DropJoinInterest() {
   }
 }
 
-TaskPhase TaskHeader::Phase() const {
+TaskState TaskHeader::State() const {
   uint32_t state = state_.load(std::memory_order_acquire);
-  if (state & kRunning) return TaskPhase::kRunning;
-  if (state & kNotified) return TaskPhase::kScheduled;
+  if (state & kRunning) return TaskState::kRunning;
+  if (state & kNotified) return TaskState::kScheduled;
   switch (wait_kind_.load(std::memory_order_relaxed)) {
     case WaitKind::kTimer:
-      return TaskPhase::kBlockedOnTimer;
+      return TaskState::kBlockedOnTimer;
     case WaitKind::kIo:
-      return TaskPhase::kBlockedOnIo;
+      return TaskState::kBlockedOnIo;
     default:
-      return TaskPhase::kIdle;
+      return TaskState::kIdle;
   }
 }
 

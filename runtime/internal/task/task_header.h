@@ -45,16 +45,9 @@
 #include "runtime/internal/task/scheduler.h"
 #include "runtime/internal/task/waker.h"
 #include "runtime/task_id.h"
+#include "runtime/task_state.h"
 
 namespace weft::internal {
-
-enum class TaskPhase : uint8_t {
-  kIdle,
-  kScheduled,
-  kRunning,
-  kBlockedOnIo,
-  kBlockedOnTimer
-};
 
 class TaskHeader : public Wakeable {
  public:
@@ -101,7 +94,9 @@ class TaskHeader : public Wakeable {
   // The JoinHandle is gone: drop the output now if the task is complete,
   // else let the task drop it when it completes.
   void DropJoinInterest();
-  TaskPhase Phase() const;
+  // What the task is doing right now, for a RuntimeDump (a snapshot: it may
+  // have changed by the time the caller looks at it).
+  TaskState State() const;
 
   // Intrusive links, each owned by one structure (see its header).
   TaskHeader* queue_next = nullptr;  // run queues of LocalSet/current_thread
