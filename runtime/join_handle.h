@@ -19,8 +19,8 @@
 #include <utility>
 
 #include "runtime/errors.h"
-#include "runtime/internal/exec_context.h"
-#include "runtime/internal/task_cell.h"
+#include "runtime/internal/task/exec_context.h"
+#include "runtime/internal/task/task_cell.h"
 #include "runtime/join_error.h"
 #include "runtime/task_id.h"
 

@@ -25,7 +25,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/errors.h"
-#include "runtime/internal/exec_context.h"
+#include "runtime/internal/task/exec_context.h"
 #include "runtime/join_handle.h"
 #include "runtime/local_set.h"
 #include "runtime/spawn.h"

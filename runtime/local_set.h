@@ -15,8 +15,8 @@
 #include <utility>
 
 #include "runtime/errors.h"
-#include "runtime/internal/exec_context.h"
-#include "runtime/internal/local_set_state.h"
+#include "runtime/internal/scheduler/local_set_state.h"
+#include "runtime/internal/task/exec_context.h"
 #include "runtime/join_handle.h"
 #include "runtime/select.h"
 #include "runtime/spawn.h"

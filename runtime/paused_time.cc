@@ -1,7 +1,8 @@
 #include "runtime/paused_time.h"
 
 #include "runtime/errors.h"
-#include "runtime/internal/runtime_core.h"
+#include "runtime/internal/scheduler/current_clock.h"
+#include "runtime/internal/scheduler/runtime_core.h"
 #include "runtime/spawn.h"
 
 namespace weft::time {

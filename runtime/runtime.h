@@ -19,12 +19,15 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "runtime/backend_info.h"
 #include "runtime/errors.h"
-#include "runtime/internal/runtime_core.h"
+#include "runtime/internal/scheduler/runtime_core.h"
 #include "runtime/join_handle.h"
-#include "runtime/runtime_types.h"
+#include "runtime/runtime_dump.h"
+#include "runtime/runtime_metrics.h"
 #include "runtime/spawn.h"
 #include "runtime/task.h"
+#include "runtime/unhandled_panic.h"
 
 namespace weft {
 

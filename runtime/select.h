@@ -23,7 +23,7 @@
 #include <utility>
 #include <variant>
 
-#include "runtime/internal/exec_context.h"
+#include "runtime/internal/task/exec_context.h"
 #include "runtime/join_handle.h"
 #include "runtime/sleep.h"
 #include "runtime/task.h"

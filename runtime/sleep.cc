@@ -1,8 +1,9 @@
 #include "runtime/sleep.h"
 
 #include "runtime/errors.h"
-#include "runtime/internal/driver.h"
-#include "runtime/internal/runtime_clock.h"
+#include "runtime/internal/driver/driver.h"
+#include "runtime/internal/driver/runtime_clock.h"
+#include "runtime/internal/scheduler/current_clock.h"
 
 namespace weft {
 

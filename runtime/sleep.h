@@ -12,8 +12,8 @@
 #include <chrono>
 #include <coroutine>
 
-#include "runtime/internal/exec_context.h"
-#include "runtime/internal/timer_queue.h"
+#include "runtime/internal/driver/timer_queue.h"
+#include "runtime/internal/task/exec_context.h"
 
 namespace weft {
 

@@ -1,8 +1,8 @@
 #include "runtime/spawn.h"
 
 #include "runtime/errors.h"
-#include "runtime/internal/blocking_pool.h"
-#include "runtime/internal/local_set_state.h"
+#include "runtime/internal/blocking/blocking_pool.h"
+#include "runtime/internal/scheduler/local_set_state.h"
 
 namespace weft {
 namespace internal {

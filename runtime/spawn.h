@@ -22,9 +22,9 @@
 #include <type_traits>
 #include <utility>
 
-#include "runtime/internal/exec_context.h"
-#include "runtime/internal/runtime_core.h"
-#include "runtime/internal/task_cell.h"
+#include "runtime/internal/scheduler/runtime_core.h"
+#include "runtime/internal/task/exec_context.h"
+#include "runtime/internal/task/task_cell.h"
 #include "runtime/join_handle.h"
 #include "runtime/spawn_options.h"
 #include "runtime/task.h"

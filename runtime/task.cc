@@ -1,9 +1,5 @@
 #include "runtime/task.h"
 
-#include <atomic>
-
-#include "runtime/task_id.h"
-
 namespace weft {
 namespace internal {
 
@@ -43,10 +39,5 @@ void DestroyTaskChain(std::coroutine_handle<> root,
 }
 
 }  // namespace internal
-
-TaskId TaskId::Next() {
-  static std::atomic<uint64_t> next_id{1};
-  return TaskId(next_id.fetch_add(1, std::memory_order_relaxed));
-}
 
 }  // namespace weft

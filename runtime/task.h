@@ -23,7 +23,7 @@
 #include <utility>
 
 #include "runtime/errors.h"
-#include "runtime/internal/exec_context.h"
+#include "runtime/internal/task/exec_context.h"
 
 namespace weft {
 

@@ -18,7 +18,7 @@
 #include <utility>
 
 #include "runtime/errors.h"
-#include "runtime/internal/exec_context.h"
+#include "runtime/internal/task/exec_context.h"
 #include "runtime/task.h"
 
 namespace weft {

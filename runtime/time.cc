@@ -1,7 +1,8 @@
 #include "runtime/time.h"
 
 #include "runtime/errors.h"
-#include "runtime/internal/runtime_clock.h"
+#include "runtime/internal/driver/runtime_clock.h"
+#include "runtime/internal/scheduler/current_clock.h"
 
 namespace weft {
 

@@ -7,8 +7,8 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/internal/driver.h"
-#include "runtime/internal/io_request.h"
+#include "runtime/internal/driver/driver.h"
+#include "runtime/internal/driver/io_request.h"
 
 namespace weft::net::internal {
 

@@ -17,7 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "runtime/internal/io_request.h"
+#include "runtime/internal/driver/io_request.h"
 #include "runtime/net/socket.h"
 #include "runtime/net/socket_address.h"
 #include "runtime/task.h"

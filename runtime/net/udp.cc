@@ -5,7 +5,7 @@
 
 #include <cerrno>
 
-#include "runtime/internal/io_request.h"
+#include "runtime/internal/driver/io_request.h"
 
 namespace weft::net {
 

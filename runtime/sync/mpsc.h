@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "runtime/errors.h"
-#include "runtime/internal/exec_context.h"
+#include "runtime/internal/task/exec_context.h"
 #include "runtime/sync/wait_list.h"
 
 namespace weft::mpsc {

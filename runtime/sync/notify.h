@@ -12,7 +12,7 @@
 #include <coroutine>
 #include <mutex>
 
-#include "runtime/internal/exec_context.h"
+#include "runtime/internal/task/exec_context.h"
 #include "runtime/sync/wait_list.h"
 
 namespace weft {

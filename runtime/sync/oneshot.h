@@ -17,8 +17,8 @@
 #include <utility>
 
 #include "runtime/errors.h"
-#include "runtime/internal/exec_context.h"
-#include "runtime/internal/waker.h"
+#include "runtime/internal/task/exec_context.h"
+#include "runtime/internal/task/waker.h"
 
 namespace weft::oneshot {
 

@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/internal/exec_context.h"
+#include "runtime/internal/task/exec_context.h"
 #include "runtime/sync/wait_list.h"
 
 namespace weft {

@@ -18,7 +18,7 @@
 #include <atomic>
 #include <cstddef>
 
-#include "runtime/internal/waker.h"
+#include "runtime/internal/task/waker.h"
 
 namespace weft::internal {
 

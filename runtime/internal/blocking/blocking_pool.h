@@ -1,0 +1,79 @@
+// BlockingPool: the threads that run spawn_blocking closures (at most
+// max_blocking_threads of them; an idle one exits after thread_keep_alive),
+// plus "mandatory" threads that are not counted against that limit: worker
+// threads, including the replacement worker block_in_place starts.
+//
+// Hand-off: an idle thread parks on a wake-up of its own, not on one condition
+// variable shared by all. Schedule gives a task straight to the thread that
+// parked last (its slot, its mutex, its condition variable), so neither a
+// wake-up nor a hand-off makes the woken thread take the pool's lock, and the
+// threads that idle longest are the ones whose keep-alive runs out. A task is
+// queued only when no thread is idle and the limit is reached; busy threads
+// take queued tasks before they park, so a queued task never waits while a
+// thread idles. Threads are started outside the pool's lock.
+//
+// Shutdown: Close() refuses new work and cancels what is queued but not
+// started; WaitIdle(timeout) waits for the running closures to end. Threads
+// hold the pool's state by shared_ptr, and the state is the tasks'
+// Scheduler, so a pool shut down "in the background" (and a closure still
+// running after its runtime is gone) stays valid until its last thread
+// exits.
+
+#ifndef WEFT_RUNTIME_INTERNAL_BLOCKING_BLOCKING_POOL_H_
+#define WEFT_RUNTIME_INTERNAL_BLOCKING_BLOCKING_POOL_H_
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "runtime/internal/task/task_header.h"
+
+namespace weft::internal {
+
+struct ThreadHooks {
+  std::string thread_name;
+  std::function<void()> on_thread_start;
+  std::function<void()> on_thread_stop;
+  // Runs first on every thread of the pool (sets the thread's runtime).
+  std::function<void()> enter_runtime;
+};
+
+class BlockingPool {
+ public:
+  // `on_idle` runs (under the pool's lock, so keep it short) whenever the
+  // last live blocking task ends, until Close().
+  BlockingPool(size_t max_threads, std::chrono::nanoseconds keep_alive,
+               ThreadHooks hooks, std::function<void()> on_idle = nullptr);
+  ~BlockingPool();
+
+  // Binds and queues a new blocking task; a closed pool cancels it.
+  void Spawn(TaskHeader* task);
+  // Runs `work` on a thread of its own, not counted against the limit.
+  // Returns false when the pool is closed.
+  bool SpawnMandatory(std::function<void()> work);
+
+  // Refuses new work and cancels the blocking tasks not yet started; calls
+  // no `on_idle` after it returns.
+  void Close();
+  // Waits until every pool thread has exited, for at most `timeout`
+  // (std::nullopt: no limit). Returns true if they all did.
+  bool WaitIdle(std::optional<std::chrono::nanoseconds> timeout);
+
+  size_t Threads() const;
+  size_t IdleThreads() const;
+  size_t LiveTasks() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+// True on a thread of a blocking pool while it runs a blocking closure.
+bool OnBlockingThread();
+
+}  // namespace weft::internal
+
+#endif  // WEFT_RUNTIME_INTERNAL_BLOCKING_BLOCKING_POOL_H_

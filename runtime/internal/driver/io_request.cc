@@ -1,0 +1,91 @@
+#include "runtime/internal/driver/io_request.h"
+
+#include <unistd.h>
+
+#include <new>
+#include <string>
+
+#include "runtime/errors.h"
+
+namespace weft::internal {
+
+IoRequest* IoRequest::New(IoOpcode opcode, int fd, size_t buffer_size) {
+  // One allocation: the request, then its bounce buffer.
+  void* memory = ::operator new(sizeof(IoRequest) + buffer_size);
+  auto* request = new (memory) IoRequest();
+  request->buffer_ =
+      buffer_size > 0 ? reinterpret_cast<char*>(request + 1) : nullptr;
+  request->op_.opcode = opcode;
+  request->op_.fd = fd;
+  request->op_.buffer = request->buffer_;
+  request->op_.length = buffer_size;
+  request->op_.complete = &IoRequest::OnComplete;
+  request->op_.context = request;
+  return request;
+}
+
+void IoRequest::Unref() {
+  if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    this->~IoRequest();
+    ::operator delete(this);
+  }
+}
+
+void IoRequest::Submit(Driver& driver, Waker waker) {
+  waker_ = std::move(waker);
+  driver_ = &driver;
+  refs_.fetch_add(1, std::memory_order_relaxed);  // the reactor's
+  driver_->Submit(&op_);
+}
+
+void IoRequest::Cancel() {
+  if (driver_ != nullptr && !done()) driver_->Cancel(&op_);
+}
+
+void IoRequest::OnComplete(void* context, int32_t result) {
+  auto* request = static_cast<IoRequest*>(context);
+  request->result_ = result;
+  Waker waker = std::move(request->waker_);
+  request->done_.store(true, std::memory_order_release);
+  if (request->ownership_.exchange(kComplete, std::memory_order_acq_rel) ==
+      kAbandoned) {
+    request->ReleaseResult();
+  }
+  waker.wake();
+  request->Unref();
+}
+
+void IoRequest::Abandon() {
+  if (ownership_.exchange(kAbandoned, std::memory_order_acq_rel) == kComplete) {
+    ReleaseResult();
+  }
+}
+
+void IoRequest::ReleaseResult() {
+  // An accept that won the race against its cancel produced a socket that
+  // nobody will own.
+  if (op_.opcode == IoOpcode::kAccept && result_ >= 0) ::close(result_);
+}
+
+IoAwaiter::~IoAwaiter() {
+  if (request_ == nullptr) return;
+  if (!taken_) {
+    request_->Cancel();
+    request_->Abandon();
+  }
+  request_->Unref();
+}
+
+void IoAwaiter::await_suspend(std::coroutine_handle<> handle) {
+  ExecContext& context = ContextFor(operation_);
+  Driver* driver = CurrentDriver();
+  if (driver == nullptr) {
+    throw UsageError(std::string(operation_) +
+                     " awaited on a thread without a weft driver: await it "
+                     "in a task or inside Runtime::block_on");
+  }
+  request_->Submit(*driver, Waker(context.waker_target));
+  SuspendOn(handle, this, WaitKind::kIo);
+}
+
+}  // namespace weft::internal

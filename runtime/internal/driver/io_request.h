@@ -1,0 +1,104 @@
+// IoRequest and IoAwaiter: one I/O operation of a task, submitted to the
+// backend through the thread's driver (see Driver::Submit).
+//
+// The request, not the task, owns the memory the backend touches: the
+// IoOperation, a bounce buffer (written data is copied in before submission,
+// read data copied out after completion) and the socket address. The request
+// is shared by the awaiter and the reactor (two references); the reactor's
+// reference is dropped when the completion is delivered. So when a task is
+// aborted in the middle of an operation, its awaiter asks the backend to
+// cancel and lets go; the backend may still write into the bounce buffer
+// until the completion arrives, and no memory of the task is touched.
+
+#ifndef WEFT_RUNTIME_INTERNAL_DRIVER_IO_REQUEST_H_
+#define WEFT_RUNTIME_INTERNAL_DRIVER_IO_REQUEST_H_
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <coroutine>
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+
+#include "runtime/executor.h"
+#include "runtime/internal/driver/driver.h"
+#include "runtime/internal/task/exec_context.h"
+#include "runtime/internal/task/waker.h"
+
+namespace weft::internal {
+
+class IoRequest {
+ public:
+  // A request with a bounce buffer of `buffer_size` bytes, referenced by its
+  // creator and, once submitted, by the reactor.
+  static IoRequest* New(IoOpcode opcode, int fd, size_t buffer_size);
+  void Unref();
+
+  IoOperation& op() { return op_; }
+  char* buffer() { return buffer_; }
+  sockaddr_storage& address() { return address_; }
+  bool done() const { return done_.load(std::memory_order_acquire); }
+  int32_t result() const { return result_; }
+
+  // Submits on `driver` (this thread's); the completion wakes `waker`.
+  void Submit(Driver& driver, Waker waker);
+  // Asks the backend to cancel, if submitted and not complete.
+  void Cancel();
+  // The awaiter is gone without taking the result: a resource the
+  // operation produced (an accepted socket) is released, now or when the
+  // completion arrives.
+  void Abandon();
+
+ private:
+  IoRequest() = default;
+  static void OnComplete(void* context, int32_t result);
+  void ReleaseResult();
+
+  // kPending -> kComplete (the completion) or kAbandoned (the awaiter);
+  // whoever comes second releases an unclaimed result.
+  enum : uint8_t { kPending, kComplete, kAbandoned };
+  std::atomic<uint8_t> ownership_{kPending};
+
+  IoOperation op_;
+  std::atomic<uint32_t> refs_{1};
+  std::atomic<bool> done_{false};
+  int32_t result_ = 0;
+  Waker waker_;
+  Driver* driver_ = nullptr;
+  sockaddr_storage address_{};
+  char* buffer_ = nullptr;
+};
+
+// The awaitable of one request: suspends the task until its completion.
+class IoAwaiter final : public Pollable {
+ public:
+  // `operation` names the call for the UsageError outside a runtime.
+  IoAwaiter(const char* operation, IoRequest* request)
+      : operation_(operation), request_(request) {}
+  IoAwaiter(IoAwaiter&& other) noexcept
+      : operation_(other.operation_),
+        request_(std::exchange(other.request_, nullptr)),
+        taken_(other.taken_) {}
+  ~IoAwaiter();
+
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> handle);
+  // The result: >= 0, or -errno.
+  int32_t await_resume() {
+    taken_ = true;
+    return request_->result();
+  }
+  bool IsReady() override { return request_->done(); }
+
+  IoRequest& request() { return *request_; }
+
+ private:
+  const char* operation_;
+  IoRequest* request_;
+  bool taken_ = false;
+};
+
+}  // namespace weft::internal
+
+#endif  // WEFT_RUNTIME_INTERNAL_DRIVER_IO_REQUEST_H_

@@ -1,0 +1,50 @@
+// OwnedTasks: every live task of a runtime (or LocalSet), so that shutdown
+// can cancel them all, and metrics() and dump() can see them.
+//
+// Sharded by task id to keep spawns on different workers off each other's
+// lock. Once closed, Bind refuses new tasks: spawning onto a runtime that shut
+// down yields a cancelled JoinHandle. Each bound task holds its owner
+// reference until Remove.
+
+#ifndef WEFT_RUNTIME_INTERNAL_TASK_OWNED_TASKS_H_
+#define WEFT_RUNTIME_INTERNAL_TASK_OWNED_TASKS_H_
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+
+#include "runtime/internal/task/task_header.h"
+
+namespace weft::internal {
+
+class OwnedTasks {
+ public:
+  // False once closed; the task is then not linked.
+  bool Bind(TaskHeader* task);
+  // Unlinks a task bound here and releases its owner reference.
+  void Remove(TaskHeader* task);
+
+  // Refuses further binds, then cancels (on this thread) every linked task
+  // that is not running at this moment.
+  void CloseAndShutdownAll();
+
+  size_t Size() const { return size_.load(std::memory_order_relaxed); }
+  // Calls `visit` for each live task, under the shard's lock.
+  void ForEach(const std::function<void(TaskHeader&)>& visit);
+
+ private:
+  static constexpr size_t kShards = 32;
+  struct Shard {
+    std::mutex mu;
+    TaskHeader* head = nullptr;
+    bool closed = false;
+  };
+  std::array<Shard, kShards> shards_;
+  std::atomic<size_t> size_{0};
+};
+
+}  // namespace weft::internal
+
+#endif  // WEFT_RUNTIME_INTERNAL_TASK_OWNED_TASKS_H_

@@ -1,0 +1,243 @@
+#include "runtime/internal/task/task_header.h"
+
+#include <thread>
+#include <utility>
+
+#include "runtime/errors.h"
+
+namespace weft::internal {
+
+TaskHeader::TaskHeader(SpawnOptions options, bool async)
+    // A new task is queued (kNotified) and joinable; its three references
+    // are the owner's, the queue entry's and the JoinHandle's.
+    : state_(kNotified | kJoinInterest),
+      refs_(3),
+      id_(TaskId::Next()),
+      name_(options.name.empty()
+                ? nullptr
+                : std::make_shared<const std::string>(options.name)),
+      location_(options.location) {
+  context_.waker_target = this;
+  context_.task = this;
+  context_.in_async_task = async;
+}
+
+TaskHeader::~TaskHeader() = default;
+
+void TaskHeader::Wake() {
+  uint32_t state = state_.load(std::memory_order_acquire);
+  while (true) {
+    if (state & (kComplete | kNotified)) return;
+    // A running task is queued again by its runner.
+    bool schedule = !(state & kRunning);
+    uint32_t next = (state | kNotified) + (schedule ? kOneScheduler : 0);
+    if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+      if (schedule) ScheduleCounted();
+      return;
+    }
+  }
+}
+
+void TaskHeader::Abort() {
+  uint32_t state = state_.load(std::memory_order_acquire);
+  while (true) {
+    if (state & (kComplete | kCancelled)) return;
+    bool schedule = !(state & (kRunning | kNotified));
+    uint32_t next =
+        (state | kCancelled | kNotified) + (schedule ? kOneScheduler : 0);
+    if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+      if (schedule) ScheduleCounted();
+      return;
+    }
+  }
+}
+
+void TaskHeader::ScheduleCounted() {
+  // The caller's own reference (a Waker's, a JoinHandle's) keeps this task
+  // alive until the count is dropped, even if it runs and ends meanwhile.
+  Ref();
+  scheduler_->Schedule(this, /*yielded=*/false);
+  state_.fetch_sub(kOneScheduler, std::memory_order_release);
+}
+
+void TaskHeader::Run() {
+  uint32_t state = state_.load(std::memory_order_acquire);
+  while (true) {
+    if (state & (kComplete | kRunning)) {
+      // Completed (e.g. by shutdown) while queued; drop the queue's ref.
+      Unref();
+      return;
+    }
+    uint32_t next = (state & ~kNotified) | kRunning;
+    if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+      break;
+    }
+  }
+  wait_kind_.store(WaitKind::kNone, std::memory_order_relaxed);
+  if (state & kCancelled) {
+    Finish(/*cancel=*/true);
+    Unref();
+    return;
+  }
+  ResetBudget();
+  bool done;
+  {
+    ContextScope scope(&context_);
+    done = PollBody();
+  }
+  if (done) {
+    Finish(/*cancel=*/false);
+    Unref();
+    return;
+  }
+  bool yielded = context_.Yielded();
+  wait_kind_.store(context_.wait_kind, std::memory_order_relaxed);
+  state = state_.load(std::memory_order_acquire);
+  while (true) {
+    if (state & kCancelled) {
+      Finish(/*cancel=*/true);
+      Unref();
+      return;
+    }
+    bool again = yielded || (state & kNotified);
+    uint32_t next = (state & ~kRunning) | (again ? kNotified : 0);
+    if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+      if (again) {
+        // The queue reference passes to the new queue entry.
+        scheduler_->Schedule(this, yielded);
+      } else {
+        Unref();
+      }
+      return;
+    }
+  }
+}
+
+void TaskHeader::Shutdown(bool owned) {
+  uint32_t state = state_.load(std::memory_order_acquire);
+  while (true) {
+    if (state & (kComplete | kRunning)) {
+      // Its runner will see kCancelled at the next suspension point.
+      state_.fetch_or(kCancelled, std::memory_order_acq_rel);
+      return;
+    }
+    uint32_t next = state | kRunning | kCancelled;
+    if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+      break;
+    }
+  }
+  Ref();  // Finish may release the last other reference.
+  if (!owned) {
+    scheduler_ = nullptr;
+  }
+  Finish(/*cancel=*/true);
+  Unref();
+}
+
+void TaskHeader::Finish(bool cancel) {
+  bool panicked = false;
+  {
+    ContextScope scope(&context_);
+    if (cancel) {
+      CancelBody();
+    } else {
+      panicked = !CompleteBody();
+    }
+  }
+  uint32_t previous = state_.fetch_or(kComplete, std::memory_order_acq_rel);
+  state_.fetch_and(~(kRunning | kNotified), std::memory_order_acq_rel);
+  if (!(previous & kJoinInterest)) {
+    DropOutputInContext();
+  } else if (previous & kJoinWaker) {
+    join_waker_.wake();
+  }
+  if (scheduler_ != nullptr) {
+    // A wake from another thread may still be inside its call into the
+    // scheduler (it counted itself before this task ran). An owner frees
+    // its scheduler only after every task it owns was released, so let
+    // that call finish first: a queue push and a driver wake-up, which
+    // never wait for this thread.
+    while (state_.load(std::memory_order_acquire) & kSchedulerMask) {
+      std::this_thread::yield();
+    }
+    if (panicked) scheduler_->OnPanic(this);
+    scheduler_->Release(this);
+  } else {
+    Unref();  // The owner reference of a task no scheduler accepted.
+  }
+}
+
+void TaskHeader::DropOutputInContext() {
+  // As in tokio: whichever thread drops the output, its destructors see the
+  // finished task as current (its id; its locals are gone with its frame).
+  ContextScope scope(&context_);
+  DropOutput();
+}
+
+bool TaskHeader::SetJoinWaker(const Waker& waker) {
+  uint32_t state = state_.load(std::memory_order_acquire);
+  if (state & kComplete) return false;
+  if (state & kJoinWaker) {
+    if (join_waker_.will_wake(waker)) return true;
+    // Take the slot back before rewriting it.
+    while (true) {
+      if (state & kComplete) return false;
+      if (state_.compare_exchange_weak(state, state & ~kJoinWaker,
+                                       std::memory_order_acq_rel,
+                                       std::memory_order_acquire)) {
+        break;
+      }
+    }
+  }
+  join_waker_ = waker;
+  state = state_.load(std::memory_order_acquire);
+  while (true) {
+    if (state & kComplete) return false;
+    if (state_.compare_exchange_weak(state, state | kJoinWaker,
+                                     std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+      return true;
+    }
+  }
+}
+
+void TaskHeader::DropJoinInterest() {
+  uint32_t state = state_.load(std::memory_order_acquire);
+  while (true) {
+    if (state & kComplete) {
+      DropOutputInContext();
+      return;
+    }
+    if (state_.compare_exchange_weak(state, state & ~kJoinInterest,
+                                     std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+      return;
+    }
+  }
+}
+
+TaskState TaskHeader::State() const {
+  uint32_t state = state_.load(std::memory_order_acquire);
+  if (state & kRunning) return TaskState::kRunning;
+  if (state & kNotified) return TaskState::kScheduled;
+  switch (wait_kind_.load(std::memory_order_relaxed)) {
+    case WaitKind::kTimer:
+      return TaskState::kBlockedOnTimer;
+    case WaitKind::kIo:
+      return TaskState::kBlockedOnIo;
+    default:
+      return TaskState::kIdle;
+  }
+}
+
+TaskHeader* CurrentTask() {
+  ExecContext* context = CurrentContext();
+  return context == nullptr ? nullptr : context->task;
+}
+
+}  // namespace weft::internal

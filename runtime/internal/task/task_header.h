@@ -1,0 +1,159 @@
+// TaskHeader: the type-erased part of a spawned task — its state word,
+// reference count, identity and links — and the state machine that every
+// scheduler, JoinHandle and AbortHandle drive.
+//
+// State word (bits of `state_`):
+//   kRunning      a thread is polling the task (or cancelling it) right now.
+//   kNotified     the task must run again: it is in a run queue, or it was
+//                 woken while running and the runner will queue it.
+//   kComplete     the output is stored and the body (coroutine frame and
+//                 spawned callable) has been destroyed. Final.
+//   kCancelled    abort() was requested; the next run cancels instead of
+//                 polling (a poll in progress that completes still wins).
+//   kJoinInterest a JoinHandle exists; without it the output is dropped.
+//   kJoinWaker    `join_waker_` holds the JoinHandle's waker. While the bit is
+//                 set only the completing thread may read the slot; while it
+//                 is clear only the JoinHandle may write it.
+//   schedulers    (the high bits, a count) Wake or Abort calls that are
+//                 handing the task to its scheduler right now. Wakes come
+//                 from any thread, also while the runtime is being torn
+//                 down; a finishing task waits for the count to drop to zero
+//                 before it is released from its owner, so that no wake can
+//                 still reach a scheduler that its owner is about to free.
+//
+// References: one for the owner (the runtime's or LocalSet's set of live
+// tasks) until completion, one for each queue entry (a Notified task), one per
+// JoinHandle, AbortHandle and Waker. The last Unref deletes the task.
+//
+// Order of observation: the body is destroyed (with this task's context
+// current, so task-locals and current_task_id() work in destructors) before
+// kComplete is published; a JoinHandle seeing kComplete sees the output. An
+// output that nobody takes (a detached task's, or one left in a dropped
+// JoinHandle) is destroyed with this task's context current too, on
+// whichever thread drops it.
+
+#ifndef WEFT_RUNTIME_INTERNAL_TASK_TASK_HEADER_H_
+#define WEFT_RUNTIME_INTERNAL_TASK_TASK_HEADER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <source_location>
+#include <string>
+
+#include "runtime/internal/task/exec_context.h"
+#include "runtime/internal/task/scheduler.h"
+#include "runtime/internal/task/waker.h"
+#include "runtime/spawn_options.h"
+#include "runtime/task_id.h"
+#include "runtime/task_state.h"
+
+namespace weft::internal {
+
+class TaskHeader : public Wakeable {
+ public:
+  static constexpr uint32_t kRunning = 1u << 0;
+  static constexpr uint32_t kNotified = 1u << 1;
+  static constexpr uint32_t kComplete = 1u << 2;
+  static constexpr uint32_t kCancelled = 1u << 3;
+  static constexpr uint32_t kJoinInterest = 1u << 4;
+  static constexpr uint32_t kJoinWaker = 1u << 5;
+  static constexpr uint32_t kOneScheduler = 1u << 16;
+  static constexpr uint32_t kSchedulerMask = ~(kOneScheduler - 1);
+
+  TaskHeader(const TaskHeader&) = delete;
+  TaskHeader& operator=(const TaskHeader&) = delete;
+
+  // Wakeable.
+  void Wake() final;
+  void Ref() final { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void Unref() final {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  TaskId id() const { return id_; }
+  const std::shared_ptr<const std::string>& name() const { return name_; }
+  std::string_view name_view() const {
+    return name_ != nullptr ? std::string_view(*name_) : std::string_view();
+  }
+  std::source_location location() const { return location_; }
+
+  // Binds the task to the scheduler that will run it and own it.
+  void set_scheduler(Scheduler* scheduler) { scheduler_ = scheduler; }
+  Scheduler* scheduler() const { return scheduler_; }
+
+  // Runs the task once, consuming the reference its queue entry held.
+  void Run();
+  // Cancels a task that will never be run (its runtime is shut down or
+  // never accepted it). Consumes nothing; the owner reference is released
+  // through Scheduler::Release only if the task had been bound (`owned`).
+  void Shutdown(bool owned);
+
+  void Abort();
+  bool IsComplete() const {
+    return state_.load(std::memory_order_acquire) & kComplete;
+  }
+  // Registers the JoinHandle's waker; false when the task is already complete.
+  bool SetJoinWaker(const Waker& waker);
+  // The JoinHandle is gone: drop the output now if the task is complete,
+  // else let the task drop it when it completes.
+  void DropJoinInterest();
+  // What the task is doing right now, for a RuntimeDump (a snapshot: it may
+  // have changed by the time the caller looks at it).
+  TaskState State() const;
+
+  // Intrusive links, each owned by one structure (see its header).
+  TaskHeader* queue_next = nullptr;  // run queues of LocalSet/current_thread
+  TaskHeader* owned_prev = nullptr;  // OwnedTasks
+  TaskHeader* owned_next = nullptr;
+
+ protected:
+  TaskHeader(SpawnOptions options, bool async);
+  virtual ~TaskHeader();
+
+  // Runs the body once: a coroutine resumes, a blocking closure is called.
+  // Returns true once the body has finished.
+  virtual bool PollBody() = 0;
+  // Stores the finished body's output and destroys the body; returns false
+  // when the output is a panic.
+  virtual bool CompleteBody() = 0;
+  // Destroys a body that did not finish; stores a cancelled error, or a
+  // panic if a destructor threw.
+  virtual void CancelBody() = 0;
+  virtual void DropOutput() = 0;
+
+  ExecContext context_;
+
+ private:
+  // Stores the output (through CompleteBody/CancelBody) and publishes
+  // kComplete. Called with kRunning held by this thread.
+  void Finish(bool cancel);
+  // Destroys the stored output with this task's context current.
+  void DropOutputInContext();
+  // Queues the task on its scheduler from a Wake or Abort that counted
+  // itself in the state word (kOneScheduler), and uncounts it.
+  void ScheduleCounted();
+
+  std::atomic<uint32_t> state_;
+  std::atomic<uint32_t> refs_;
+  std::atomic<WaitKind> wait_kind_{WaitKind::kNone};
+
+ public:
+  // OwnedTasks' shard of this task (here, to fill the padding before id_).
+  uint32_t owned_shard = 0;
+
+ private:
+  TaskId id_;
+  Scheduler* scheduler_ = nullptr;
+  std::shared_ptr<const std::string> name_;
+  std::source_location location_;
+  Waker join_waker_;
+};
+
+// The task whose context is current on this thread (or being cancelled), or
+// nullptr.
+TaskHeader* CurrentTask();
+
+}  // namespace weft::internal
+
+#endif  // WEFT_RUNTIME_INTERNAL_TASK_TASK_HEADER_H_

@@ -1,0 +1,23 @@
+#include "runtime/task_state.h"
+
+#include <string_view>
+
+namespace weft {
+
+std::string_view TaskStateName(TaskState state) {
+  switch (state) {
+    case TaskState::kIdle:
+      return "idle";
+    case TaskState::kScheduled:
+      return "scheduled";
+    case TaskState::kRunning:
+      return "running";
+    case TaskState::kBlockedOnIo:
+      return "blocked on I/O";
+    case TaskState::kBlockedOnTimer:
+      return "blocked on timer";
+  }
+  return "unknown";
+}
+
+}  // namespace weft
