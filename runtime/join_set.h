@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <ranges>
 #include <source_location>
 #include <string>
 #include <utility>
@@ -28,6 +29,7 @@
 #include "runtime/internal/task/exec_context.h"
 #include "runtime/join_handle.h"
 #include "runtime/local_set.h"
+#include "runtime/runtime.h"
 #include "runtime/spawn.h"
 #include "runtime/task.h"
 
@@ -139,8 +141,41 @@ class JoinSet {
   spawn_local(B&& body, SpawnOptions options = {}) {
     return Insert(weft::spawn_local(std::forward<B>(body), std::move(options)));
   }
+  // The same, on a given runtime or LocalSet rather than the current one.
+  template <internal::SpawnBody B>
+  requires std::is_same_v<internal::SpawnOutput<B>, T> AbortHandle
+  spawn_on(B&& body, const Handle& handle, SpawnOptions options = {}) {
+    return Insert(handle.spawn(std::forward<B>(body), options));
+  }
+  template <typename F>
+  requires std::is_same_v<internal::BlockingOutput<F>, T> AbortHandle
+  spawn_blocking_on(F&& function, const Handle& handle,
+                    SpawnOptions options = {}) {
+    return Insert(handle.spawn_blocking(std::forward<F>(function), options));
+  }
+  template <internal::SpawnBody B>
+  requires std::is_same_v<internal::SpawnOutput<B>, T> AbortHandle
+  spawn_local_on(B&& body, LocalSet& local_set, SpawnOptions options = {}) {
+    return Insert(local_set.spawn_local(std::forward<B>(body), options));
+  }
   // Adds a task spawned elsewhere (e.g. on a given Handle or LocalSet).
   AbortHandle insert(JoinHandle<T> handle) { return Insert(std::move(handle)); }
+
+  // Spawns every body of `bodies` (Task<T>s or callables returning one) on
+  // the current runtime, as spawn would, each with `options` (tokio's
+  // Extend and FromIterator).
+  template <std::ranges::input_range R>
+  requires internal::SpawnBody<std::ranges::range_value_t<R>>
+  void extend(R&& bodies, SpawnOptions options = {}) {
+    for (auto&& body : bodies) spawn(std::move(body), options);
+  }
+  template <std::ranges::input_range R>
+  requires internal::SpawnBody<std::ranges::range_value_t<R>>
+  static JoinSet from_range(R&& bodies, SpawnOptions options = {}) {
+    JoinSet set;
+    set.extend(std::forward<R>(bodies), options);
+    return set;
+  }
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
@@ -152,11 +187,9 @@ class JoinSet {
   auto join_next_with_id() { return NextAwaiter<true>(*this); }
 
   // A finished task's result if one is ready, else std::nullopt.
-  std::optional<JoinResult<T>> try_join_next() {
-    Entry* entry = PopReady();
-    if (entry == nullptr) return std::nullopt;
-    return TakeResult(entry);
-  }
+  std::optional<JoinResult<T>> try_join_next() { return Next(); }
+  // Same, with the task's id on both sides.
+  std::optional<IdResult> try_join_next_with_id() { return NextWithId(); }
 
   // Aborts every task; they stay in the set until joined.
   void abort_all() {
@@ -312,7 +345,11 @@ class JoinSet {
         JoinError error = std::move(next->error());
         Clear(/*abort=*/true);
         if (error.is_panic()) std::rethrow_exception(error.into_panic());
-        throw UsageError(absl::StrCat("JoinSet::join_all: ", error.message()));
+        throw UsageError(absl::StrCat(
+            "JoinSet::join_all: ", error.message(),
+            "; join_all expects every task to finish: reap a set whose "
+            "tasks may be aborted with join_next, which yields each "
+            "cancellation as a JoinError"));
       }
       if constexpr (!std::is_void_v<T>) results.push_back(std::move(**next));
     }

@@ -24,6 +24,8 @@
 #include "runtime/internal/scheduler/runtime_core.h"
 #include "runtime/join_handle.h"
 #include "runtime/runtime_dump.h"
+#include "runtime/runtime_flavor.h"
+#include "runtime/runtime_id.h"
 #include "runtime/runtime_metrics.h"
 #include "runtime/spawn.h"
 #include "runtime/task.h"
@@ -39,6 +41,32 @@ class Handle {
   // The runtime of this thread; throws UsageError outside one.
   static Handle current();
   static std::optional<Handle> try_current();
+
+  // Makes this runtime the calling thread's until the guard is destroyed,
+  // so that spawn, Handle::current and the rest work on a thread the
+  // runtime does not own (tokio's Handle::enter). Guards nest; destroy them
+  // in the reverse order of their making.
+  class [[nodiscard]] EnterGuard {
+   public:
+    EnterGuard(const EnterGuard&) = delete;
+    EnterGuard& operator=(const EnterGuard&) = delete;
+
+   private:
+    friend class Handle;
+    explicit EnterGuard(std::shared_ptr<internal::RuntimeCore> core)
+        : core_(std::move(core)), scope_(core_.get()) {}
+
+    std::shared_ptr<internal::RuntimeCore> core_;  // kept alive meanwhile
+    internal::RuntimeScope scope_;
+  };
+  EnterGuard enter() const { return EnterGuard(core_); }
+
+  RuntimeFlavor runtime_flavor() const {
+    return core_->options().multi_thread ? RuntimeFlavor::kMultiThread
+                                         : RuntimeFlavor::kCurrentThread;
+  }
+  // Unique among the runtimes of this process.
+  RuntimeId id() const { return core_->id(); }
 
   template <internal::SpawnBody B>
   JoinHandle<internal::SpawnOutput<B>> spawn(B&& body,
@@ -154,6 +182,21 @@ class Runtime {
   }
 
   Handle handle() const;
+
+  // handle().spawn(...), handle().spawn_blocking(...) (tokio's
+  // Runtime::spawn): work for the runtime from outside it.
+  template <internal::SpawnBody B>
+  JoinHandle<internal::SpawnOutput<B>> spawn(B&& body,
+                                             SpawnOptions options = {}) const {
+    return internal::SpawnOn(*core_, std::forward<B>(body), options);
+  }
+  template <typename F>
+  requires std::invocable < std::decay_t<F>
+  & > JoinHandle<internal::BlockingOutput<F>> spawn_blocking(
+          F&& function, SpawnOptions options = {}) const {
+    return internal::SpawnBlockingOn(*core_, std::forward<F>(function),
+                                     options);
+  }
 
   // Shuts down now: cancels every task, then waits at most `timeout` for
   // blocking closures that are running.

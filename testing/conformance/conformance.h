@@ -103,6 +103,14 @@ class RuntimeTest : public ::testing::TestWithParam<Flavor> {
   }
 };
 
+// ASSERT_TRUE for a Task<void> body: gtest's ASSERT_* `return`, which a
+// coroutine cannot.
+#define WEFT_CO_ASSERT_TRUE(condition)             \
+  if (!(condition)) {                              \
+    ADD_FAILURE() << "Expected true: " #condition; \
+    co_return;                                     \
+  }
+
 // ---------------------------------------------------------------------------
 // Waiting helpers.
 

@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -545,6 +547,126 @@ TEST_P(JoinSetTest, JoinNextInSelectLoopIsCancelSafe) {
     for (int i = 0; i < kTasks; ++i) expected[i] = i;
     EXPECT_EQ(got, expected) << "after " << timeouts << " lost races";
     EXPECT_TRUE(set.empty());
+  });
+}
+
+// --- tokio's JoinSet surface: ids without waiting, spawning elsewhere,
+// building a set from many bodies, insert.
+
+TEST_P(JoinSetTest, TryJoinNextWithIdGivesTheIdAndTheValue) {
+  Runtime rt = MakeRuntime();
+  rt.block_on([]() -> Task<void> {
+    JoinSet<int> set;
+    EXPECT_FALSE(set.try_join_next_with_id().has_value()) << "empty set";
+    AbortHandle seven = set.spawn(Identity(7));
+    const auto deadline = std::chrono::steady_clock::now() + kPatience;
+    std::optional<JoinSet<int>::IdResult> next;
+    while (!next.has_value() && std::chrono::steady_clock::now() < deadline) {
+      next = set.try_join_next_with_id();
+      if (!next.has_value()) co_await sleep(1ms);
+    }
+    WEFT_CO_ASSERT_TRUE(next.has_value() && next->has_value());
+    EXPECT_EQ((*next)->first, seven.id());
+    EXPECT_EQ((*next)->second, 7);
+    EXPECT_TRUE(set.empty());
+
+    AbortHandle aborted = set.spawn(SleepForeverHolding(DropCounter(nullptr)));
+    aborted.abort();
+    next.reset();
+    while (!next.has_value() && std::chrono::steady_clock::now() < deadline) {
+      next = set.try_join_next_with_id();
+      if (!next.has_value()) co_await sleep(1ms);
+    }
+    WEFT_CO_ASSERT_TRUE(next.has_value());
+    WEFT_CO_ASSERT_TRUE(!(next->has_value()));
+    EXPECT_TRUE(next->error().is_cancelled());
+    EXPECT_EQ(next->error().id(), aborted.id());
+  });
+}
+
+TEST_P(JoinSetTest, SpawnOnRunsOnTheGivenRuntime) {
+  Runtime rt = MakeRuntime();
+  Runtime other = Build(Runtime::Builder::multi_thread().worker_threads(1));
+  Handle other_handle = other.handle();
+  rt.block_on([&other_handle]() -> Task<void> {
+    JoinSet<int> set;
+    auto runtime_id = []() -> Task<int> {
+      co_return static_cast<int>(Handle::current().id().value());
+    };
+    set.spawn_on(runtime_id, other_handle);
+    set.spawn_blocking_on(
+        [] { return static_cast<int>(Handle::current().id().value()); },
+        other_handle, {.name = "blocking-on-other"});
+    std::vector<int> ids = co_await set.join_all();
+    WEFT_CO_ASSERT_TRUE(ids.size() == 2u);
+    for (int id : ids) {
+      EXPECT_EQ(static_cast<uint64_t>(id), other_handle.id().value())
+          << "a task of spawn_on ran on another runtime";
+    }
+  });
+}
+
+TEST_P(JoinSetTest, SpawnLocalOnAddsToTheGivenLocalSet) {
+  Runtime rt = MakeRuntime();
+  rt.block_on([]() -> Task<void> {
+    LocalSet local;
+    JoinSet<int> set;
+    const std::thread::id here = std::this_thread::get_id();
+    auto same_thread = [here]() -> Task<int> {
+      co_return std::this_thread::get_id() == here ? 1 : 0;
+    };
+    set.spawn_local_on(same_thread, local);
+    set.spawn_local_on(Identity(2), local);
+    co_await local;  // Runs the set's tasks until none is left.
+    int sum = 0;
+    while (std::optional<JoinResult<int>> next = set.try_join_next()) {
+      sum += ValueOf(next);
+    }
+    EXPECT_EQ(sum, 3) << "both ran, on the LocalSet's thread";
+  });
+}
+
+TEST_P(JoinSetTest, FromRangeAndExtendSpawnEveryBody) {
+  Runtime rt = MakeRuntime();
+  rt.block_on([]() -> Task<void> {
+    std::vector<Task<int>> tasks;
+    for (int i = 1; i <= 10; ++i) tasks.push_back(Identity(i));
+    JoinSet<int> set = JoinSet<int>::from_range(std::move(tasks));
+    EXPECT_EQ(set.size(), 10u);
+    std::vector<std::function<Task<int>()>> makers;
+    for (int i = 11; i <= 15; ++i) {
+      makers.push_back([i]() -> Task<int> { co_return i; });
+    }
+    set.extend(makers, {.name = "extended"});
+    EXPECT_EQ(set.size(), 15u);
+    std::vector<int> values = co_await set.join_all();
+    std::sort(values.begin(), values.end());
+    std::vector<int> expected(15);
+    for (int i = 0; i < 15; ++i) expected[i] = i + 1;
+    EXPECT_EQ(values, expected);
+  });
+}
+
+TEST_P(JoinSetTest, InsertReapsAHandleSpawnedElsewhere) {
+  Runtime rt = MakeRuntime();
+  Handle handle = rt.handle();
+  std::atomic<int> drops{0};
+  rt.block_on([&]() -> Task<void> {
+    JoinSet<int> set;
+    AbortHandle five = set.insert(handle.spawn(Identity(5)));
+    AbortHandle sleeper =
+        set.insert(spawn(SleepForeverHolding(DropCounter(&drops))));
+    EXPECT_EQ(set.size(), 2u);
+    std::optional<JoinSet<int>::IdResult> first =
+        co_await set.join_next_with_id();
+    WEFT_CO_ASSERT_TRUE(first.has_value() && first->has_value());
+    EXPECT_EQ((*first)->first, five.id());
+    EXPECT_EQ((*first)->second, 5);
+    sleeper.abort();
+    std::optional<JoinResult<int>> second = co_await set.join_next();
+    WEFT_CO_ASSERT_TRUE(second.has_value() && !second->has_value());
+    EXPECT_TRUE(second->error().is_cancelled());
+    EXPECT_EQ(drops.load(), 1);
   });
 }
 

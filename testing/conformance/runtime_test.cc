@@ -583,6 +583,72 @@ TEST_P(RuntimeLifecycleTest, PanicShutdownEndsABlockOnInProgressWithAborted) {
   }
 }
 
+// --- Runtime::spawn, Handle::enter, flavor and id (tokio's Runtime and
+// Handle surface).
+
+TEST_P(RuntimeLifecycleTest, RuntimeSpawnRunsWorkFromOutside) {
+  Runtime rt = MakeRuntime();
+  JoinHandle<int> task = rt.spawn(Identity(6));
+  JoinHandle<int> blocking = rt.spawn_blocking([] { return 7; });
+  int sum = rt.block_on([&]() -> Task<int> {
+    JoinResult<int> a = co_await task;
+    JoinResult<int> b = co_await blocking;
+    co_return a.value_or(-100) + b.value_or(-100);
+  });
+  EXPECT_EQ(sum, 13);
+}
+
+TEST_P(RuntimeLifecycleTest, EnterLetsAPlainThreadSpawn) {
+  Runtime rt = MakeRuntime();
+  Handle handle = rt.handle();
+  std::optional<JoinHandle<int>> spawned;
+  bool current_matched = false;
+  bool cleared_after = false;
+  std::thread plain([&] {
+    {
+      Handle::EnterGuard guard = handle.enter();
+      spawned.emplace(spawn(Identity(9)));
+      current_matched = Handle::current() == handle;
+    }
+    cleared_after = !Handle::try_current().has_value();
+  });
+  plain.join();
+  EXPECT_TRUE(current_matched) << "Handle::current() inside the guard";
+  EXPECT_TRUE(cleared_after) << "the guard left its runtime behind";
+  ASSERT_TRUE(spawned.has_value());
+  JoinResult<int> result = rt.block_on(
+      [&]() -> Task<JoinResult<int>> { co_return co_await *spawned; });
+  EXPECT_EQ(result.value_or(-1), 9);
+  EXPECT_THROW(spawn(Identity(1)), UsageError) << "outside any guard";
+}
+
+TEST_P(RuntimeLifecycleTest, EnterGuardsNest) {
+  Runtime outer = MakeRuntime();
+  Runtime inner = MakeRuntime();
+  {
+    Handle::EnterGuard a = outer.handle().enter();
+    {
+      Handle::EnterGuard b = inner.handle().enter();
+      EXPECT_TRUE(Handle::current() == inner.handle());
+    }
+    EXPECT_TRUE(Handle::current() == outer.handle());
+  }
+  EXPECT_FALSE(Handle::try_current().has_value());
+}
+
+TEST_P(RuntimeIntrospectionTest, FlavorAndIdDescribeTheRuntime) {
+  Runtime rt = MakeRuntime();
+  Runtime other = MakeRuntime();
+  EXPECT_EQ(rt.handle().runtime_flavor(), multi_thread()
+                                              ? RuntimeFlavor::kMultiThread
+                                              : RuntimeFlavor::kCurrentThread);
+  EXPECT_NE(rt.handle().id(), other.handle().id());
+  EXPECT_EQ(rt.handle().id(), rt.handle().id());
+  RuntimeId seen_inside = rt.block_on(
+      []() -> Task<RuntimeId> { co_return Handle::current().id(); });
+  EXPECT_EQ(seen_inside, rt.handle().id());
+}
+
 // ---------------------------------------------------------------------------
 // Metrics and dump.
 

@@ -36,6 +36,7 @@
 #include "runtime/internal/task/owned_tasks.h"
 #include "runtime/internal/task/scheduler.h"
 #include "runtime/runtime_dump.h"
+#include "runtime/runtime_id.h"
 #include "runtime/runtime_metrics.h"
 #include "runtime/unhandled_panic.h"
 
@@ -103,6 +104,7 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
   bool IsShutDown() const { return shut_down_.load(std::memory_order_acquire); }
 
   const RuntimeOptions& options() const { return options_; }
+  RuntimeId id() const { return id_; }
   const BackendInfo& backend() const { return backend_; }
   Executor& executor() { return *executor_; }
   OwnedTasks& owned() { return owned_; }
@@ -140,6 +142,7 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
   void StopAndCancelLocked();
 
   RuntimeOptions options_;
+  const RuntimeId id_ = RuntimeId::Next();
   RuntimeClock clock_;  // before the drivers, which refer to it
   BackendInfo backend_;
   std::unique_ptr<Executor> executor_;
