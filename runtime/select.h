@@ -8,9 +8,11 @@
 // (yields std::monostate), JoinHandle<T>& (yields JoinResult<T>; the handle
 // is not consumed, so losing the race loses nothing), and any other awaitable
 // passed by value (Notify::notified(), mpsc recv, ...: yields its result).
-// Branches run inside the awaiting task, each in its own nested context, polled
-// in argument order; nothing is spawned. An exception from a branch propagates
-// (after the other branches are destroyed).
+// Branches run inside the awaiting task, each in its own nested context;
+// nothing is spawned. Each round polls them starting at a random branch, so
+// that when several are ready any may win (tokio's select!); select_biased
+// polls in argument order, the first ready branch winning. An exception from a
+// branch propagates (after the other branches are destroyed).
 
 #ifndef WEFT_RUNTIME_SELECT_H_
 #define WEFT_RUNTIME_SELECT_H_
@@ -18,6 +20,7 @@
 #include <array>
 #include <coroutine>
 #include <cstddef>
+#include <optional>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -114,33 +117,41 @@ VoidToMonostate<T> TakeBranchResult(Task<T>& task) {
   }
 }
 
-template <typename... Ts>
+// The branch select polls first: uniformly random, so that no branch
+// starves when several are ready every time (tokio's select!).
+size_t RandomBranch(size_t count);
+
+template <bool kBiased, typename... Ts>
 Task<std::variant<VoidToMonostate<Ts>...>> Select(Task<Ts>... branches) {
   constexpr size_t kCount = sizeof...(Ts);
   using Outcome = std::variant<VoidToMonostate<Ts>...>;
   std::tuple<Task<Ts>...> tasks(std::move(branches)...);
   ExecContext& parent = ContextFor("weft::select");
   std::array<ExecContext, kCount> contexts;
+  std::array<std::coroutine_handle<>, kCount> handles;
   [&]<size_t... I>(std::index_sequence<I...>) {
     ((contexts[I] = ExecContext::NestedIn(parent),
-      contexts[I].resume = std::get<I>(tasks).handle()),
+      handles[I] = std::get<I>(tasks).handle(),
+      contexts[I].resume = handles[I]),
      ...);
   }
   (std::index_sequence_for<Ts...>{});
   AnyBranchReady<kCount> any_ready(contexts);
 
   while (true) {
-    std::optional<Outcome> outcome;
     size_t winner = kCount;
-    [&]<size_t... I>(std::index_sequence<I...>) {
-      (void)((contexts[I].ResumeIfReady(),
-              std::get<I>(tasks).done() ? (winner = I, true) : false) ||
-             ...);
+    // Each round starts at a random branch and goes round (argument order
+    // when biased); the first branch found done wins.
+    const size_t first = kBiased ? 0 : RandomBranch(kCount);
+    for (size_t k = 0; k < kCount && winner == kCount; ++k) {
+      const size_t i = (first + k) % kCount;
+      contexts[i].ResumeIfReady();
+      if (handles[i].done()) winner = i;
     }
-    (std::index_sequence_for<Ts...>{});
     if (winner != kCount) {
       // Cancel the losers first, then take the winner's result (which may
       // rethrow the winner's exception).
+      std::optional<Outcome> outcome;
       [&]<size_t... I>(std::index_sequence<I...>) {
         ((I != winner ? std::get<I>(tasks).Destroy() : void()), ...);
       }
@@ -171,7 +182,15 @@ Task<std::variant<VoidToMonostate<Ts>...>> Select(Task<Ts>... branches) {
 
 template <typename... Branches>
 requires(sizeof...(Branches) >= 1) auto select(Branches&&... branches) {
-  return internal::Select(
+  return internal::Select</*kBiased=*/false>(
+      internal::AsBranch(std::forward<Branches>(branches))...);
+}
+
+// select that polls its branches in argument order, so that when several
+// are ready the first of them wins (tokio's `biased;`).
+template <typename... Branches>
+requires(sizeof...(Branches) >= 1) auto select_biased(Branches&&... branches) {
+  return internal::Select</*kBiased=*/true>(
       internal::AsBranch(std::forward<Branches>(branches))...);
 }
 

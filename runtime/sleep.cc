@@ -20,6 +20,12 @@ bool Sleep::is_elapsed() const {
 
 Sleep::~Sleep() { internal::Driver::CancelTimer(&entry_); }
 
+void Sleep::reset(Clock::time_point deadline) {
+  internal::Driver::CancelTimer(&entry_);
+  entry_.deadline = deadline;
+  entry_.fired.store(false, std::memory_order_relaxed);
+}
+
 bool Sleep::await_ready() {
   return internal::ClockNow() >= entry_.deadline &&
          internal::TryConsumeBudget();

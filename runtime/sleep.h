@@ -28,6 +28,10 @@ class [[nodiscard]] Sleep final : public internal::Pollable {
   ~Sleep();
 
   Clock::time_point deadline() const { return entry_.deadline; }
+  // Moves the deadline (earlier or later), as if the Sleep had been made
+  // with it; the next await waits for the new one. Call it between awaits
+  // (a Sleep is awaited by one task, which cannot call this meanwhile).
+  void reset(Clock::time_point deadline);
   // On the runtime's clock (weft::time::now()).
   bool is_elapsed() const;
 

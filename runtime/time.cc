@@ -17,8 +17,25 @@ Interval::Interval(Clock::time_point start, Clock::duration period)
 
 Task<Clock::time_point> Interval::tick() {
   co_await sleep_until(next_);
-  Clock::time_point scheduled = next_;
-  next_ += period_;
+  const Clock::time_point scheduled = next_;
+  const Clock::time_point now = internal::ClockNow();
+  if (now <= scheduled + kIntervalTolerance) {
+    next_ = scheduled + period_;
+    co_return scheduled;
+  }
+  switch (behavior_) {
+    case MissedTickBehavior::kBurst:
+      next_ = scheduled + period_;
+      break;
+    case MissedTickBehavior::kDelay:
+      next_ = internal::SaturatingAdd(now, period_);
+      break;
+    case MissedTickBehavior::kSkip:
+      // The first tick of the original schedule after now.
+      next_ =
+          internal::SaturatingAdd(now, period_ - (now - scheduled) % period_);
+      break;
+  }
   co_return scheduled;
 }
 

@@ -6,6 +6,7 @@
 
 #include "runtime/backend_info.h"  // IWYU pragma: export
 #include "runtime/errors.h"        // IWYU pragma: export
+#include "runtime/join.h"          // IWYU pragma: export
 #include "runtime/join_error.h"    // IWYU pragma: export
 #include "runtime/join_handle.h"   // IWYU pragma: export
 #include "runtime/join_set.h"      // IWYU pragma: export

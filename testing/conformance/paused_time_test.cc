@@ -326,5 +326,69 @@ TEST_P(PausedTimeTest, AutoAdvanceGoesOnOnceAnUnawaitedBlockingClosureEnds) {
   });
 }
 
+// Sleep::reset and Interval's MissedTickBehavior, on a paused clock so that
+// every instant is exact.
+
+TEST_P(PausedTimeTest, SleepResetMovesItsDeadline) {
+  SKIP_UNLESS_CURRENT_THREAD();
+  Runtime rt = MakePausedRuntime();
+  rt.block_on([]() -> Task<void> {
+    const Clock::time_point start = time::now();
+    Sleep nap = sleep(10ms);
+    nap.reset(start + 30ms);
+    EXPECT_EQ(nap.deadline(), start + 30ms);
+    co_await nap;
+    EXPECT_EQ(time::now(), start + 30ms) << "later deadline";
+    nap.reset(time::now() + 5ms);
+    co_await nap;
+    EXPECT_EQ(time::now(), start + 35ms) << "reset after completing";
+  });
+}
+
+// Ticks `interval` once, then lets `late_by` pass before each of the next
+// `count` ticks, and returns their offsets from the first tick.
+Task<std::vector<Clock::duration>> TickLate(Interval& ticks,
+                                            Clock::duration late_by,
+                                            int count) {
+  const Clock::time_point first = co_await ticks.tick();
+  std::vector<Clock::duration> offsets;
+  co_await time::advance(late_by);
+  for (int k = 0; k < count; ++k) {
+    offsets.push_back(co_await ticks.tick() - first);
+  }
+  co_return offsets;
+}
+
+TEST_P(PausedTimeTest, IntervalBehaviorsForMissedTicks) {
+  SKIP_UNLESS_CURRENT_THREAD();
+  Runtime rt = MakePausedRuntime();
+  rt.block_on([]() -> Task<void> {
+    using D = Clock::duration;
+    // Period 10 ms, the task 25 ms late after the first tick.
+    Interval burst = interval(10ms);
+    EXPECT_EQ(burst.missed_tick_behavior(), MissedTickBehavior::kBurst);
+    std::vector<D> burst_ticks = co_await TickLate(burst, 25ms, 3);
+    EXPECT_EQ(burst_ticks, (std::vector<D>{10ms, 20ms, 30ms}))
+        << "Burst keeps the schedule";
+
+    Interval delay = interval(10ms);
+    delay.set_missed_tick_behavior(MissedTickBehavior::kDelay);
+    const Clock::time_point delay_start = time::now();
+    std::vector<D> delay_ticks = co_await TickLate(delay, 25ms, 3);
+    // The late tick (due at 10) is delivered at 25; the next come a
+    // period after each delivery.
+    EXPECT_EQ(delay_ticks, (std::vector<D>{10ms, 35ms, 45ms}))
+        << "Delay shifts the schedule";
+    EXPECT_EQ(time::now() - delay_start, D(45ms));
+
+    Interval skip = interval(10ms);
+    skip.set_missed_tick_behavior(MissedTickBehavior::kSkip);
+    std::vector<D> skip_ticks = co_await TickLate(skip, 25ms, 3);
+    // Due at 10, delivered at 25; 20 is dropped; then 30 and 40.
+    EXPECT_EQ(skip_ticks, (std::vector<D>{10ms, 30ms, 40ms}))
+        << "Skip drops the missed ticks";
+  });
+}
+
 }  // namespace
 }  // namespace weft::conformance

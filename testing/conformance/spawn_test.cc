@@ -387,8 +387,8 @@ void ExpectPanicOf(const JoinResult<int>& result, const std::string& name,
   ASSERT_FALSE(result.has_value()) << name;
   std::string file(__FILE__);
   file = file.substr(file.rfind('/') + 1);
-  EXPECT_NE(result.error().message().find(
-                "(" + name + ", " + file + ":" + std::to_string(line) + ")"),
+  EXPECT_NE(result.error().message().find("(" + name + ", " + file + ":" +
+                                          std::to_string(line) + ")"),
             std::string::npos)
       << result.error().message();
 }

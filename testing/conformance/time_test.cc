@@ -198,6 +198,47 @@ TEST_P(TimeTest, TimeoutInsideASpawnedTaskThatIsAborted) {
   });
 }
 
+TEST_P(TimeTest, TimeoutTakesAnyAwaitable) {
+  Runtime rt = MakeRuntime();
+  rt.block_on([]() -> Task<void> {
+    Notify never;
+    std::expected<void, Elapsed> waited =
+        co_await timeout(2ms, never.notified());
+    EXPECT_FALSE(waited.has_value()) << "a Notify nobody notifies";
+
+    auto [tx, rx] = mpsc::channel<int>(1);
+    (void)co_await tx.send(4);
+    auto received = co_await timeout(kPatience, rx.recv());
+    WEFT_CO_ASSERT_TRUE(received.has_value());
+    EXPECT_EQ(received->value_or(-1), 4);
+
+    // A JoinHandle is not consumed: on expiry its task goes on, and the
+    // output is there for the next await.
+    JoinHandle<int> slow = spawn([]() -> Task<int> {
+      co_await sleep(20ms);
+      co_return 8;
+    });
+    auto early = co_await timeout(1ms, slow);
+    EXPECT_FALSE(early.has_value());
+    JoinResult<int> later = co_await slow;
+    EXPECT_EQ(later.value_or(-1), 8);
+  });
+}
+
+TEST_P(TimeTest, TimeoutAtAPassedDeadlineStillLetsReadyWorkWin) {
+  Runtime rt = MakeRuntime();
+  rt.block_on([]() -> Task<void> {
+    const Clock::time_point passed = Clock::now() - 1s;
+    // The work is polled before the deadline, as tokio's Timeout does.
+    std::expected<int, Elapsed> ready =
+        co_await timeout_at(passed, Identity(3));
+    EXPECT_EQ(ready.value_or(-1), 3);
+    std::expected<void, Elapsed> late = co_await timeout_at(
+        passed, []() -> Task<void> { co_await sleep(kForever); }());
+    EXPECT_FALSE(late.has_value());
+  });
+}
+
 TEST_P(TimeTest, IntervalTicksAtItsPeriod) {
   Runtime rt = MakeRuntime();
   rt.block_on([]() -> Task<void> {
