@@ -1,16 +1,16 @@
-// Google Benchmark registrations of every workload in ../shared/BENCH.md.
+// Google Benchmark registrations of every workload in docs/BENCH.md.
 //
 // Names: <workload>/workers:<N>/[iterations:1/]manual_time. N is 2 for every
 // workload; spawn_many and yield_many also run with 1 worker.
 // spawn_blocking_burst (weft's own, not in BENCH.md) adds /warm:<0|1>.
 //
-// Measurement, the same as the tokio peer's (../shared/peers/tokio):
+// Measurement, the same as the tokio peer's (bench/peers/tokio):
 //   * One multi_thread runtime per benchmark call, built before any timing
 //     (and dropped after it).
 //   * One untimed warm-up run of the workload on that runtime, so that every
 //     timed run finds warm caches, a warm allocator and a started blocking
-//     pool, as the peer's median of repetitions on one runtime does (not for
-//     tcp_echo, whose run is long, nor memory_per_task).
+//     pool; the peer does one too, then its timed repetitions on the same
+//     runtime (none for tcp_echo, whose run is long, nor memory_per_task).
 //   * Each iteration is one block_on whose body reads the clocks, spawns the
 //     root task running the workload body, awaits it, and reads the clocks
 //     again: only that is timed (manual time), runtime construction and
@@ -226,22 +226,23 @@ void Report(benchmark::State& state, uint64_t ops, double wall_ns,
   state.counters["cpu_ms"] = cpu_ns / iterations / 1e6;
 }
 
-// The common driver: `make_body` makes one fresh (not yet started) body of
-// `ops` ops. `set_up` runs once on the runtime, untimed, before the warm-up
-// (tcp_echo's server).
-void RunWorkload(benchmark::State& state, uint64_t ops,
-                 const std::function<weft::Task<void>()>& make_body,
-                 bool warm_up = true,
-                 const std::function<void(weft::Runtime&)>& set_up = nullptr) {
-  const size_t workers = static_cast<size_t>(state.range(0));
-  std::optional<weft::Runtime> runtime = BuildRuntime(state, workers);
-  if (!runtime.has_value()) return;
+// Times one `make_body()` per iteration, each on the runtime `runtime_for`
+// returns for it (null: stop, the benchmark was already skipped), and
+// reports. `before` runs first, untimed, on the first iteration's runtime.
+void MeasureIterations(
+    benchmark::State& state, uint64_t ops,
+    const std::function<weft::Task<void>()>& make_body,
+    const std::function<weft::Runtime*()>& runtime_for,
+    const std::function<void(weft::Runtime&)>& before = nullptr) {
   double wall_ns = 0;
   double cpu_ns = 0;
   try {
-    if (set_up) set_up(*runtime);
-    if (warm_up) runtime->block_on(TimedRoot(make_body()));
+    bool first = true;
     for (auto _ : state) {
+      weft::Runtime* runtime = runtime_for();
+      if (runtime == nullptr) return;
+      if (first && before) before(*runtime);
+      first = false;
       Sample sample = runtime->block_on(TimedRoot(make_body()));
       state.SetIterationTime(sample.wall_ns / 1e9);
       wall_ns += sample.wall_ns;
@@ -252,6 +253,24 @@ void RunWorkload(benchmark::State& state, uint64_t ops,
     return;
   }
   Report(state, ops, wall_ns, cpu_ns);
+}
+
+// The common driver: `make_body` makes one fresh (not yet started) body of
+// `ops` ops, run on one runtime for all iterations. `set_up` runs once on
+// the runtime, untimed, before the warm-up (tcp_echo's server).
+void RunWorkload(benchmark::State& state, uint64_t ops,
+                 const std::function<weft::Task<void>()>& make_body,
+                 bool warm_up = true,
+                 const std::function<void(weft::Runtime&)>& set_up = nullptr) {
+  const size_t workers = static_cast<size_t>(state.range(0));
+  std::optional<weft::Runtime> runtime = BuildRuntime(state, workers);
+  if (!runtime.has_value()) return;
+  MeasureIterations(
+      state, ops, make_body, [&] { return &*runtime; },
+      [&](weft::Runtime& first) {
+        if (set_up) set_up(first);
+        if (warm_up) first.block_on(TimedRoot(make_body()));
+      });
 }
 
 // --- memory_per_task -------------------------------------------------------
@@ -441,22 +460,14 @@ void BM_SpawnBlockingBurst(benchmark::State& state) {
     return;
   }
   const size_t workers = static_cast<size_t>(state.range(0));
-  double wall_ns = 0;
-  double cpu_ns = 0;
-  try {
-    for (auto _ : state) {
-      std::optional<weft::Runtime> runtime = BuildRuntime(state, workers);
-      if (!runtime.has_value()) return;
-      Sample sample = runtime->block_on(TimedRoot(SpawnBlockingMany(n)));
-      state.SetIterationTime(sample.wall_ns / 1e9);
-      wall_ns += sample.wall_ns;
-      cpu_ns += sample.cpu_ns;
-    }
-  } catch (const std::exception& error) {
-    state.SkipWithError(error.what());
-    return;
-  }
-  Report(state, n, wall_ns, cpu_ns);
+  std::optional<weft::Runtime> runtime;
+  MeasureIterations(
+      state, n, [n] { return SpawnBlockingMany(n); },
+      [&]() -> weft::Runtime* {
+        runtime.reset();
+        runtime = BuildRuntime(state, workers);
+        return runtime.has_value() ? &*runtime : nullptr;
+      });
 }
 
 void BM_SleepMany(benchmark::State& state) {

@@ -1,12 +1,12 @@
-// The benchmark workloads of ../shared/BENCH.md, written on weft's public
+// The benchmark workloads of docs/BENCH.md, written on weft's public
 // API. bench/workloads.cc registers each one with Google Benchmark; the
 // bench_<backend> binaries (bench/bench.bzl) link that registration once per
 // backend so that every backend runs the same list.
 //
 // Every body is a weft::Task<void> that checks its own results (sums, counts,
 // cancellation, echoed bytes) and throws std::runtime_error on a mismatch.
-// The sizes are the ones BENCH.md and the tokio peer
-// (../shared/peers/tokio/README.md) use.
+// The sizes are the ones docs/BENCH.md defines and the tokio peer
+// (bench/peers/tokio/src/main.rs) uses.
 
 #ifndef WEFT_BENCH_WORKLOADS_H_
 #define WEFT_BENCH_WORKLOADS_H_

@@ -43,6 +43,8 @@ class AbortHandle {
   void abort() const { task_->Abort(); }
   bool is_finished() const { return task_->IsComplete(); }
   TaskId id() const { return task_->id(); }
+  // The task's SpawnOptions::name ("" when it has none).
+  std::string_view name() const { return task_->name_view(); }
 
   // Takes a new reference to `task`.
   explicit AbortHandle(internal::TaskHeader* task) : task_(task) {
@@ -77,6 +79,8 @@ class JoinHandle {
   // is destroyed.
   bool is_finished() const { return Checked().IsComplete(); }
   TaskId id() const { return Checked().id(); }
+  // The task's SpawnOptions::name ("" when it has none).
+  std::string_view name() const { return Checked().name_view(); }
 
   class Awaiter final : public internal::Pollable {
    public:

@@ -118,9 +118,8 @@ class JoinSet {
 
   template <internal::SpawnBody B>
   requires std::is_same_v<internal::SpawnOutput<B>, T> AbortHandle
-  spawn(B&& body,
-        std::source_location location = std::source_location::current()) {
-    return Insert(weft::spawn(std::forward<B>(body), location));
+  spawn(B&& body, SpawnOptions options = {}) {
+    return Insert(weft::spawn(std::forward<B>(body), std::move(options)));
   }
   template <internal::SpawnBody B>
   requires std::is_same_v<internal::SpawnOutput<B>, T> AbortHandle
@@ -131,15 +130,14 @@ class JoinSet {
   }
   template <typename F>
   requires std::is_same_v<internal::BlockingOutput<F>, T> AbortHandle
-  spawn_blocking(F&& function, std::source_location location =
-                                   std::source_location::current()) {
-    return Insert(weft::spawn_blocking(std::forward<F>(function), location));
+  spawn_blocking(F&& function, SpawnOptions options = {}) {
+    return Insert(
+        weft::spawn_blocking(std::forward<F>(function), std::move(options)));
   }
   template <internal::SpawnBody B>
   requires std::is_same_v<internal::SpawnOutput<B>, T> AbortHandle
-  spawn_local(B&& body,
-              std::source_location location = std::source_location::current()) {
-    return Insert(weft::spawn_local(std::forward<B>(body), location));
+  spawn_local(B&& body, SpawnOptions options = {}) {
+    return Insert(weft::spawn_local(std::forward<B>(body), std::move(options)));
   }
   // Adds a task spawned elsewhere (e.g. on a given Handle or LocalSet).
   AbortHandle insert(JoinHandle<T> handle) { return Insert(std::move(handle)); }

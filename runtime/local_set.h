@@ -30,12 +30,9 @@ namespace internal {
 inline constexpr int kLocalTasksPerTurn = 61;
 
 template <typename B>
-JoinHandle<SpawnOutput<B>> SpawnLocalOn(LocalSetState& state,
-                                        std::shared_ptr<const std::string> name,
-                                        B&& body,
-                                        std::source_location location) {
-  auto* task =
-      NewCoroutineTask(std::forward<B>(body), std::move(name), location);
+JoinHandle<SpawnOutput<B>> SpawnLocalOn(LocalSetState& state, B&& body,
+                                        SpawnOptions options) {
+  auto* task = NewCoroutineTask(std::forward<B>(body), std::move(options));
   JoinHandle<SpawnOutput<B>> handle(task);
   state.Spawn(task);
   return handle;
@@ -109,18 +106,17 @@ class LocalSet {
   }
 
   template <internal::SpawnBody B>
-  JoinHandle<internal::SpawnOutput<B>> spawn_local(
-      B&& body,
-      std::source_location location = std::source_location::current()) {
-    return internal::SpawnLocalOn(*state_, nullptr, std::forward<B>(body),
-                                  location);
+  JoinHandle<internal::SpawnOutput<B>> spawn_local(B&& body,
+                                                   SpawnOptions options = {}) {
+    return internal::SpawnLocalOn(*state_, std::forward<B>(body),
+                                  std::move(options));
   }
   template <internal::SpawnBody B>
   JoinHandle<internal::SpawnOutput<B>> spawn_named(
       std::string name, B&& body,
       std::source_location location = std::source_location::current()) {
-    return internal::SpawnLocalOn(*state_, internal::TaskName(std::move(name)),
-                                  std::forward<B>(body), location);
+    return internal::SpawnLocalOn(*state_, std::forward<B>(body),
+                                  {name, location});
   }
 
   // Runs the set's tasks on this thread until `task` ends; yields its value.
@@ -153,11 +149,11 @@ class LocalSet {
 // Spawns onto the LocalSet being run on this thread; throws UsageError
 // outside one.
 template <internal::SpawnBody B>
-JoinHandle<internal::SpawnOutput<B>> spawn_local(
-    B&& body, std::source_location location = std::source_location::current()) {
+JoinHandle<internal::SpawnOutput<B>> spawn_local(B&& body,
+                                                 SpawnOptions options = {}) {
   return internal::SpawnLocalOn(
-      internal::CurrentLocalSetOrThrow("weft::spawn_local"), nullptr,
-      std::forward<B>(body), location);
+      internal::CurrentLocalSetOrThrow("weft::spawn_local"),
+      std::forward<B>(body), std::move(options));
 }
 
 template <internal::SpawnBody B>
@@ -166,7 +162,7 @@ JoinHandle<internal::SpawnOutput<B>> spawn_local_named(
     std::source_location location = std::source_location::current()) {
   return internal::SpawnLocalOn(
       internal::CurrentLocalSetOrThrow("weft::spawn_local_named"),
-      internal::TaskName(std::move(name)), std::forward<B>(body), location);
+      std::forward<B>(body), {name, location});
 }
 
 }  // namespace weft

@@ -41,30 +41,33 @@ class Handle {
   static std::optional<Handle> try_current();
 
   template <internal::SpawnBody B>
-  JoinHandle<internal::SpawnOutput<B>> spawn(
-      B&& body,
-      std::source_location location = std::source_location::current()) const {
-    return internal::SpawnOn(*core_, nullptr, std::forward<B>(body), location);
+  JoinHandle<internal::SpawnOutput<B>> spawn(B&& body,
+                                             SpawnOptions options = {}) const {
+    return internal::SpawnOn(*core_, std::forward<B>(body), std::move(options));
   }
   template <internal::SpawnBody B>
   JoinHandle<internal::SpawnOutput<B>> spawn_named(
       std::string name, B&& body,
       std::source_location location = std::source_location::current()) const {
-    return internal::SpawnOn(*core_, internal::TaskName(std::move(name)),
-                             std::forward<B>(body), location);
+    return internal::SpawnOn(*core_, std::forward<B>(body), {name, location});
   }
   template <typename F>
   requires std::invocable < std::decay_t<F>
   & > JoinHandle<internal::BlockingOutput<F>> spawn_blocking(
-          F&& function, std::source_location location =
-                            std::source_location::current()) const {
-    return internal::SpawnBlockingOn(*core_, nullptr, std::forward<F>(function),
-                                     location);
+          F&& function, SpawnOptions options = {}) const {
+    return internal::SpawnBlockingOn(*core_, std::forward<F>(function),
+                                     std::move(options));
   }
 
   // Runs `task` to completion on the calling thread; its exception
   // propagates. Throws UsageError when called from a runtime task (inside
-  // block_in_place it is allowed).
+  // block_in_place it is allowed). Throws RuntimeError (runtime/errors.h)
+  // when the runtime cannot run it: on a multi_thread runtime a thread's
+  // first block_on creates that thread's driver, and the backend's status
+  // (e.g. RESOURCE_EXHAUSTED when out of file descriptors) comes back with
+  // its code, `task` not started; a runtime built with
+  // unhandled_panic(kShutdownRuntime) that shuts down on a task's panic
+  // ends the block_on calls in progress with ABORTED.
   template <typename T>
   T block_on(Task<T> task) const {
     if (!task.valid()) {

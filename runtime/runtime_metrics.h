@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "absl/status/status.h"
+
 namespace weft {
 
 struct RuntimeMetrics {
@@ -16,6 +18,11 @@ struct RuntimeMetrics {
   size_t queued_tasks = 0;
   uint64_t total_spawned = 0;
   uint64_t total_polls = 0;
+  // Times a backend's reactor failed to wait for events, and the last such
+  // failure (OK when there was none). A driver backs off after a failure
+  // rather than spin; a count that keeps growing means the backend is broken.
+  uint64_t reactor_failures = 0;
+  absl::Status last_reactor_failure;
 };
 
 }  // namespace weft

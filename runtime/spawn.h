@@ -2,6 +2,10 @@
 // spawn_named, spawn_blocking, block_in_place, yield_now, consume_budget and
 // unconstrained.
 //
+// Every spawn goes through one path: the body and a SpawnOptions
+// (runtime/spawn_options.h: name, location) make the task, which a runtime,
+// its blocking pool or a LocalSet then takes.
+//
 // A spawn body is either a Task<T> or a callable returning Task<T> (typically
 // a capturing lambda). The runtime keeps the callable alive for the whole
 // life of the task, so the lambda's captures never dangle even though the
@@ -22,6 +26,7 @@
 #include "runtime/internal/task/exec_context.h"
 #include "runtime/internal/task/task_cell.h"
 #include "runtime/join_handle.h"
+#include "runtime/spawn_options.h"
 #include "runtime/task.h"
 
 namespace weft {
@@ -50,27 +55,18 @@ concept SpawnBody = IsTask<std::decay_t<B>>::value ||
     (std::invocable<std::decay_t<B>&>&&
          IsTask<std::invoke_result_t<std::decay_t<B>&>>::value);
 
-inline std::shared_ptr<const std::string> TaskName(std::string name) {
-  if (name.empty()) return nullptr;
-  return std::make_shared<const std::string>(std::move(name));
-}
-
 // Makes the task for `body` (not yet bound to any scheduler).
 template <typename B>
-JoinableTask<SpawnOutput<B>>* NewCoroutineTask(
-    B&& body, std::shared_ptr<const std::string> name,
-    std::source_location location) {
+JoinableTask<SpawnOutput<B>>* NewCoroutineTask(B&& body, SpawnOptions options) {
   using Callable = typename SpawnBodyTraits<std::decay_t<B>>::Callable;
   return new CoroutineTask<SpawnOutput<B>, Callable>(
-      Callable(std::forward<B>(body)), std::move(name), location);
+      Callable(std::forward<B>(body)), std::move(options));
 }
 
 template <typename B>
-JoinHandle<SpawnOutput<B>> SpawnOn(RuntimeCore& runtime,
-                                   std::shared_ptr<const std::string> name,
-                                   B&& body, std::source_location location) {
-  auto* task =
-      NewCoroutineTask(std::forward<B>(body), std::move(name), location);
+JoinHandle<SpawnOutput<B>> SpawnOn(RuntimeCore& runtime, B&& body,
+                                   SpawnOptions options) {
+  auto* task = NewCoroutineTask(std::forward<B>(body), std::move(options));
   JoinHandle<SpawnOutput<B>> handle(task);
   runtime.Spawn(task);
   return handle;
@@ -80,12 +76,12 @@ template <typename F>
 using BlockingOutput = std::invoke_result_t<std::decay_t<F>&>;
 
 template <typename F>
-JoinHandle<BlockingOutput<F>> SpawnBlockingOn(
-    RuntimeCore& runtime, std::shared_ptr<const std::string> name, F&& function,
-    std::source_location location) {
+JoinHandle<BlockingOutput<F>> SpawnBlockingOn(RuntimeCore& runtime,
+                                              F&& function,
+                                              SpawnOptions options) {
   using R = BlockingOutput<F>;
   auto* task = new BlockingTask<R, std::decay_t<F>>(std::forward<F>(function),
-                                                    std::move(name), location);
+                                                    std::move(options));
   JoinHandle<R> handle(task);
   runtime.SpawnBlocking(task);
   return handle;
@@ -99,20 +95,20 @@ void PrepareBlockInPlace();
 
 // Runs `body` concurrently on the current runtime.
 template <internal::SpawnBody B>
-JoinHandle<internal::SpawnOutput<B>> spawn(
-    B&& body, std::source_location location = std::source_location::current()) {
+JoinHandle<internal::SpawnOutput<B>> spawn(B&& body,
+                                           SpawnOptions options = {}) {
   return internal::SpawnOn(internal::CurrentRuntimeOrThrow("weft::spawn"),
-                           nullptr, std::forward<B>(body), location);
+                           std::forward<B>(body), std::move(options));
 }
 
-// Same, with a name that appears in JoinError messages and task dumps.
+// spawn(body, {.name = name}): the name appears in JoinError messages and
+// task dumps.
 template <internal::SpawnBody B>
 JoinHandle<internal::SpawnOutput<B>> spawn_named(
     std::string name, B&& body,
     std::source_location location = std::source_location::current()) {
   return internal::SpawnOn(internal::CurrentRuntimeOrThrow("weft::spawn_named"),
-                           internal::TaskName(std::move(name)),
-                           std::forward<B>(body), location);
+                           std::forward<B>(body), {name, location});
 }
 
 // Runs the plain function `function` on the blocking thread pool. Aborting
@@ -120,11 +116,10 @@ JoinHandle<internal::SpawnOutput<B>> spawn_named(
 template <typename F>
 requires std::invocable < std::decay_t<F>
 & > JoinHandle<internal::BlockingOutput<F>> spawn_blocking(
-        F&& function,
-        std::source_location location = std::source_location::current()) {
+        F&& function, SpawnOptions options = {}) {
   return internal::SpawnBlockingOn(
-      internal::CurrentRuntimeOrThrow("weft::spawn_blocking"), nullptr,
-      std::forward<F>(function), location);
+      internal::CurrentRuntimeOrThrow("weft::spawn_blocking"),
+      std::forward<F>(function), std::move(options));
 }
 
 // Runs `function` on this thread. On a multi_thread worker, the worker's

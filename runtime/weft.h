@@ -18,6 +18,7 @@
 #include "runtime/select.h"           // IWYU pragma: export
 #include "runtime/sleep.h"            // IWYU pragma: export
 #include "runtime/spawn.h"            // IWYU pragma: export
+#include "runtime/spawn_options.h"    // IWYU pragma: export
 #include "runtime/sync.h"             // IWYU pragma: export
 #include "runtime/task.h"             // IWYU pragma: export
 #include "runtime/task_id.h"          // IWYU pragma: export

@@ -2,13 +2,14 @@
 """tools/compare: every BENCH.md workload on every weft backend, one table.
 
 Builds the benchmark suites (//bench:bench_<backend>, --config=opt), runs
-every workload of ../shared/BENCH.md on every backend -- and with --peers on
-tokio (../shared/peers/tokio) -- and prints one table: rows are workloads,
+every workload of docs/BENCH.md on every backend -- and with --peers on
+tokio (bench/peers/tokio) -- and prints one table: rows are workloads,
 columns are backends, cells are the median ns per op over the rounds, each
 with its ratio to the best column of its row (1.00 = the best). It also writes
 the same figures as a chart (PNG, matplotlib) and as JSON.
 
-How it measures (see bench/workloads.cc and the peer's README):
+How it measures (docs/BENCH.md; bench/workloads.cc and
+bench/peers/tokio/src/main.rs are the two sides):
   * Rounds are interleaved: round r runs the workload once on every column
     before round r+1 starts, the column order rotating from round to round,
     so that load from other processes on a shared machine hits all columns
@@ -17,9 +18,10 @@ How it measures (see bench/workloads.cc and the peer's README):
     --benchmark_min_time=T`; it builds a 2-worker (or 1-worker) runtime, does
     one untimed warm-up run, then times as many runs as fit in T (at least
     one) and reports their mean ns/op.
-  * A tokio run is one process: `tokio-peer <workload> --in-task --reps R`
-    (median of R runs on one runtime; R = 1 for tcp_echo and
-    memory_per_task, which weft does not warm up either).
+  * A tokio run is one process: `tokio-peer <workload> --in-task --reps R`;
+    it builds a 2-worker (or 1-worker) runtime, does one untimed warm-up
+    run, as weft does, then reports the median of R timed runs (R = 1 and
+    no warm-up for tcp_echo and memory_per_task, as on weft).
   * memory_per_task's cell is bytes per parked task (RSS growth / 1,000,000),
     measured in a fresh process each time.
 
@@ -46,7 +48,7 @@ import backends
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_BACKENDS = backends.backend_names()  # executors/backends.bzl
-DEFAULT_PEER_DIR = os.path.join(os.path.dirname(ROOT), "shared", "peers", "tokio")
+DEFAULT_PEER_DIR = os.path.join(ROOT, "bench", "peers", "tokio")
 
 # (workload, workers): the rows, in BENCH.md's order.
 ROWS = [
@@ -94,19 +96,23 @@ def parse_args():
 figure barely varies). It finishes in under 3 minutes on 2 cores once the
 suites are built (a cold --config=opt build of the runtime and three backends
 takes several more minutes; the first cargo build of the tokio peer adds
-about 20 s). The full run (7 rounds, --min-time 0.5) takes about 5 minutes
-with --peers on 2 cores (298 s measured); --quick about 1 minute (60 s).
+about 40 s, 2 minutes with Debian's rustc 1.63). The full run (7 rounds,
+--min-time 0.5) takes about 5 minutes with --peers on 2 cores (298 s
+measured); --quick about 1 minute (60 s).
 
-The tokio peer builds offline from Debian's packaged crates: it needs cargo
-(a Rust toolchain recent enough for its Cargo.lock, version 4: cargo >= 1.78)
-and `apt-get install librust-tokio-dev`. It is built into
-~/.cache/weft/tokio-peer-target (the peer's own directory is left untouched).
-If it cannot be built, the run says why and continues without the column.
+The tokio peer (bench/peers/tokio) builds offline from Debian's packaged
+crates: it needs librust-tokio-dev (tokio 1.24.2) and cargo/rustc 1.63 or
+newer. With --peers, tools/compare first runs `tools/setup --peers`, which
+installs librust-tokio-dev and, when no cargo is found (on PATH or in
+~/.cargo/bin), Debian 12's cargo and rustc. The peer is built into
+bench/peers/tokio/target (git-ignored; ~/.cache/weft/tokio-peer-target when
+--peer-dir is not writable). If it cannot be built, the run says why and
+continues without the column.
 """)
     parser.add_argument("--quick", action="store_true",
                         help="fewer rounds and shorter runs (see below)")
     parser.add_argument("--peers", action="store_true",
-                        help="add the tokio column (builds ../shared/peers/tokio)")
+                        help="add the tokio column (builds bench/peers/tokio)")
     parser.add_argument("--backends", default=",".join(DEFAULT_BACKENDS),
                         help="comma-separated weft backends (default: %(default)s); "
                              "one that does not build is left out, with the reason")
@@ -123,7 +129,7 @@ If it cannot be built, the run says why and continues without the column.
     parser.add_argument("--out", help="output directory (default "
                         "bench/results/<date>-<time>)")
     parser.add_argument("--peer-dir", default=DEFAULT_PEER_DIR,
-                        help="the tokio peer (default %(default)s)")
+                        help="the tokio peer's Cargo project (default: bench/peers/tokio)")
     parser.add_argument("--no-build", action="store_true",
                         help="use the suites already built with --config=opt")
     parser.add_argument("--jobs", type=int, default=2,
@@ -220,15 +226,20 @@ def build_peer(peer_dir, log):
         return None, "no tokio peer at %s" % peer_dir
     cargo = find_cargo()
     if cargo is None:
-        return None, ("cargo not found (the peer needs a Rust toolchain; "
-                      "see %s/README.md)" % peer_dir)
+        return None, ("cargo not found (the peer needs cargo/rustc >= 1.63: "
+                      "`tools/setup --peers` installs Debian's; see "
+                      "%s/README.md)" % peer_dir)
     registry = "/usr/share/cargo/registry"
     if not any(name.startswith("tokio-1.") for name in
                (os.listdir(registry) if os.path.isdir(registry) else [])):
         return None, ("Debian's tokio crate is not installed: run "
-                      "`apt-get install librust-tokio-dev`")
-    target_dir = os.path.join(os.path.expanduser("~"), ".cache", "weft",
-                              "tokio-peer-target")
+                      "`tools/setup --peers` (apt-get install librust-tokio-dev)")
+    # Build in place (target/ is git-ignored), unless the peer's directory is
+    # read-only (another checkout's, say): then under ~/.cache.
+    target_dir = os.path.join(peer_dir, "target")
+    if not os.access(peer_dir, os.W_OK):
+        target_dir = os.path.join(os.path.expanduser("~"), ".cache", "weft",
+                                  "tokio-peer-target")
     os.makedirs(target_dir, exist_ok=True)
     env = dict(os.environ, CARGO_TARGET_DIR=target_dir)
     command = [cargo, "build", "--release", "--offline", "-j", "2"]

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "runtime/errors.h"
 #include "runtime/executor.h"
 #include "runtime/known_executors.h"
 #include "runtime/weft.h"
@@ -558,6 +559,28 @@ TEST_P(RuntimeLifecycleTest, UnhandledPanicCanShutDownTheRuntime) {
   });
   EXPECT_TRUE(SpinUntil([&] { return late.is_finished(); }));
   EXPECT_FALSE(late_ran.load());
+}
+
+TEST_P(RuntimeLifecycleTest, PanicShutdownEndsABlockOnInProgressWithAborted) {
+  Notify never;  // Outlives the body, which waits on it when it is dropped.
+  Runtime::Builder builder = MakeBuilder();
+  builder.unhandled_panic(UnhandledPanic::kShutdownRuntime);
+  Runtime rt = Build(builder);
+  try {
+    rt.block_on([&never]() -> Task<void> {
+      JoinHandle<void> bad = spawn([]() -> Task<void> {
+        throw TestError("takes the runtime down");
+        co_return;
+      });
+      co_await never.notified();
+    });
+    ADD_FAILURE() << "block_on returned although its body never finishes";
+  } catch (const RuntimeError& error) {
+    EXPECT_EQ(error.status().code(), absl::StatusCode::kAborted)
+        << error.status();
+    EXPECT_NE(std::string(error.what()).find("panicked"), std::string::npos)
+        << error.what();
+  }
 }
 
 // ---------------------------------------------------------------------------

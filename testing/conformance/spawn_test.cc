@@ -373,6 +373,78 @@ TEST_P(SpawnTest, SpawnNamedRunsBothForms) {
   EXPECT_EQ(sum, 30);
 }
 
+// SpawnOptions: every spawn form takes the name and, by default, the spawn
+// call's own location; both show in the handle and in the JoinError.
+Task<int> Panics() {
+  throw TestError("boom");
+  co_return 0;
+}
+int PanicsBlocking() { throw TestError("boom"); }
+
+// `result` is the JoinError of a task spawned as `name` on line `line`.
+void ExpectPanicOf(const JoinResult<int>& result, const std::string& name,
+                   int line) {
+  ASSERT_FALSE(result.has_value()) << name;
+  std::string file(__FILE__);
+  file = file.substr(file.rfind('/') + 1);
+  EXPECT_NE(result.error().message().find(
+                "(" + name + ", " + file + ":" + std::to_string(line) + ")"),
+            std::string::npos)
+      << result.error().message();
+}
+
+TEST_P(SpawnTest, SpawnOptionsReachEveryForm) {
+  Runtime rt = MakeRuntime();
+  rt.block_on([]() -> Task<void> {
+    Handle handle = Handle::current();
+    // clang-format off
+    JoinHandle<int> free = spawn(Panics(), {.name = "free"}); const int free_line = __LINE__;
+    JoinHandle<int> on_handle = handle.spawn(Panics, {.name = "on-handle"}); const int handle_line = __LINE__;
+    JoinHandle<int> blocking = spawn_blocking(PanicsBlocking, {.name = "blocking"}); const int blocking_line = __LINE__;
+    JoinHandle<int> blocking_on_handle = handle.spawn_blocking(PanicsBlocking, {.name = "blocking-on-handle"}); const int blocking_handle_line = __LINE__;
+    // clang-format on
+    EXPECT_EQ(free.name(), "free");
+    EXPECT_EQ(free.abort_handle().name(), "free");
+    EXPECT_EQ(blocking.name(), "blocking");
+    EXPECT_EQ(spawn(Identity(1)).name(), "") << "an unnamed task";
+    ExpectPanicOf(co_await free, "free", free_line);
+    ExpectPanicOf(co_await on_handle, "on-handle", handle_line);
+    ExpectPanicOf(co_await blocking, "blocking", blocking_line);
+    ExpectPanicOf(co_await blocking_on_handle, "blocking-on-handle",
+                  blocking_handle_line);
+
+    JoinSet<int> set;
+    // clang-format off
+    AbortHandle in_set = set.spawn(Panics(), {.name = "in-set"}); const int set_line = __LINE__;
+    // clang-format on
+    EXPECT_EQ(in_set.name(), "in-set");
+    std::optional<JoinResult<int>> from_set = co_await set.join_next();
+    ExpectPanicOf(*from_set, "in-set", set_line);
+    // clang-format off
+    set.spawn_blocking(PanicsBlocking, {.name = "blocking-in-set"}); const int blocking_set_line = __LINE__;
+    // clang-format on
+    from_set = co_await set.join_next();
+    ExpectPanicOf(*from_set, "blocking-in-set", blocking_set_line);
+
+    LocalSet local;
+    // clang-format off
+    JoinHandle<int> on_local = local.spawn_local(Panics(), {.name = "on-local"}); const int local_line = __LINE__;
+    // clang-format on
+    // A named callable: g++ 12 mishandles lambda temporaries in co_await.
+    auto inside_local = [&]() -> Task<void> {
+      // clang-format off
+      JoinHandle<int> local_free = spawn_local(Panics(), {.name = "local-free"}); const int local_free_line = __LINE__;
+      set.spawn_local(Panics(), {.name = "local-in-set"}); const int local_set_line = __LINE__;
+      // clang-format on
+      ExpectPanicOf(co_await local_free, "local-free", local_free_line);
+      std::optional<JoinResult<int>> local_from_set = co_await set.join_next();
+      ExpectPanicOf(*local_from_set, "local-in-set", local_set_line);
+    };
+    co_await local.run_until(inside_local);
+    ExpectPanicOf(co_await on_local, "on-local", local_line);
+  });
+}
+
 TEST_P(SpawnTest, SpawnViaHandleCurrent) {
   Runtime rt = MakeRuntime();
   JoinResult<int> result = rt.block_on([]() -> Task<JoinResult<int>> {

@@ -47,8 +47,7 @@ bool WaitUntil(const std::function<bool()>& pred,
 template <typename F>
 JoinHandle<std::invoke_result_t<F&>> Spawn(BlockingPool& pool, F function) {
   using R = std::invoke_result_t<F&>;
-  auto* task = new BlockingTask<R, F>(std::move(function), nullptr,
-                                      std::source_location::current());
+  auto* task = new BlockingTask<R, F>(std::move(function), SpawnOptions{});
   JoinHandle<R> handle(task);
   pool.Spawn(task);
   return handle;

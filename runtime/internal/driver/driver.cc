@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <thread>
 
 #include "absl/status/status.h"
 
@@ -77,16 +78,29 @@ void Driver::Park(std::optional<Clock::time_point> limit) {
   }
   absl::StatusOr<int> delivered = reactor_->Run(deadline);
   timers_.EndPark();
-  if (!delivered.ok()) {
-    // The reactor failed to wait (it already retried EINTR); say so once
-    // rather than spin silently.
-    static std::atomic<bool> reported{false};
-    if (!reported.exchange(true)) {
-      std::fprintf(stderr, "weft: reactor wait failed: %s\n",
+  if (delivered.ok()) {
+    failures_in_a_row_ = 0;
+  } else {
+    // The reactor already retried EINTR: this is a real failure.
+    if (health_.RecordFailure(delivered.status())) {
+      std::fprintf(stderr,
+                   "weft: reactor wait failed: %s (further failures are "
+                   "counted in RuntimeMetrics::reactor_failures)\n",
                    delivered.status().ToString().c_str());
     }
+    BackOffAfterFailure(deadline);
   }
   timers_.FireExpired(clock_.Now());
+}
+
+void Driver::BackOffAfterFailure(std::optional<Clock::time_point> deadline) {
+  failures_in_a_row_ = std::min(failures_in_a_row_ + 1, 8);
+  const auto pause = std::min<Clock::duration>(
+      std::chrono::milliseconds(1 << (failures_in_a_row_ - 1)),
+      kMaxFailureBackoff);
+  Clock::time_point until = Clock::now() + pause;
+  if (deadline.has_value()) until = std::min(until, *deadline);
+  std::this_thread::sleep_until(until);
 }
 
 bool Driver::AdvanceClockToNextTimer() {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "runtime/executor.h"
+#include "runtime/internal/driver/reactor_health.h"
 #include "runtime/internal/driver/runtime_clock.h"
 #include "runtime/internal/driver/timer_queue.h"
 
@@ -28,14 +29,19 @@ namespace weft::internal {
 
 class Driver {
  public:
-  // Timer deadlines are on `clock` (the runtime's; it outlives the driver).
-  Driver(std::unique_ptr<Reactor> reactor, RuntimeClock& clock)
-      : reactor_(std::move(reactor)), clock_(clock) {}
+  // Timer deadlines are on `clock`; reactor failures are counted in
+  // `health` (both the runtime's; they outlive the driver).
+  Driver(std::unique_ptr<Reactor> reactor, RuntimeClock& clock,
+         ReactorHealth& health)
+      : reactor_(std::move(reactor)), clock_(clock), health_(health) {}
 
   // Waits for I/O, a Wake, or the next timer — and no later than `limit`
   // (real steady_clock time; std::nullopt: no limit; now or earlier: do not
   // block) — then delivers completions and fires the timers that are due.
   // While the clock is paused, timers come due only when it is advanced.
+  // When the reactor fails to wait, the failure is recorded in the health
+  // and the next waits back off (up to kMaxFailureBackoff, never past
+  // `limit` or the next timer) instead of spinning.
   void Park(std::optional<Clock::time_point> limit);
   // Polls without blocking.
   void Poll() { Park(Clock::now()); }
@@ -81,9 +87,16 @@ class Driver {
   // ones that were cancelled.
   void SubmitQueued();
 
+  // Sleeps after a failed reactor wait, doubling per failure in a row.
+  void BackOffAfterFailure(std::optional<Clock::time_point> deadline);
+
+  static constexpr std::chrono::milliseconds kMaxFailureBackoff{100};
+
   std::unique_ptr<Reactor> reactor_;
   RuntimeClock& clock_;
+  ReactorHealth& health_;
   TimerQueue timers_;
+  int failures_in_a_row_ = 0;  // driving thread only
 
   std::atomic<std::thread::id> driving_thread_{};
   // Set while queued_ or cancelled_queued_ holds an operation, so that the

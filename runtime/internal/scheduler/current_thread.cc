@@ -33,11 +33,9 @@ class CurrentThreadScheduler final : public RuntimeScheduler {
   explicit CurrentThreadScheduler(RuntimeCore& runtime) : runtime_(runtime) {}
 
   absl::Status Start() override {
-    try {
-      driver_ = runtime_.NewDriver();
-    } catch (const std::exception& e) {
-      return absl::UnavailableError(e.what());
-    }
+    absl::StatusOr<std::unique_ptr<Driver>> driver = runtime_.NewDriver();
+    if (!driver.ok()) return driver.status();
+    driver_ = *std::move(driver);
     return absl::OkStatus();
   }
 
@@ -61,7 +59,7 @@ class CurrentThreadScheduler final : public RuntimeScheduler {
   void Release(TaskHeader* task) override { runtime_.owned().Remove(task); }
   void OnPanic(TaskHeader* task) override { runtime_.OnPanic(task); }
 
-  void BlockOn(BlockOnBody& body) override {
+  absl::Status BlockOn(BlockOnBody& body) override {
     while (!body.done() && !runtime_.PanicShutdownRequested()) {
       if (TryAcquireCore(body)) {
         RunWithCore(body);
@@ -78,10 +76,13 @@ class CurrentThreadScheduler final : public RuntimeScheduler {
     }
     std::lock_guard lock(core_mu_);
     std::erase(waiting_, &body);
+    return absl::OkStatus();
   }
 
   void StopWorkers() override {}
-  void Unpark() override { driver_->Wake(); }
+  void Unpark() override {
+    if (driver_ != nullptr) driver_->Wake();
+  }
 
   void DrainAfterShutdown() override {
     for (TaskHeader* task = remote_.Close(); task != nullptr;) {
@@ -94,7 +95,7 @@ class CurrentThreadScheduler final : public RuntimeScheduler {
     local_.clear();
     for (TaskHeader* task : deferred_) task->Unref();
     deferred_.clear();
-    driver_->Drain();
+    if (driver_ != nullptr) driver_->Drain();  // Null: Start failed.
   }
 
   bool HandOffWorker() override {

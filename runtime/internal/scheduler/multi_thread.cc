@@ -79,11 +79,9 @@ class MultiThreadScheduler final : public RuntimeScheduler {
     for (size_t i = 0; i < count; ++i) {
       auto core = std::make_unique<Core>();
       core->index = i;
-      try {
-        core->driver = runtime_.NewDriver();
-      } catch (const std::exception& e) {
-        return absl::UnavailableError(e.what());
-      }
+      absl::StatusOr<std::unique_ptr<Driver>> driver = runtime_.NewDriver();
+      if (!driver.ok()) return driver.status();
+      core->driver = *std::move(driver);
       cores_.push_back(std::move(core));
     }
     active_cores_ = cores_.size();
@@ -127,8 +125,10 @@ class MultiThreadScheduler final : public RuntimeScheduler {
   void Release(TaskHeader* task) override { runtime_.owned().Remove(task); }
   void OnPanic(TaskHeader* task) override { runtime_.OnPanic(task); }
 
-  void BlockOn(BlockOnBody& body) override {
-    Driver* driver = runtime_.ThreadDriver();
+  absl::Status BlockOn(BlockOnBody& body) override {
+    absl::StatusOr<Driver*> thread_driver = runtime_.ThreadDriver();
+    if (!thread_driver.ok()) return thread_driver.status();
+    Driver* driver = *thread_driver;
     DriverScope driver_scope(driver, /*driving=*/true);
     body.SetDriver(driver);
     while (!body.done() && !runtime_.PanicShutdownRequested()) {
@@ -141,6 +141,7 @@ class MultiThreadScheduler final : public RuntimeScheduler {
       }
     }
     body.SetDriver(nullptr);
+    return absl::OkStatus();
   }
 
   void StopWorkers() override {

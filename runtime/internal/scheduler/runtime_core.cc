@@ -1,7 +1,6 @@
 #include "runtime/internal/scheduler/runtime_core.h"
 
 #include <csignal>
-#include <stdexcept>
 #include <thread>
 #include <utility>
 
@@ -125,16 +124,17 @@ void RuntimeCore::BlockOn(std::coroutine_handle<> root) {
     std::lock_guard lock(mu_);
     bodies_.push_back(body);
   }
-  scheduler_->BlockOn(*body);
+  absl::Status driven = scheduler_->BlockOn(*body);
   {
     std::lock_guard lock(mu_);
     std::erase(bodies_, body);
   }
   body->Unref();
+  if (!driven.ok()) throw RuntimeError(std::move(driven));
   if (!root.done()) {
     ShutdownAfterPanic();
     std::lock_guard lock(mu_);
-    throw std::runtime_error(panic_message_);
+    throw RuntimeError(absl::AbortedError(panic_message_));
   }
 }
 
@@ -192,21 +192,27 @@ void RuntimeCore::StopAndCancelLocked() {
   for (auto& [thread, driver] : thread_drivers_) driver->Drain();
 }
 
-std::unique_ptr<Driver> RuntimeCore::NewDriver() {
+absl::StatusOr<std::unique_ptr<Driver>> RuntimeCore::NewDriver() {
   absl::StatusOr<std::unique_ptr<Reactor>> reactor = executor_->CreateReactor();
   if (!reactor.ok()) {
-    throw std::runtime_error(absl::StrCat(
-        "weft backend '", std::string(executor_->name()),
-        "' cannot create a reactor: ", reactor.status().ToString()));
+    return absl::Status(
+        reactor.status().code(),
+        absl::StrCat(
+            "weft backend '", std::string(executor_->name()),
+            "' cannot create a reactor: ", reactor.status().message()));
   }
-  return std::make_unique<Driver>(*std::move(reactor), clock_);
+  return std::make_unique<Driver>(*std::move(reactor), clock_, reactor_health_);
 }
 
-Driver* RuntimeCore::ThreadDriver() {
+absl::StatusOr<Driver*> RuntimeCore::ThreadDriver() {
   std::lock_guard lock(mu_);
-  std::unique_ptr<Driver>& driver = thread_drivers_[std::this_thread::get_id()];
-  if (driver == nullptr) driver = NewDriver();
-  return driver.get();
+  auto found = thread_drivers_.find(std::this_thread::get_id());
+  if (found != thread_drivers_.end()) return found->second.get();
+  absl::StatusOr<std::unique_ptr<Driver>> driver = NewDriver();
+  if (!driver.ok()) return driver.status();
+  Driver* raw = driver->get();
+  thread_drivers_.emplace(std::this_thread::get_id(), *std::move(driver));
+  return raw;
 }
 
 RuntimeMetrics RuntimeCore::Metrics() const {
@@ -218,6 +224,8 @@ RuntimeMetrics RuntimeCore::Metrics() const {
   metrics.queued_tasks = scheduler_->QueuedTasks();
   metrics.total_spawned = spawned_.load(std::memory_order_relaxed);
   metrics.total_polls = scheduler_->Polls();
+  metrics.reactor_failures = reactor_health_.failures();
+  metrics.last_reactor_failure = reactor_health_.last_failure();
   return metrics;
 }
 

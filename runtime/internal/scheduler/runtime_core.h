@@ -62,8 +62,10 @@ class RuntimeScheduler : public Scheduler {
  public:
   virtual ~RuntimeScheduler() = default;
   virtual absl::Status Start() = 0;
-  // Drives `body` on the calling thread until it is done.
-  virtual void BlockOn(BlockOnBody& body) = 0;
+  // Drives `body` on the calling thread until it is done (or a panic
+  // shutdown stops it). Fails, without running it, when this thread cannot
+  // get a driver.
+  virtual absl::Status BlockOn(BlockOnBody& body) = 0;
   // After this returns no task is being polled by a worker.
   virtual void StopWorkers() = 0;
   // Drops queue entries left behind and drains the drivers' I/O.
@@ -90,7 +92,9 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
   void Spawn(TaskHeader* task);
   void SpawnBlocking(TaskHeader* task);
   // Drives the coroutine `root` on this thread until it finished (the
-  // caller reads its result). Throws UsageError inside a runtime task.
+  // caller reads its result). Throws UsageError inside a runtime task, and
+  // RuntimeError when this thread's driver cannot start or a panic shut the
+  // runtime down (see Handle::block_on).
   void BlockOn(std::coroutine_handle<> root);
   void Shutdown(std::optional<std::chrono::nanoseconds> wait_for_blocking);
   // Steps 1-4 and closing the pool, without waiting for blocking closures
@@ -112,11 +116,13 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
     return clock_.paused() && blocking_->LiveTasks() == 0;
   }
 
-  // This thread's own driver (for block_on on a multi_thread runtime).
-  Driver* ThreadDriver();
-  // Creates a driver on this runtime's backend; throws std::runtime_error
-  // if the backend cannot create one (e.g. out of file descriptors).
-  std::unique_ptr<Driver> NewDriver();
+  // This thread's own driver (for block_on on a multi_thread runtime),
+  // created by its first call.
+  absl::StatusOr<Driver*> ThreadDriver();
+  // Creates a driver on this runtime's backend, or returns the backend's
+  // status (its code kept, e.g. RESOURCE_EXHAUSTED when out of file
+  // descriptors) saying which backend failed.
+  absl::StatusOr<std::unique_ptr<Driver>> NewDriver();
 
   // Called by schedulers.
   void OnPanic(TaskHeader* task);
@@ -147,6 +153,7 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
   std::unordered_map<std::thread::id, std::unique_ptr<Driver>> thread_drivers_;
   std::vector<BlockOnBody*> bodies_;  // block_on calls in progress
   std::string panic_message_;
+  ReactorHealth reactor_health_;
 
   std::atomic<uint64_t> spawned_{0};
   std::atomic<bool> shut_down_{false};

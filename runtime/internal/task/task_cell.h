@@ -75,9 +75,8 @@ class CoroutineTask final : public JoinableTask<T> {
   static constexpr bool kBodyIsTask = std::is_same_v<Body, Task<T>>;
 
  public:
-  CoroutineTask(Body body, std::shared_ptr<const std::string> name,
-                std::source_location location)
-      : JoinableTask<T>(std::move(name), location, /*async=*/true) {
+  CoroutineTask(Body body, SpawnOptions options)
+      : JoinableTask<T>(std::move(options), /*async=*/true) {
     if constexpr (kBodyIsTask) {
       StartWith(std::move(body));
     } else {
@@ -166,9 +165,8 @@ class CoroutineTask final : public JoinableTask<T> {
 template <typename T, typename F>
 class BlockingTask final : public JoinableTask<T> {
  public:
-  BlockingTask(F function, std::shared_ptr<const std::string> name,
-               std::source_location location)
-      : JoinableTask<T>(std::move(name), location, /*async=*/false),
+  BlockingTask(F function, SpawnOptions options)
+      : JoinableTask<T>(std::move(options), /*async=*/false),
         function_(std::move(function)) {}
 
  private:

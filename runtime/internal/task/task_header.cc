@@ -7,15 +7,16 @@
 
 namespace weft::internal {
 
-TaskHeader::TaskHeader(std::shared_ptr<const std::string> name,
-                       std::source_location location, bool async)
+TaskHeader::TaskHeader(SpawnOptions options, bool async)
     // A new task is queued (kNotified) and joinable; its three references
     // are the owner's, the queue entry's and the JoinHandle's.
     : state_(kNotified | kJoinInterest),
       refs_(3),
       id_(TaskId::Next()),
-      name_(std::move(name)),
-      location_(location) {
+      name_(options.name.empty()
+                ? nullptr
+                : std::make_shared<const std::string>(options.name)),
+      location_(options.location) {
   context_.waker_target = this;
   context_.task = this;
   context_.in_async_task = async;

@@ -44,6 +44,7 @@
 #include "runtime/internal/task/exec_context.h"
 #include "runtime/internal/task/scheduler.h"
 #include "runtime/internal/task/waker.h"
+#include "runtime/spawn_options.h"
 #include "runtime/task_id.h"
 #include "runtime/task_state.h"
 
@@ -72,6 +73,9 @@ class TaskHeader : public Wakeable {
 
   TaskId id() const { return id_; }
   const std::shared_ptr<const std::string>& name() const { return name_; }
+  std::string_view name_view() const {
+    return name_ != nullptr ? std::string_view(*name_) : std::string_view();
+  }
   std::source_location location() const { return location_; }
 
   // Binds the task to the scheduler that will run it and own it.
@@ -104,8 +108,7 @@ class TaskHeader : public Wakeable {
   TaskHeader* owned_next = nullptr;
 
  protected:
-  TaskHeader(std::shared_ptr<const std::string> name,
-             std::source_location location, bool async);
+  TaskHeader(SpawnOptions options, bool async);
   virtual ~TaskHeader();
 
   // Runs the body once: a coroutine resumes, a blocking closure is called.
