@@ -9,11 +9,11 @@
 
 #include <atomic>
 #include <functional>
-#include <source_location>
 #include <utility>
 
 #include "runtime/internal/task/exec_context.h"
 #include "runtime/internal/task/task_header.h"
+#include "runtime/spawn_options.h"
 
 namespace weft::internal {
 
@@ -42,8 +42,7 @@ class FakeTask final : public TaskHeader {
   // Starts as every new task does: queued, joinable, with three references
   // (the owner's, the queue entry's and the JoinHandle's).
   FakeTask(TaskRecord& record, Body body, bool panics = false)
-      : TaskHeader(/*name=*/nullptr, std::source_location::current(),
-                   /*async=*/true),
+      : TaskHeader(SpawnOptions{}, /*async=*/true),
         record_(record),
         body_(std::move(body)),
         panics_(panics) {}
