@@ -2,12 +2,15 @@
 // injection queue, stealing, and stealers racing the owner. The queue only
 // stores and hands back TaskHeader pointers (it never dereferences them), so
 // the "tasks" here are addresses of plain slots that stand for distinct tasks.
+// Queues are allocated on the heap, as the scheduler's are: their members are
+// cache-line aligned, and ASan's fake stack frames are not.
 
 #include "runtime/internal/scheduler/local_queue.h"
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -38,14 +41,16 @@ class Items {
 };
 
 TEST(LocalQueueTest, NewQueueIsEmpty) {
-  LocalQueue queue;
+  auto queue_owner = std::make_unique<LocalQueue>();
+  LocalQueue& queue = *queue_owner;
   EXPECT_TRUE(queue.IsEmpty());
   EXPECT_EQ(queue.Size(), 0u);
   EXPECT_EQ(queue.Pop(), nullptr);
 }
 
 TEST(LocalQueueTest, PopsInPushOrder) {
-  LocalQueue queue;
+  auto queue_owner = std::make_unique<LocalQueue>();
+  LocalQueue& queue = *queue_owner;
   Items items(10);
   std::vector<TaskHeader*> overflow;
   for (size_t i = 0; i < items.size(); ++i) {
@@ -62,7 +67,8 @@ TEST(LocalQueueTest, PopsInPushOrder) {
 
 // The positions are 32-bit and wrap; the buffer index wraps every kCapacity.
 TEST(LocalQueueTest, KeepsOrderAcrossManyWrapsOfTheBuffer) {
-  LocalQueue queue;
+  auto queue_owner = std::make_unique<LocalQueue>();
+  LocalQueue& queue = *queue_owner;
   Items items(kCapacity);
   std::vector<TaskHeader*> overflow;
   for (int round = 0; round < 20; ++round) {
@@ -77,7 +83,8 @@ TEST(LocalQueueTest, KeepsOrderAcrossManyWrapsOfTheBuffer) {
 }
 
 TEST(LocalQueueTest, FullQueueMovesHalfAndTheNewTaskToOverflow) {
-  LocalQueue queue;
+  auto queue_owner = std::make_unique<LocalQueue>();
+  LocalQueue& queue = *queue_owner;
   Items items(kCapacity + 1);
   std::vector<TaskHeader*> overflow;
   for (size_t i = 0; i < kCapacity; ++i) {
@@ -103,8 +110,10 @@ TEST(LocalQueueTest, FullQueueMovesHalfAndTheNewTaskToOverflow) {
 
 TEST(LocalQueueTest, StealTakesTheOlderHalfRoundedUp) {
   Items items(7);
-  LocalQueue victim;
-  LocalQueue thief;
+  auto victim_owner = std::make_unique<LocalQueue>();
+  LocalQueue& victim = *victim_owner;
+  auto thief_owner = std::make_unique<LocalQueue>();
+  LocalQueue& thief = *thief_owner;
   std::vector<TaskHeader*> overflow;
   for (size_t i = 0; i < items.size(); ++i) {
     ASSERT_TRUE(victim.Push(items.at(i), overflow));
@@ -125,8 +134,10 @@ TEST(LocalQueueTest, StealTakesTheOlderHalfRoundedUp) {
 
 TEST(LocalQueueTest, StealOfOneTaskReturnsItAndQueuesNothing) {
   Items items(1);
-  LocalQueue victim;
-  LocalQueue thief;
+  auto victim_owner = std::make_unique<LocalQueue>();
+  LocalQueue& victim = *victim_owner;
+  auto thief_owner = std::make_unique<LocalQueue>();
+  LocalQueue& thief = *thief_owner;
   std::vector<TaskHeader*> overflow;
   ASSERT_TRUE(victim.Push(items.at(0), overflow));
   EXPECT_EQ(victim.StealInto(thief), items.at(0));
@@ -135,16 +146,20 @@ TEST(LocalQueueTest, StealOfOneTaskReturnsItAndQueuesNothing) {
 }
 
 TEST(LocalQueueTest, StealFromEmptyQueueReturnsNull) {
-  LocalQueue victim;
-  LocalQueue thief;
+  auto victim_owner = std::make_unique<LocalQueue>();
+  LocalQueue& victim = *victim_owner;
+  auto thief_owner = std::make_unique<LocalQueue>();
+  LocalQueue& thief = *thief_owner;
   EXPECT_EQ(victim.StealInto(thief), nullptr);
   EXPECT_TRUE(thief.IsEmpty());
 }
 
 TEST(LocalQueueTest, ThiefMoreThanHalfFullStealsNothing) {
   Items items(kCapacity / 2 + 2);
-  LocalQueue victim;
-  LocalQueue thief;
+  auto victim_owner = std::make_unique<LocalQueue>();
+  LocalQueue& victim = *victim_owner;
+  auto thief_owner = std::make_unique<LocalQueue>();
+  LocalQueue& thief = *thief_owner;
   std::vector<TaskHeader*> overflow;
   for (size_t i = 0; i <= kCapacity / 2; ++i) {
     ASSERT_TRUE(thief.Push(items.at(i), overflow));
@@ -163,7 +178,8 @@ TEST(LocalQueueTest, StealersRacingTheOwnerSeeEveryItemExactlyOnce) {
   constexpr size_t kItems = 200000;
   constexpr int kStealers = 3;
   Items items(kItems);
-  LocalQueue victim;
+  auto victim_owner = std::make_unique<LocalQueue>();
+  LocalQueue& victim = *victim_owner;
   std::vector<std::atomic<int>> seen(kItems);
   std::atomic<size_t> total{0};
   std::atomic<bool> owner_done{false};
@@ -178,7 +194,8 @@ TEST(LocalQueueTest, StealersRacingTheOwnerSeeEveryItemExactlyOnce) {
   std::vector<std::thread> stealers;
   for (int s = 0; s < kStealers; ++s) {
     stealers.emplace_back([&] {
-      LocalQueue mine;
+      auto mine_owner = std::make_unique<LocalQueue>();
+      LocalQueue& mine = *mine_owner;
       while (true) {
         bool done = owner_done.load(std::memory_order_acquire);
         if (TaskHeader* item = victim.StealInto(mine)) see(item);

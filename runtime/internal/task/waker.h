@@ -4,8 +4,8 @@
 // body of a block_on call) is a Wakeable. A leaf operation that suspends
 // (a timer, a JoinHandle, an I/O completion) keeps a Waker and calls wake()
 // when its event happens. Wakes may be spurious: whoever is woken re-checks
-// the readiness of what it waits for (see context.h), so a stale Waker firing
-// late is harmless.
+// the readiness of what it waits for (see exec_context.h), so a stale Waker
+// firing late is harmless.
 
 #ifndef WEFT_RUNTIME_INTERNAL_TASK_WAKER_H_
 #define WEFT_RUNTIME_INTERNAL_TASK_WAKER_H_
