@@ -122,7 +122,7 @@ class EpollReactor final : public Reactor {
   const int epoll_fd_;
   executors_common::EventfdWaker waker_;
 
-  executors_common::OpTable ops_;
+  executors_common::OpTable<> ops_;
   OpList ready_;
   TimerHeap timers_;
   std::vector<FdState> fds_;

@@ -11,7 +11,7 @@
 
 #include <cstdint>
 
-#include "executors/common/op_state.h"
+#include "executors/common/readiness_op_state.h"
 #include "runtime/executor.h"
 
 namespace weft::uv {

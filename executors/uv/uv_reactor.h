@@ -187,7 +187,7 @@ class UvReactor final : public Reactor {
   Waker waker_;
   bool initialized_ = false;  // the loop and both handles are live
 
-  executors_common::OpTable ops_;
+  executors_common::OpTable<> ops_;
   OpList ready_;
   TimerHeap timers_;
   absl::flat_hash_map<int, FdWatch*> watches_;
