@@ -1,6 +1,8 @@
-// Word [3] of backend_state (op_state.h) for the backends that emulate
-// completion-shaped I/O over readiness: the operation's stage (bits 0-7),
+// Word [3] of backend_state (op_state.h) for the operations of the
+// readiness core (readiness_reactor.h): the operation's stage (bits 0-7),
 // flags (bits 8-15) and, once completed, its result (bits 32-63).
+// Invariant: an operation in flight is in exactly one place, named by its
+// stage.
 
 #ifndef WEFT_EXECUTORS_COMMON_READINESS_OP_STATE_H_
 #define WEFT_EXECUTORS_COMMON_READINESS_OP_STATE_H_
@@ -12,21 +14,35 @@
 
 namespace weft::executors_common {
 
-// The stage and flags as the backend's enums (uint8_t-based).
-template <typename Stage>
-Stage StageOf(const IoOperation* op) {
-  return static_cast<Stage>(OpWord(op, 3) & 0xff);
+enum class OpStage : uint8_t {
+  kWaiting = 1,    // on its fd's waiter list, waiting for readiness
+  kTimer = 2,      // a kTimeout in the timer heap
+  kOffloaded = 3,  // run by the poller itself (Poller::Offload)
+  kReady = 4,      // completed, in the ready queue, not yet delivered
+};
+
+enum OpFlag : uint8_t {
+  // The fd refused RWF_NOWAIT (EOPNOTSUPP), so it was made O_NONBLOCK and
+  // plain read(2)/write(2) are used for this operation from then on
+  // (nonblocking_io.h).
+  kPlainIo = 1,
+  // The poller's own, for an operation it took (libuv: its uv_cancel was
+  // tried).
+  kPollerFlag = 2,
+};
+
+inline OpStage StageOf(const IoOperation* op) {
+  return static_cast<OpStage>(OpWord(op, 3) & 0xff);
 }
-template <typename Stage>
-void SetStage(IoOperation* op, Stage stage) {
+inline void SetStage(IoOperation* op, OpStage stage) {
   SetOpWord(op, 3,
             (OpWord(op, 3) & ~uint64_t{0xff}) | static_cast<uint64_t>(stage));
 }
 
-inline bool HasFlagBits(const IoOperation* op, uint8_t flag) {
+inline bool HasFlag(const IoOperation* op, OpFlag flag) {
   return (OpWord(op, 3) >> 8) & flag;
 }
-inline void SetFlagBits(IoOperation* op, uint8_t flag) {
+inline void SetFlag(IoOperation* op, OpFlag flag) {
   SetOpWord(op, 3, OpWord(op, 3) | (uint64_t{flag} << 8));
 }
 
