@@ -13,7 +13,7 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
+#include "executors/common/syscall_error.h"
 
 namespace weft::epoll {
 namespace {
@@ -31,29 +31,13 @@ constexpr uint32_t kAlwaysReported = EPOLLERR | EPOLLHUP;
 // seccomp; epoll_wait with a timeout rounded up to milliseconds is used then.
 std::atomic<bool> pwait2_unavailable{false};
 
-const char* Remedy(int error) {
-  switch (error) {
-    case EMFILE:
-      return "; this process is out of file descriptors: raise its limit "
-             "(ulimit -n) or close some";
-    case ENFILE:
-      return "; the system is out of file descriptors (sysctl fs.file-max)";
-    case ENOMEM:
-      return "; the kernel is out of memory";
-    case ENOSYS:
-    case EPERM:
-      return "; epoll is unavailable here (a seccomp filter?): build with "
-             "another backend";
-    default:
-      return "";
-  }
-}
+// The remedy when epoll itself is refused.
+constexpr absl::string_view kBlocked =
+    "; epoll is unavailable here (a seccomp filter?): build with another "
+    "backend";
 
 absl::Status SyscallError(int error, const char* call) {
-  const char* name = strerrorname_np(error);
-  return absl::ErrnoToStatus(
-      error, absl::StrCat("epoll backend: ", call, " failed (",
-                          name != nullptr ? name : "?", ")", Remedy(error)));
+  return executors_common::SyscallError("epoll", error, call, kBlocked);
 }
 
 }  // namespace
