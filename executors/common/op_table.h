@@ -22,8 +22,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
+#include "executors/common/op_state.h"
 #include "runtime/executor.h"
 
 namespace weft::executors_common {
@@ -91,6 +93,24 @@ class OpTable {
   }
 
   size_t size() const { return live_; }
+
+  // Delivers the operations on `ready` (an OpList or OpQueue of completed
+  // operations, taken whole first, so that those their callbacks submit
+  // wait for the next delivery): frees each one's slot, then calls its
+  // completion with `result_of(op)`; the backend must not touch it after.
+  // Returns how many were delivered.
+  template <typename List, typename ResultOf>
+  int Deliver(List& ready, ResultOf result_of) {
+    List batch = std::exchange(ready, List{});
+    int delivered = 0;
+    while (IoOperation* op = batch.PopFront()) {
+      const int32_t result = result_of(op);
+      Release(TokenOf(op));
+      op->complete(op->context, result);  // may free `op`, or submit again
+      ++delivered;
+    }
+    return delivered;
+  }
 
   // Calls `fn(slot)` for every live slot; `fn` must not Add or Release.
   template <typename Fn>

@@ -66,20 +66,7 @@ ReadinessReactor::~ReadinessReactor() {
   // Completions may submit again; those operations are cancelled in turn.
   while (ops_.size() > 0) {
     ops_.ForEach([this](IoOperation* op) {
-      switch (StageOf(op)) {
-        case OpStage::kReady:
-          return;
-        case OpStage::kTimer:
-          timers_.Remove(op);
-          break;
-        case OpStage::kWaiting:
-          Unpark(op);
-          break;
-        case OpStage::kOffloaded:
-          poller_->CancelOffloaded(op);
-          return;
-      }
-      Finish(op, -ECANCELED);
+      if (Withdraw(op)) Finish(op, -ECANCELED);
     });
     Deliver();
     // What is left is the poller's, which may be using its buffer: wait
@@ -313,21 +300,25 @@ void ReadinessReactor::ProcessCancels() {
     // Not found: delivered already, and perhaps its memory reused since.
     IoOperation* op = ops_.Find(token);
     if (op == nullptr) continue;
-    switch (StageOf(op)) {
-      case OpStage::kReady:
-        continue;  // it completed first and keeps its result
-      case OpStage::kTimer:
-        timers_.Remove(op);
-        break;
-      case OpStage::kWaiting:
-        Unpark(op);
-        break;
-      case OpStage::kOffloaded:
-        poller_->CancelOffloaded(op);
-        continue;  // completes from the poller
-    }
-    Finish(op, -ECANCELED);
+    if (Withdraw(op)) Finish(op, -ECANCELED);
   }
+}
+
+bool ReadinessReactor::Withdraw(IoOperation* op) {
+  switch (StageOf(op)) {
+    case OpStage::kReady:
+      return false;  // it completed first and keeps its result
+    case OpStage::kTimer:
+      timers_.Remove(op);
+      return true;
+    case OpStage::kWaiting:
+      Unpark(op);
+      return true;
+    case OpStage::kOffloaded:
+      poller_->CancelOffloaded(op);
+      return false;  // completes from the poller
+  }
+  return false;
 }
 
 void ReadinessReactor::FireTimers(TimePoint now) {
@@ -379,15 +370,8 @@ absl::StatusOr<int> ReadinessReactor::Run(std::optional<TimePoint> deadline) {
 }
 
 int ReadinessReactor::Deliver() {
-  OpList batch = std::exchange(ready_, OpList{});
-  int delivered = 0;
-  while (IoOperation* op = batch.PopFront()) {
-    const int32_t result = ResultOf(op);
-    ops_.Release(TokenOf(op));
-    op->complete(op->context, result);  // may free `op`, or submit it again
-    ++delivered;
-  }
-  return delivered;
+  return ops_.Deliver(ready_,
+                      [](const IoOperation* op) { return ResultOf(op); });
 }
 
 }  // namespace weft::executors_common

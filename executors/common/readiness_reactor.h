@@ -128,6 +128,10 @@ class ReadinessReactor final : public Reactor, private ReadinessSink {
   void RetryWaiters(OpList& list);
   void CompletePollers(int fd, uint32_t revents);
 
+  // Takes `op`, which a cancel names, from where it waits; false if it
+  // completes otherwise (it already has a result, or the poller's
+  // completion will bring one).
+  bool Withdraw(IoOperation* op);
   void ProcessCancels();
   void FireTimers(TimePoint now);
   // Delivers the completions ready now (not those their callbacks cause).

@@ -267,15 +267,8 @@ void UringReactor::FlushBacklog() {
 }
 
 int UringReactor::DeliverReady() {
-  OpQueue batch = std::exchange(ready_, OpQueue{});
-  int delivered = 0;
-  while (IoOperation* op = batch.PopFront()) {
-    const int32_t result = ResultOf(op);
-    ops_.Release(TokenOf(op));
-    op->complete(op->context, result);  // may free `op`, or submit it again
-    ++delivered;
-  }
-  return delivered;
+  return ops_.Deliver(ready_,
+                      [](const IoOperation* op) { return ResultOf(op); });
 }
 
 int UringReactor::Reap(bool* woken) {
