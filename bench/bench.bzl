@@ -1,5 +1,7 @@
 """weft_benchmarks: the same benchmark list, once per executor backend."""
 
+load("//executors:backends.bzl", "backend_label")
+
 def weft_benchmarks(name = "bench", backends = [], workloads = ":workloads", smoke_filter = None):
     """One cc_binary `<name>_<backend>` per backend, all running `workloads`.
 
@@ -25,7 +27,7 @@ def weft_benchmarks(name = "bench", backends = [], workloads = ":workloads", smo
             deps = [
                 workloads,
                 "//runtime:runtime",
-                "//executors/%s" % backend,
+                backend_label(backend),
                 "@benchmark//:benchmark_main",
             ],
         )

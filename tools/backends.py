@@ -26,9 +26,11 @@ def load_backends(path=TABLE):
 
 
 def backend_names(platform="linux"):
-    """Names of the backends that run on `platform`, most preferred first."""
+    """Names of the production backends that run on `platform`, most
+    preferred first (test-only rows, such as poll, are left out)."""
     return [row["name"] for row in load_backends()
-            if platform in row["platforms"]]
+            if platform in row["platforms"]
+            and not row.get("test_only", False)]
 
 
 if __name__ == "__main__":

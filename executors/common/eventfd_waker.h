@@ -11,10 +11,11 @@
 // (Consume), so wakes sent while one is pending cost no system call.
 //
 // Before a one-shot or multishot poll is (re-)armed the counter is drained
-// (Drain), because a poll armed on a readable eventfd fires at once; Drain
-// also clears the flag and reports whether a wake was pending, which the
-// reactor then answers by returning, since the write that would have woken
-// it was just consumed.
+// (Drain), because a poll armed on a readable eventfd fires at once (a
+// level-triggered poll(2) set, as the test backend poll's, drains it after
+// each event for the same reason); Drain also clears the flag and reports
+// whether a wake was pending, which the reactor then answers by returning,
+// since the write that would have woken it was just consumed.
 //
 // Invariant: whenever the flag is set, an event for the eventfd is pending
 // or is being handled by the Run in progress (which returns promptly); a

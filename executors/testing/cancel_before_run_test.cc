@@ -2,9 +2,9 @@
 // already there: the operation completes with -ECANCELED.
 //
 // Part of :ordered_reactor_conformance, not of the suite every backend runs:
-// epoll and libuv handle the cancels they were asked for before they look at
-// readiness or timers, but io_uring may hand the kernel an operation and its
-// cancel in one batch, and the operation may then win (see
+// the readiness core (epoll, libuv, poll) handles the cancels it was asked
+// for before it looks at readiness or timers, but io_uring may hand the kernel
+// an operation and its cancel in one batch, and the operation may then win (see
 // executors/uring/uring_reactor.h), so the suite only checks that it
 // completes once (cancel_test.cc, timeout_test.cc).
 

@@ -3,10 +3,10 @@
 // they are in flight together.
 //
 // Part of :ordered_reactor_conformance, not of the suite every backend runs:
-// epoll and libuv keep a FIFO queue of waiters per fd and retry them in
-// order, but io_uring does not order concurrent operations on one fd (see
-// executors/uring/uring_reactor.h), so the suite only checks that both
-// complete (stream_io_test.cc).
+// the readiness core (epoll, libuv, poll) keeps a FIFO queue of waiters per
+// fd and retries them in order, but io_uring does not order concurrent
+// operations on one fd (see executors/uring/uring_reactor.h), so the suite only
+// checks that both complete (stream_io_test.cc).
 
 #include <unistd.h>
 

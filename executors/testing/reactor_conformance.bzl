@@ -15,7 +15,7 @@ WEFT_EXPECTED_PREFERENCE) to check that the backend registers as the table
 says.
 """
 
-load("//executors:backends.bzl", "backend_row")
+load("//executors:backends.bzl", "backend_row_of_package")
 
 def reactor_conformance_test(
         name,
@@ -25,8 +25,8 @@ def reactor_conformance_test(
         tags = []):
     """Declares a cc_test `name` that runs the suite on `backend`.
 
-    Called in the backend's own package, executors/<name>: the package's
-    last component names the backend's row in the table.
+    Called in the backend's own package, which names the backend's row in
+    the table (its `package`).
 
     Args:
       name: the test's name.
@@ -37,7 +37,7 @@ def reactor_conformance_test(
       size: the test's size.
       tags: extra tags.
     """
-    row = backend_row(native.package_name().split("/")[-1])
+    row = backend_row_of_package(native.package_name())
     native.cc_test(
         name = name,
         size = size,

@@ -1,22 +1,17 @@
 // The io_uring backend's bookkeeping for one operation, kept inside
 // IoOperation::backend_state so that an operation in flight costs no
-// allocation.
-//
-// Layout of backend_state while an operation is in flight:
-//   [0] token: the operation's OpTable slot and generation (op_table.h).
-//       Written once by Submit and only read afterwards, also by Cancel on
-//       other threads, so no other word may ever share its memory location.
-//   [1] next: the link of the one OpQueue the operation is on (the backlog
-//       of operations waiting for a submission slot, or the queue of
-//       completions made without the kernel); null when on none.
-//   [2], [3] depend on the opcode and the stage:
-//       kTimeout in the kernel: a __kernel_timespec (tv_sec, tv_nsec), which
-//         the kernel reads when it consumes the SQE;
-//       an operation on an fd: [2] is the fd's close generation at Submit,
-//         so that an operation cancelled because a kClose closed its fd can
-//         report -EBADF (see uring_reactor.h);
-//       completed without the kernel: [2] is the result.
-// Only the driving thread touches words [1] to [3].
+// allocation. Words [0] (the token) and [1] (the OpQueue link: the backlog
+// of operations waiting for a submission slot, or the queue of completions
+// made without the kernel) are executors/common/op_state.h's; [2] and [3]
+// depend on the opcode and the stage:
+//   kTimeout in the kernel: a __kernel_timespec (tv_sec, tv_nsec), which
+//     the kernel reads when it consumes the SQE;
+//   an operation on an fd: [2] is the fd's close generation at Submit, so
+//     that an operation cancelled because a kClose closed its fd can report
+//     -EBADF (see uring_reactor.h);
+//   completed without the kernel: [2] is the result.
+// Only the driving thread touches words [1] to [3]. The rest of what the
+// reactor keeps per operation is in its OpTable slot (SlotData below).
 
 #ifndef WEFT_EXECUTORS_URING_OP_STATE_H_
 #define WEFT_EXECUTORS_URING_OP_STATE_H_
@@ -27,61 +22,58 @@
 #include <cstdint>
 #include <cstring>
 
+#include "executors/common/op_list.h"
+#include "executors/common/op_state.h"
+#include "executors/common/op_table.h"
 #include "runtime/executor.h"
 
 namespace weft::uring {
 
-static_assert(sizeof(void*) == sizeof(uint64_t),
-              "the uring backend packs 64-bit words into backend_state");
 static_assert(sizeof(__kernel_timespec) == 2 * sizeof(void*),
               "a timespec must fit in backend_state[2] and [3]");
 // The reactor's own requests use user_data values with the low three bits
 // set; operations, at least 8-aligned, never have them.
 static_assert(alignof(IoOperation) >= 8);
 
-namespace op_state_internal {
+using executors_common::InitOpState;
+using executors_common::OpQueue;
+using executors_common::TokenOf;
 
-inline uint64_t Word(const IoOperation* op, int i) {
-  return reinterpret_cast<uintptr_t>(op->backend_state[i]);
-}
+enum class OpStage : uint8_t {
+  kBacklog,  // submitted, waiting for a submission queue slot
+  kKernel,   // an SQE carries it (submitted to the kernel or about to be)
+  kReady,    // completed without the kernel, waiting for delivery
+};
 
-inline void SetWord(IoOperation* op, int i, uint64_t value) {
-  op->backend_state[i] = reinterpret_cast<void*>(static_cast<uintptr_t>(value));
-}
+// What an OpTable slot records beside its operation: where the operation
+// is, and whether a cancel was asked of the kernel for it, which decides how
+// its result is reported.
+struct SlotData {
+  OpStage stage = OpStage::kBacklog;
+  // An ASYNC_CANCEL naming this operation was issued (Cancel or the
+  // destructor): -ECANCELED then means what it says.
+  bool cancel_issued = false;
+  // kAccept: its readiness poll completed; the accept itself is next.
+  bool accept_polled = false;
+  // Resubmissions after the kernel cancelled it because its submitting
+  // thread exited (bounded, so that it cannot cycle forever).
+  uint8_t restarts = 0;
+};
 
-}  // namespace op_state_internal
-
-inline uint64_t TokenOf(const IoOperation* op) {
-  return op_state_internal::Word(op, 0);
-}
-
-// Starts the bookkeeping of a newly submitted operation.
-inline void InitOpState(IoOperation* op, uint64_t token) {
-  op_state_internal::SetWord(op, 0, token);
-  op->backend_state[1] = nullptr;
-  op->backend_state[2] = nullptr;
-  op->backend_state[3] = nullptr;
-}
-
-inline IoOperation* NextOf(const IoOperation* op) {
-  return static_cast<IoOperation*>(op->backend_state[1]);
-}
-inline void SetNext(IoOperation* op, IoOperation* next) {
-  op->backend_state[1] = next;
-}
+using OpTable = executors_common::OpTable<SlotData>;
 
 inline uint32_t CloseGenerationOf(const IoOperation* op) {
-  return static_cast<uint32_t>(op_state_internal::Word(op, 2));
+  return static_cast<uint32_t>(executors_common::OpWord(op, 2));
 }
 inline void SetCloseGeneration(IoOperation* op, uint32_t generation) {
-  op_state_internal::SetWord(op, 2, generation);
+  executors_common::SetOpWord(op, 2, generation);
 }
 
 inline int32_t ResultOf(const IoOperation* op) {
-  return static_cast<int32_t>(op_state_internal::Word(op, 2));
+  return static_cast<int32_t>(executors_common::OpWord(op, 2));
 }
 inline void SetResult(IoOperation* op, int32_t result) {
-  op_state_internal::SetWord(op, 2, static_cast<uint32_t>(result));
+  executors_common::SetOpWord(op, 2, static_cast<uint32_t>(result));
 }
 
 // Stores `duration` (clamped at zero) as the operation's timespec and returns

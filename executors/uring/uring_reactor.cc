@@ -80,7 +80,7 @@ UringReactor::~UringReactor() {
     const TimePoint now = Clock::now();
     const bool sweep = !last_sweep || now - *last_sweep >= kDestructorSweep;
     if (sweep) last_sweep = now;
-    ops_.ForEach([&](OpTable::Slot& slot) {
+    ops_.ForEachSlot([&](OpTable::Slot& slot) {
       if (slot.stage != OpStage::kKernel) return;
       if (slot.cancel_issued && !sweep) return;
       IssueCancel(slot, kDetachedTag);
@@ -151,7 +151,7 @@ bool UringReactor::StartClose(IoOperation* op) {
       io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
       io_uring_sqe_set_data64(sqe, kDetachedTag);
     } else {
-      ops_.ForEach([&](OpTable::Slot& slot) {
+      ops_.ForEachSlot([&](OpTable::Slot& slot) {
         if (slot.stage == OpStage::kKernel && UsesFd(slot.op->opcode) &&
             slot.op->opcode != IoOpcode::kClose && slot.op->fd == fd) {
           // Not marked cancel_issued: reported as -EBADF (Reported()).
@@ -236,7 +236,7 @@ void UringReactor::ProcessCancels() {
   size_t kept = 0;  // requests that found no free SQE, kept for later
   for (uint64_t token : tokens) {
     // Not found: delivered already, and perhaps its slot reused since.
-    OpTable::Slot* slot = ops_.Find(token);
+    OpTable::Slot* slot = ops_.FindSlot(token);
     if (slot == nullptr || slot->cancel_issued) continue;
     switch (slot->stage) {
       case OpStage::kReady:
@@ -267,15 +267,8 @@ void UringReactor::FlushBacklog() {
 }
 
 int UringReactor::DeliverReady() {
-  OpQueue batch = std::exchange(ready_, OpQueue{});
-  int delivered = 0;
-  while (IoOperation* op = batch.PopFront()) {
-    const int32_t result = ResultOf(op);
-    ops_.Release(TokenOf(op));
-    op->complete(op->context, result);  // may free `op`, or submit it again
-    ++delivered;
-  }
-  return delivered;
+  return ops_.Deliver(ready_,
+                      [](const IoOperation* op) { return ResultOf(op); });
 }
 
 int UringReactor::Reap(bool* woken) {

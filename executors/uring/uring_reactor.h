@@ -122,8 +122,7 @@
 #include "absl/status/statusor.h"
 #include "executors/common/cancel_inbox.h"
 #include "executors/common/eventfd_waker.h"
-#include "executors/uring/op_queue.h"
-#include "executors/uring/op_table.h"
+#include "executors/uring/op_state.h"
 #include "executors/uring/probe.h"
 #include "runtime/executor.h"
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "executors/testing/reactor_fixture.h"
-#include "executors/uv/uv_reactor.h"
+#include "executors/uv/uv_poller.h"
 #include "gtest/gtest.h"
 
 namespace weft::uv {
@@ -15,10 +15,10 @@ namespace {
 
 class LoopCloseCheck : public reactor_testing::ReactorTestHook {
  public:
-  void BeforeTest() override { busy_before_ = UvReactor::BusyLoopCloses(); }
+  void BeforeTest() override { busy_before_ = UvPoller::BusyLoopCloses(); }
 
   void AfterTest() override {
-    EXPECT_EQ(UvReactor::BusyLoopCloses(), busy_before_)
+    EXPECT_EQ(UvPoller::BusyLoopCloses(), busy_before_)
         << "uv_loop_close failed: a handle or request was left open";
   }
 

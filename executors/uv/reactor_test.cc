@@ -1,7 +1,7 @@
 // What the libuv Reactor promises beyond the reactor conformance suite
 // (executors/testing/, run on this backend as :reactor_conformance_test):
 // its registration, the call its out-of-fds status names, and, through
-// UvReactor itself, what is particular to libuv: its handles, uv_loop_close
+// UvPoller itself, what is particular to libuv: its handles, uv_loop_close
 // succeeding at destruction in the middle of things, and the thread pool.
 // The stronger promises it shares with epoll (FIFO order on one fd, a cancel
 // before the Run wins) are in //executors/testing:ordered_reactor_conformance,
@@ -26,8 +26,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "executors/common/readiness_reactor.h"
 #include "executors/testing/reactor_fixture.h"
-#include "executors/uv/uv_reactor.h"
+#include "executors/uv/uv_poller.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/executor.h"
@@ -62,15 +63,17 @@ TEST_F(ReactorTest, OutOfFdsStatusNamesUvLoopInit) {
   EXPECT_THAT(reactor.status().message(), HasSubstr("uv_loop_init"));
 }
 
-// What is particular to libuv, through UvReactor itself: its handles, and
+// What is particular to libuv, through UvPoller itself: its handles, and
 // uv_loop_close succeeding at destruction in the middle of things.
-class UvReactorTest : public ReactorTest {
+class UvPollerTest : public ReactorTest {
  protected:
   void SetUp() override {
-    busy_before_ = uv::UvReactor::BusyLoopCloses();
+    busy_before_ = uv::UvPoller::BusyLoopCloses();
     ReactorTest::SetUp();
-    // The uv executor's reactors are UvReactors.
-    uv_ = static_cast<uv::UvReactor*>(reactor_.get());
+    // The uv executor's reactors are the readiness core over a UvPoller.
+    uv_ = &static_cast<uv::UvPoller&>(
+        static_cast<executors_common::ReadinessReactor*>(reactor_.get())
+            ->poller());
   }
 
   void TearDown() override {
@@ -95,11 +98,11 @@ class UvReactorTest : public ReactorTest {
 
   static constexpr int kIdleHandles = 2;
 
-  uv::UvReactor* uv_ = nullptr;
+  uv::UvPoller* uv_ = nullptr;
   int64_t busy_before_ = 0;
 };
 
-TEST_F(UvReactorTest, OnePollHandlePerFdClosedWithItsLastOperation) {
+TEST_F(UvPollerTest, OnePollHandlePerFdClosedWithItsLastOperation) {
   EXPECT_EQ(Handles(), kIdleHandles);
   auto [read_end, write_end] = MakePipe();
   char first_buffer[4], second_buffer[4];
@@ -133,7 +136,7 @@ TEST_F(UvReactorTest, OnePollHandlePerFdClosedWithItsLastOperation) {
   EXPECT_EQ(Handles(), kIdleHandles);
 }
 
-TEST_F(UvReactorTest, LoopClosesCleanlyAfterOperationsWereCancelledMidFlight) {
+TEST_F(UvPollerTest, LoopClosesCleanlyAfterOperationsWereCancelledMidFlight) {
   auto [read_end, write_end] = MakePipe();
   auto [left, right] = MakeSocketPair();
   ASSERT_TRUE(FillSendBuffer(left.get()));
@@ -183,10 +186,10 @@ TEST_F(UvReactorTest, LoopClosesCleanlyAfterOperationsWereCancelledMidFlight) {
   EXPECT_EQ(std::string(buffer, sizeof buffer), std::string(8, 'z'));
   EXPECT_EQ(Handles(), kIdleHandles);
   DestroyReactor();
-  EXPECT_EQ(uv::UvReactor::BusyLoopCloses(), busy_before_);
+  EXPECT_EQ(uv::UvPoller::BusyLoopCloses(), busy_before_);
 }
 
-TEST_F(UvReactorTest, LoopClosesCleanlyWhenDestroyedWithHandlesOpen) {
+TEST_F(UvPollerTest, LoopClosesCleanlyWhenDestroyedWithHandlesOpen) {
   WaitingOps waiting;
   for (TestOp* op : waiting.all()) reactor_->Submit(op);
   EXPECT_EQ(RunOnce(Clock::now()), 0);  // the handles are started
@@ -203,7 +206,7 @@ TEST_F(UvReactorTest, LoopClosesCleanlyWhenDestroyedWithHandlesOpen) {
   EXPECT_EQ(Handles(), kIdleHandles + 3);
 
   DestroyReactor();
-  EXPECT_EQ(uv::UvReactor::BusyLoopCloses(), busy_before_);
+  EXPECT_EQ(uv::UvPoller::BusyLoopCloses(), busy_before_);
   for (TestOp* op : waiting.all()) {
     EXPECT_TRUE(CompletedOnceWith(*op, -ECANCELED));
   }
@@ -211,12 +214,12 @@ TEST_F(UvReactorTest, LoopClosesCleanlyWhenDestroyedWithHandlesOpen) {
   waiting.ExpectTheReadToIgnoreNewData();
 }
 
-TEST_F(UvReactorTest, DestroyWaitsForTheThreadPoolToGiveBuffersBack) {
+TEST_F(UvPollerTest, DestroyWaitsForTheThreadPoolToGiveBuffersBack) {
   ManyFileReads reads;
   ASSERT_TRUE(reads.ok());
   reads.SubmitTo(*reactor_);
   DestroyReactor();  // at once: most are queued, some are being read
-  EXPECT_EQ(uv::UvReactor::BusyLoopCloses(), busy_before_);
+  EXPECT_EQ(uv::UvPoller::BusyLoopCloses(), busy_before_);
   reads.ExpectEachCompletedOnce();
 }
 

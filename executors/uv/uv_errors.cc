@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "executors/common/syscall_error.h"
 
 namespace weft::uv {
 namespace {
@@ -82,24 +83,6 @@ constexpr Translation kTranslations[] = {
     {UV_EXDEV, EXDEV},
 };
 
-const char* Remedy(int error) {
-  switch (error) {
-    case EMFILE:
-      return "; this process is out of file descriptors: raise its limit "
-             "(ulimit -n) or close some";
-    case ENFILE:
-      return "; the system is out of file descriptors";
-    case ENOMEM:
-      return "; out of memory";
-    case ENOSYS:
-    case EPERM:
-      return "; the event loop's system calls are blocked here (a seccomp "
-             "filter?)";
-    default:
-      return "";
-  }
-}
-
 }  // namespace
 
 int ErrnoFromUv(int64_t uv_error) {
@@ -114,7 +97,11 @@ absl::Status UvError(int uv_error, absl::string_view call) {
   return absl::ErrnoToStatus(
       error,
       absl::StrCat("uv backend: ", call, " failed (", uv_err_name(uv_error),
-                   ": ", uv_strerror(uv_error), ")", Remedy(error)));
+                   ": ", uv_strerror(uv_error), ")",
+                   executors_common::Remedy(
+                       error,
+                       "; the event loop's system calls are blocked here (a "
+                       "seccomp filter?)")));
 }
 
 }  // namespace weft::uv

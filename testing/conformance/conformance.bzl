@@ -9,13 +9,15 @@ backend, and RuntimeBuilderTest.BackendIsTheOneTheTestWasStartedWith checks
 that it did.
 """
 
+load("//executors:backends.bzl", "backend_label")
+
 def per_backend_tests(prefix, library, backends, size = "medium", shard_count = 2, tags = [], timeout = None):
     """Declares `<prefix>_<backend>` for each name in `backends`.
 
     Args:
       prefix: name of the generated tests before the backend's name.
       library: the alwayslink library holding the tests.
-      backends: executor names; each must be a package //executors/<name>.
+      backends: backend names, rows of executors/backends.bzl.
       size: test size of every generated test.
       shard_count: gtest shards per backend.
       tags: extra tags for every generated test.
@@ -32,7 +34,7 @@ def per_backend_tests(prefix, library, backends, size = "medium", shard_count = 
             tags = tags + [prefix],
             deps = [
                 library,
-                "//executors/" + backend,
+                backend_label(backend),
                 "@gtest//:gtest_main",
             ],
         )

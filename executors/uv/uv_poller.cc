@@ -1,0 +1,270 @@
+#include "executors/uv/uv_poller.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <uv.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "executors/common/nonblocking_io.h"
+#include "executors/common/readiness_op_state.h"
+#include "executors/uv/uv_errors.h"
+
+namespace weft::uv {
+namespace {
+
+using executors_common::HasFlag;
+using executors_common::kPollerFlag;
+using executors_common::SetFlag;
+
+// The poller's flag on an offloaded operation: its uv_cancel was tried. It
+// is not tried twice (a second uv_cancel of a finished request is harmless,
+// but a request can only be cancelled before a thread-pool thread takes it).
+constexpr executors_common::OpFlag kCancelTried = kPollerFlag;
+
+std::atomic<int64_t> busy_loop_closes{0};
+
+uv_handle_t* AsHandle(auto* handle) {
+  return reinterpret_cast<uv_handle_t*>(handle);
+}
+
+// The libuv events (UV_READABLE, ...) that report the poll(2) `events`.
+// Events libuv cannot watch (POLLERR, POLLHUP: always reported anyway) map
+// to nothing; a watch that asks for nothing else waits for a hang-up.
+int UvEvents(uint32_t events) {
+  int uv_events = 0;
+  if ((events & (POLLIN | POLLRDNORM | POLLRDBAND)) != 0) {
+    uv_events |= UV_READABLE;
+  }
+  if ((events & (POLLOUT | POLLWRNORM | POLLWRBAND)) != 0) {
+    uv_events |= UV_WRITABLE;
+  }
+  if ((events & POLLPRI) != 0) uv_events |= UV_PRIORITIZED;
+#if defined(POLLRDHUP)
+  if ((events & POLLRDHUP) != 0) uv_events |= UV_DISCONNECT;
+#endif
+  // A handle started for no event is stopped, and would report nothing at
+  // all; UV_DISCONNECT keeps the fd watched for its hang-up and errors.
+  return uv_events != 0 ? uv_events : UV_DISCONNECT;
+}
+
+// libuv's events as poll(2)'s, for the core.
+uint32_t PollEvents(int uv_events) {
+  uint32_t events = 0;
+  if ((uv_events & UV_READABLE) != 0) events |= POLLIN;
+  if ((uv_events & UV_WRITABLE) != 0) events |= POLLOUT;
+  if ((uv_events & UV_PRIORITIZED) != 0) events |= POLLPRI;
+#if defined(POLLRDHUP)
+  if ((uv_events & UV_DISCONNECT) != 0) events |= POLLRDHUP;
+#endif
+  return events;
+}
+
+// Regular files, block devices and directories: readiness means nothing
+// for them.
+bool IsFileLike(int fd) {
+  struct stat info;
+  if (fstat(fd, &info) < 0) return false;  // the attempt reports the error
+  return S_ISREG(info.st_mode) || S_ISBLK(info.st_mode) ||
+         S_ISDIR(info.st_mode);
+}
+
+}  // namespace
+
+// The uv_poll_t of one fd. Invariants: `handle.data == this`; `events` is
+// what the handle was last started for (0: stopped).
+struct UvPoller::FdWatch {
+  explicit FdWatch(int fd_arg) : fd(fd_arg) { handle.data = this; }
+  FdWatch(const FdWatch&) = delete;
+  FdWatch& operator=(const FdWatch&) = delete;
+
+  uv_poll_t handle;
+  const int fd;
+  int events = 0;
+};
+
+// A regular-file operation in libuv's thread pool. libuv owns `request`
+// from uv_fs_read/uv_fs_write until the callback, so this lives on the heap
+// (the one allocation of an operation in flight; backend_state[1] points to
+// it meanwhile) and is freed by the callback.
+struct UvPoller::FsRequest {
+  uv_fs_t request;
+  IoOperation* op;
+};
+
+absl::StatusOr<std::unique_ptr<executors_common::Poller>> UvPoller::Create() {
+  std::unique_ptr<UvPoller> poller(new UvPoller);
+  uv_loop_t* loop = &poller->loop_;
+  if (int error = uv_loop_init(loop); error != 0) {
+    return UvError(error, "uv_loop_init");
+  }
+  loop->data = poller.get();
+  uv_timer_init(loop, &poller->timer_);  // only initializes memory
+  if (int error = poller->waker_.Init(loop); error != 0) {
+    uv_close(AsHandle(&poller->timer_), nullptr);
+    uv_run(loop, UV_RUN_DEFAULT);
+    uv_loop_close(loop);
+    return UvError(error, "uv_async_init");
+  }
+  poller->initialized_ = true;
+  return poller;
+}
+
+UvPoller::~UvPoller() {
+  if (!initialized_) return;
+  // Every watch was closed with its last waiter; this is only a safety net.
+  std::vector<FdWatch*> left;
+  for (const auto& [fd, watch] : watches_) left.push_back(watch);
+  for (FdWatch* watch : left) CloseWatch(watch);
+
+  waker_.Close();
+  uv_close(AsHandle(&timer_), nullptr);
+  // Runs every pending close callback (the watches' free their memory);
+  // returns once nothing is active or closing.
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  if (uv_loop_close(&loop_) != 0) {
+    busy_loop_closes.fetch_add(1, std::memory_order_relaxed);
+    std::fprintf(stderr,
+                 "weft: uv backend: a reactor's loop still had a handle or "
+                 "request open at destruction (a bug in executors/uv)\n");
+  }
+}
+
+int64_t UvPoller::BusyLoopCloses() {
+  return busy_loop_closes.load(std::memory_order_relaxed);
+}
+
+int UvPoller::Watch(int fd, uint32_t events) {
+  FdWatch* watch;
+  bool fd_known_open = false;
+  if (auto it = watches_.find(fd); it != watches_.end()) {
+    watch = it->second;
+  } else {
+    auto created = std::make_unique<FdWatch>(fd);
+    // Also makes the fd O_NONBLOCK. On failure the handle was never
+    // initialized, so it needs no uv_close; UV_EPERM: a regular file.
+    if (int error = uv_poll_init(&loop_, &created->handle, fd); error != 0) {
+      return ErrnoFromUv(error);
+    }
+    watch = created.release();
+    watches_.emplace(fd, watch);
+    fd_known_open = true;  // uv_poll_init just checked it
+  }
+  const int wanted = UvEvents(events);
+  if (wanted == watch->events) return 0;
+  // libuv registers a (re)started handle's fd with the kernel on its next
+  // turn and aborts the process if the fd is closed by then. A fd closed
+  // behind the reactor's back while operations wait on it fails them instead.
+  if (!fd_known_open && fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+    return EBADF;
+  }
+  uv_poll_start(
+      &watch->handle, wanted, [](uv_poll_t* handle, int status, int events) {
+        static_cast<UvPoller*>(handle->loop->data)
+            ->OnPollEvent(static_cast<FdWatch*>(handle->data), status, events);
+      });
+  watch->events = wanted;
+  return 0;
+}
+
+void UvPoller::Unwatch(int fd) {
+  if (auto it = watches_.find(fd); it != watches_.end()) CloseWatch(it->second);
+}
+
+void UvPoller::CloseWatch(FdWatch* watch) {
+  watches_.erase(watch->fd);
+  uv_close(AsHandle(&watch->handle), [](uv_handle_t* handle) {
+    delete static_cast<FdWatch*>(handle->data);
+  });
+}
+
+void UvPoller::OnPollEvent(FdWatch* watch, int status, int events) {
+  uint32_t revents = PollEvents(events);
+  if (status < 0) {
+    // libuv saw POLLERR and stopped the handle: retry everything, and let
+    // the system calls and poll(2) report the actual error.
+    watch->events = 0;
+    revents = POLLIN | POLLOUT | POLLERR;
+  }
+  sink().OnReady(watch->fd, revents);  // may close `watch`
+}
+
+absl::StatusOr<bool> UvPoller::Wait(
+    std::optional<std::chrono::nanoseconds> timeout) {
+  if (!timeout) {
+    uv_run(&loop_, UV_RUN_ONCE);
+  } else if (*timeout <= std::chrono::nanoseconds::zero()) {
+    uv_run(&loop_, UV_RUN_NOWAIT);
+  } else {
+    // Rounded up, so that the wait never ends before the timeout on
+    // libuv's own clock; the timer counts from the loop's cached time, so
+    // that is refreshed first.
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(*timeout);
+    uv_update_time(&loop_);
+    uv_timer_start(
+        &timer_, [](uv_timer_t* timer) { uv_stop(timer->loop); },
+        static_cast<uint64_t>(ms.count()), /*repeat=*/0);
+    uv_run(&loop_, UV_RUN_ONCE);
+    uv_timer_stop(&timer_);
+  }
+  return waker_.TakeWoken();
+}
+
+bool UvPoller::Offload(IoOperation* op) {
+  if (!IsFileLike(op->fd)) return false;
+  auto* file = new FsRequest;
+  file->op = op;
+  file->request.data = file;
+  uv_buf_t buffer = uv_buf_init(static_cast<char*>(op->buffer),
+                                static_cast<unsigned int>(std::min(
+                                    op->length, executors_common::kMaxIo)));
+  uv_fs_cb done = [](uv_fs_t* request) {
+    static_cast<UvPoller*>(request->loop->data)
+        ->OnFileIoDone(static_cast<FsRequest*>(request->data));
+  };
+  // An offset of -1 reads or writes at the file position, as executor.h's
+  // offset does.
+  const int error = op->opcode == IoOpcode::kRead
+                        ? uv_fs_read(&loop_, &file->request, op->fd, &buffer, 1,
+                                     op->offset, done)
+                        : uv_fs_write(&loop_, &file->request, op->fd, &buffer,
+                                      1, op->offset, done);
+  if (error < 0) {
+    uv_fs_req_cleanup(&file->request);
+    delete file;
+    sink().OnOffloadDone(op, ResultFromUv(error));
+    return true;
+  }
+  op->backend_state[1] = file;
+  return true;
+}
+
+void UvPoller::OnFileIoDone(FsRequest* file) {
+  IoOperation* op = file->op;
+  const int64_t result = file->request.result;
+  uv_fs_req_cleanup(&file->request);
+  delete file;
+  sink().OnOffloadDone(op, ResultFromUv(result));
+}
+
+void UvPoller::CancelOffloaded(IoOperation* op) {
+  if (HasFlag(op, kCancelTried)) return;
+  SetFlag(op, kCancelTried);
+  auto* file = static_cast<FsRequest*>(op->backend_state[1]);
+  // 0: no thread took it yet, and libuv completes it with UV_ECANCELED.
+  // UV_EBUSY: a thread is using the buffer now; the real result comes.
+  uv_cancel(reinterpret_cast<uv_req_t*>(&file->request));
+}
+
+}  // namespace weft::uv
