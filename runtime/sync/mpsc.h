@@ -225,7 +225,9 @@ class Sender {
 
   const std::shared_ptr<internal::Channel<T>>& Checked() const {
     if (channel_ == nullptr) {
-      throw UsageError("use of a moved-from mpsc::Sender");
+      throw UsageError(
+          "use of a moved-from mpsc::Sender: keep using the Sender it was "
+          "moved into, or copy a Sender to have two");
     }
     return channel_;
   }
@@ -346,7 +348,9 @@ class Receiver {
 
   internal::Channel<T>& Checked() const {
     if (channel_ == nullptr) {
-      throw UsageError("use of a moved-from mpsc::Receiver");
+      throw UsageError(
+          "use of a moved-from mpsc::Receiver: receive through the Receiver "
+          "it was moved into (a channel has one Receiver)");
     }
     return *channel_;
   }

@@ -61,7 +61,9 @@ class Sender {
   // Sends `value`; returns it back if the Receiver is gone.
   std::expected<void, T> send(T value) {
     if (state_ == nullptr) {
-      throw UsageError("oneshot::Sender::send on a sender that already sent");
+      throw UsageError(
+          "oneshot::Sender::send on a sender that already sent: a oneshot "
+          "carries one value; use an mpsc channel for several");
     }
     auto state = std::move(state_);
     weft::internal::Waker waker;

@@ -75,6 +75,29 @@ TEST_P(SyncTest, OneshotValueSentToAbortedReceiverIsDroppedOnce) {
   EXPECT_EQ(drops.load(), 1);
 }
 
+// Misuse names the call and the remedy.
+TEST_P(SyncTest, MisusedChannelsSayWhatToDo) {
+  auto usage_error_of = [](auto&& misuse) -> std::string {
+    try {
+      misuse();
+    } catch (const UsageError& error) {
+      return error.what();
+    }
+    return "(no UsageError)";
+  };
+  auto [tx, rx] = mpsc::channel<int>(1);
+  mpsc::Sender<int> moved_tx = std::move(tx);
+  mpsc::Receiver<int> moved_rx = std::move(rx);
+  EXPECT_TRUE(Contains(usage_error_of([&] { (void)tx.try_send(1); }),
+                       "copy a Sender to have two"));
+  EXPECT_TRUE(Contains(usage_error_of([&] { (void)rx.try_recv(); }),
+                       "receive through the Receiver it was moved into"));
+  auto [once, once_rx] = oneshot::channel<int>();
+  (void)once.send(1);
+  EXPECT_TRUE(Contains(usage_error_of([&] { (void)once.send(2); }),
+                       "use an mpsc channel for several"));
+}
+
 TEST_P(SyncTest, MpscKeepsOrderPerSender) {
   Runtime runtime = MakeRuntime();
   std::vector<int> got = runtime.block_on([]() -> Task<std::vector<int>> {
