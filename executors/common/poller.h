@@ -55,8 +55,10 @@ class Poller {
   // Nothing waits on `fd` any more (and it may be closed next).
   virtual void Unwatch(int fd) = 0;
 
-  // `fd` is about to be closed (kClose), after its Unwatch: forget it.
-  virtual void Forget(int fd) { (void)fd; }
+  // kClose: closes `fd` (after its Unwatch, if it was watched) and forgets
+  // whatever the poller keeps for it. Returns 0 or -errno. The default is
+  // close(2).
+  virtual int32_t Close(int fd);
 
   // Waits until a watched fd is ready, a Wake, an offloaded completion or
   // the timeout (std::nullopt: no limit; zero or less: do not block), and

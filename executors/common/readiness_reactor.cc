@@ -57,6 +57,8 @@ uint32_t PollerEvents(const OpList& pollers) {
 
 }  // namespace
 
+int32_t Poller::Close(int fd) { return CloseFd(fd); }
+
 ReadinessReactor::ReadinessReactor(std::unique_ptr<Poller> poller)
     : poller_(std::move(poller)) {
   poller_->Attach(this);
@@ -142,8 +144,7 @@ void ReadinessReactor::SubmitClose(IoOperation* op) {
   if (op->fd >= 0 && static_cast<size_t>(op->fd) < fds_.size()) {
     FailWaiters(op->fd, EBADF);
   }
-  if (op->fd >= 0) poller_->Forget(op->fd);
-  Finish(op, CloseFd(op->fd));
+  Finish(op, poller_->Close(op->fd));
 }
 
 void ReadinessReactor::AttemptOrPark(IoOperation* op) {

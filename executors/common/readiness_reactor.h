@@ -22,8 +22,8 @@
 //     operations at once: offloaded if the poller takes them, else the
 //     plain, possibly blocking, system call (BlockingIo).
 //   * kClose: the fd's waiters complete with -EBADF (left waiting, they
-//     would hang, or act on whatever file reuses the fd number next), the
-//     poller forgets the fd, and close(2) closes it.
+//     would hang, or act on whatever file reuses the fd number next), and
+//     the poller closes the fd (Poller::Close: close(2), or libuv's own).
 // Completions go to a ready queue and are delivered by Run, never from
 // inside Submit, Cancel or the poller's Wait (a completion may Submit
 // again). A Run with completions ready skips the poller's wait, at most

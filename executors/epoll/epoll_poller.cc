@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
+#include "executors/common/nonblocking_io.h"
 #include "executors/common/syscall_error.h"
 
 namespace weft::epoll {
@@ -103,9 +104,10 @@ void EpollPoller::Unwatch(int fd) {
   if (static_cast<size_t>(fd) < fds_.size()) fds_[fd].armed = 0;
 }
 
-void EpollPoller::Forget(int fd) {
+int32_t EpollPoller::Close(int fd) {
   // Closing the fd takes it out of the epoll set.
   if (static_cast<size_t>(fd) < fds_.size()) fds_[fd] = FdState{};
+  return executors_common::CloseFd(fd);
 }
 
 absl::StatusOr<int> EpollPoller::WaitForEvents(

@@ -44,7 +44,7 @@ class EpollPoller final : public executors_common::Poller {
 
   int Watch(int fd, uint32_t events) override;
   void Unwatch(int fd) override;
-  void Forget(int fd) override;
+  int32_t Close(int fd) override;
   absl::StatusOr<bool> Wait(
       std::optional<std::chrono::nanoseconds> timeout) override;
   void Wake() override { waker_.Wake(); }

@@ -182,6 +182,16 @@ void UvPoller::Unwatch(int fd) {
   if (auto it = watches_.find(fd); it != watches_.end()) CloseWatch(it->second);
 }
 
+int32_t UvPoller::Close(int fd) {
+  // Synchronous (no callback): a close does not wait for the disk, and
+  // libuv treats an interrupted close as done, as POSIX allows. libuv's
+  // own close, not close(2): the one the Windows port needs too.
+  uv_fs_t request;
+  const int result = uv_fs_close(&loop_, &request, fd, nullptr);
+  uv_fs_req_cleanup(&request);
+  return ResultFromUv(result);
+}
+
 void UvPoller::CloseWatch(FdWatch* watch) {
   watches_.erase(watch->fd);
   uv_close(AsHandle(&watch->handle), [](uv_handle_t* handle) {
