@@ -157,7 +157,7 @@ class RuntimeErrorsTest : public FakeBackendTest,
 TEST_P(RuntimeErrorsTest, BuildReturnsTheBackendsCodeWhenNoReactorStarts) {
   knobs.reactors_left.store(0);
   knobs.reactor_error = absl::PermissionDeniedError(
-      "io_uring_setup blocked by seccomp (injected)");
+      "reactor setup blocked by seccomp (injected)");
   absl::StatusOr<Runtime> runtime = MakeBuilder(kLimitedBackend).build();
   ASSERT_FALSE(runtime.ok());
   EXPECT_EQ(runtime.status().code(), absl::StatusCode::kPermissionDenied)

@@ -85,12 +85,7 @@ class CurrentThreadScheduler final : public RuntimeScheduler {
   }
 
   void DrainAfterShutdown() override {
-    for (TaskHeader* task = remote_.Close(); task != nullptr;) {
-      TaskHeader* next = task->queue_next;
-      task->queue_next = nullptr;
-      task->Unref();
-      task = next;
-    }
+    remote_.CloseAndDrop();
     for (TaskHeader* task : local_) task->Unref();
     local_.clear();
     for (TaskHeader* task : deferred_) task->Unref();

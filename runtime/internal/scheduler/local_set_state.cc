@@ -97,12 +97,7 @@ void LocalSetState::Close() {
     LocalSetScope scope(this);
     owned_.CloseAndShutdownAll();
   }
-  for (TaskHeader* task = remote_.Close(); task != nullptr;) {
-    TaskHeader* next = task->queue_next;
-    task->queue_next = nullptr;
-    task->Unref();
-    task = next;
-  }
+  remote_.CloseAndDrop();
   for (TaskHeader* task : local_) task->Unref();
   local_.clear();
   for (TaskHeader* task : deferred_) task->Unref();

@@ -154,12 +154,7 @@ class MultiThreadScheduler final : public RuntimeScheduler {
   void Unpark() override { NotifyParked(); }
 
   void DrainAfterShutdown() override {
-    for (TaskHeader* task = inject_.Close(); task != nullptr;) {
-      TaskHeader* next = task->queue_next;
-      task->queue_next = nullptr;
-      task->Unref();
-      task = next;
-    }
+    inject_.CloseAndDrop();
     for (auto& core : cores_) {
       if (core->lifo != nullptr) std::exchange(core->lifo, nullptr)->Unref();
       while (TaskHeader* task = core->queue.Pop()) task->Unref();

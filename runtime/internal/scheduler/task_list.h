@@ -57,6 +57,17 @@ class TaskList {
     return all;
   }
 
+  // Close(), dropping the queue's reference to each task still queued
+  // (shutdown: their owners cancel them).
+  void CloseAndDrop() {
+    for (TaskHeader* task = Close(); task != nullptr;) {
+      TaskHeader* next = task->queue_next;
+      task->queue_next = nullptr;
+      task->Unref();
+      task = next;
+    }
+  }
+
   size_t Size() const { return length_.load(std::memory_order_acquire); }
   bool IsEmpty() const { return Size() == 0; }
 
