@@ -1,9 +1,16 @@
 // LocalSet: a set of tasks that all run on one thread — the thread that
-// drives the set with run_until(task) or `co_await local_set` (typically
-// inside Runtime::block_on). spawn_local adds to the LocalSet being run on
-// this thread; LocalSet::spawn_local adds to a given set and may be called
-// outside any runtime (the tasks run once the set is driven). Destroying a
-// LocalSet cancels its remaining tasks.
+// drives the set with run_until(task), block_on(runtime, task) or
+// `co_await local_set`. spawn_local adds to the LocalSet being run on this
+// thread (or entered with enter()); LocalSet::spawn_local adds to a given set
+// and may be called outside any runtime (the tasks run once the set is
+// driven). Destroying a LocalSet cancels its remaining tasks.
+//
+//   weft::LocalSet local;
+//   local.unhandled_panic(weft::UnhandledPanic::kShutdownRuntime);
+//   int n = local.block_on(runtime, [&]() -> weft::Task<int> {
+//     auto a = weft::spawn_local(uses_thread_local_state());
+//     co_return (co_await a).value();
+//   });
 
 #ifndef WEFT_RUNTIME_LOCAL_SET_H_
 #define WEFT_RUNTIME_LOCAL_SET_H_
@@ -18,9 +25,11 @@
 #include "runtime/internal/scheduler/local_set_state.h"
 #include "runtime/internal/task/exec_context.h"
 #include "runtime/join_handle.h"
+#include "runtime/runtime.h"
 #include "runtime/select.h"
 #include "runtime/spawn.h"
 #include "runtime/task.h"
+#include "runtime/unhandled_panic.h"
 
 namespace weft {
 namespace internal {
@@ -80,6 +89,7 @@ Task<T> DriveLocalSet(std::shared_ptr<LocalSetState> state, Task<T> main,
       if (main.done()) break;
     }
     bool more = state->RunReady(kLocalTasksPerTurn);
+    state->ThrowIfPanicShutdown();
     if (!has_main && state->Empty()) break;
     if (more || main_context.Yielded()) {
       co_await yield_now();
@@ -117,6 +127,44 @@ class LocalSet {
       std::source_location location = std::source_location::current()) {
     return internal::SpawnLocalOn(*state_, std::forward<B>(body),
                                   {name, location});
+  }
+
+  // What a panic (an exception escaping a task of this set, its JoinHandle
+  // aside) does: kIgnore leaves it to the JoinHandle; kShutdownRuntime
+  // cancels every task of the set and makes run_until / block_on throw
+  // RuntimeError (ABORTED) naming the task. Unset, the runtime driving the
+  // set decides, as Runtime::Builder::unhandled_panic says for its tasks.
+  LocalSet& unhandled_panic(UnhandledPanic behavior) {
+    state_->SetUnhandledPanic(behavior);
+    return *this;
+  }
+
+  // While the guard lives, spawn_local on this thread adds to this set
+  // (tokio's LocalSet::enter); the tasks run once the set is driven.
+  class [[nodiscard]] EnterGuard {
+   public:
+    EnterGuard(const EnterGuard&) = delete;
+    EnterGuard& operator=(const EnterGuard&) = delete;
+
+   private:
+    friend class LocalSet;
+    explicit EnterGuard(std::shared_ptr<internal::LocalSetState> state)
+        : scope_(std::move(state)) {}
+    internal::LocalSetEnterScope scope_;
+  };
+  EnterGuard enter() const { return EnterGuard(state_); }
+
+  // runtime.block_on(run_until(task)): drives the set and `task` on this
+  // thread, which must not be a runtime task's (see Handle::block_on).
+  template <typename T>
+  T block_on(Runtime& runtime, Task<T> task) {
+    return runtime.block_on(run_until(std::move(task)));
+  }
+  template <typename F>
+  requires std::invocable < std::decay_t<F>
+  & > &&internal::IsTask<std::invoke_result_t<std::decay_t<F>&>>::value auto
+      block_on(Runtime& runtime, F&& make_task) {
+    return runtime.block_on(run_until(std::forward<F>(make_task)));
   }
 
   // Runs the set's tasks on this thread until `task` ends; yields its value.

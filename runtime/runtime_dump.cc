@@ -10,7 +10,8 @@ namespace weft {
 std::string RuntimeDump::ToString() const {
   std::string text;
   for (const TaskDump& task : tasks) {
-    absl::StrAppend(&text, "task ", task.id.value());
+    absl::StrAppend(&text, task.local ? "local task " : "task ",
+                    task.id.value());
     absl::string_view file =
         task.location.file_name() != nullptr ? task.location.file_name() : "";
     if (!task.name.empty() || !file.empty()) {

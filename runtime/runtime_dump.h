@@ -19,11 +19,15 @@ struct TaskDump {
   std::string name;
   std::source_location location;
   TaskState state = TaskState::kIdle;
+  // A LocalSet's task (it runs only on the thread driving its set); the
+  // dump of a runtime lists the tasks of the LocalSets driven on its threads.
+  bool local = false;
 };
 
 struct RuntimeDump {
   std::vector<TaskDump> tasks;
-  // One line per task: "task 7 (name, file.cc:12): blocked on timer".
+  // One line per task: "task 7 (name, file.cc:12): blocked on timer",
+  // "local task 9 (file.cc:40): idle".
   std::string ToString() const;
 };
 

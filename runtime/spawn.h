@@ -1,6 +1,6 @@
 // Spawning and the other free functions of the task model: spawn,
-// spawn_named, spawn_blocking, block_in_place, yield_now, consume_budget and
-// unconstrained.
+// spawn_named, spawn_blocking, block_in_place and yield_now (the cooperative
+// budget's functions are in runtime/coop.h).
 //
 // Every spawn goes through one path: the body and a SpawnOptions
 // (runtime/spawn_options.h: name, location) make the task, which a runtime,
@@ -146,31 +146,6 @@ struct YieldNow {
   void await_resume() const noexcept {}
 };
 inline YieldNow yield_now() { return {}; }
-
-// Awaitable: spends one unit of the cooperative budget, yielding if it is
-// exhausted.
-struct ConsumeBudget {
-  bool await_ready() const { return internal::TryConsumeBudget(); }
-  void await_suspend(std::coroutine_handle<> handle) const {
-    internal::ContextFor("weft::consume_budget");
-    internal::YieldFrom(handle);
-  }
-  void await_resume() const noexcept {}
-};
-inline ConsumeBudget consume_budget() { return {}; }
-
-// Runs `task` with the cooperative budget switched off.
-template <typename T>
-Task<T> unconstrained(Task<T> task) {
-  internal::ExecContext& context = internal::ContextFor("weft::unconstrained");
-  ++context.unconstrained_depth;
-  struct Restore {
-    internal::ExecContext& context;
-    ~Restore() { --context.unconstrained_depth; }
-  } restore{context};
-  Task<T> inner = std::move(task);
-  co_return co_await std::move(inner);
-}
 
 }  // namespace weft
 

@@ -372,5 +372,173 @@ TEST_P(LocalSetTest, ALocalTaskCanSpawnOrdinaryTasks) {
   EXPECT_EQ(rt.block_on(local.run_until(body())), 30);
 }
 
+// --- LocalSet::block_on, enter, unhandled_panic, and LocalSet tasks in the
+// runtime's dump (tokio's LocalSet surface).
+
+Task<void> WaitForever(Notify* never, [[maybe_unused]] DropCounter guard) {
+  co_await never->notified();
+}
+
+TEST_P(LocalSetTest, BlockOnDrivesTheSetAndTheTask) {
+  Runtime rt = MakeRuntime();
+  LocalSet local;
+  std::atomic<bool> early_ran{false};
+  std::atomic<int> dropped{0};
+  JoinHandle<int> early =
+      local.spawn_local(RecordRun(&early_ran, DropCounter(&dropped)));
+  const std::thread::id caller = std::this_thread::get_id();
+  int value = local.block_on(rt, [&]() -> Task<int> {
+    JoinHandle<int> inner = spawn_local([caller]() -> Task<int> {
+      co_await yield_now();
+      co_return std::this_thread::get_id() == caller ? 10 : -100;
+    });
+    int from_early = co_await AwaitHandle(std::move(early));
+    co_return from_early + co_await AwaitHandle(std::move(inner));
+  });
+  EXPECT_EQ(value, 11);
+  EXPECT_TRUE(early_ran.load());
+  EXPECT_EQ(dropped.load(), 1);
+  EXPECT_EQ(local.block_on(rt, Identity(4)), 4) << "a set is reusable";
+}
+
+TEST_P(LocalSetTest, EnterMakesSpawnLocalAddToTheSet) {
+  Runtime rt = MakeRuntime();
+  LocalSet local;
+  std::atomic<bool> ran{false};
+  std::atomic<int> dropped{0};
+  std::optional<JoinHandle<int>> handle;
+  {
+    LocalSet::EnterGuard guard = local.enter();
+    handle.emplace(spawn_local(RecordRun(&ran, DropCounter(&dropped))));
+  }
+  EXPECT_FALSE(ran.load()) << "an entered set runs nothing until driven";
+  EXPECT_THROW(JoinHandle<int> h = spawn_local(Identity(1)), UsageError)
+      << "the guard is gone, so spawn_local has no set";
+  EXPECT_EQ(local.block_on(rt, AwaitHandle(std::move(*handle))), 1);
+  EXPECT_TRUE(ran.load());
+}
+
+TEST_P(LocalSetTest, APlainThreadInsideEnterSpawnsOntoADrivenSet) {
+  Runtime rt = MakeRuntime();
+  LocalSet local;
+  const std::thread::id driver = std::this_thread::get_id();
+  Notify spawned;
+  std::optional<JoinHandle<std::thread::id>> handle;
+  std::thread other([&] {
+    LocalSet::EnterGuard guard = local.enter();
+    handle.emplace(spawn_local([]() -> Task<std::thread::id> {
+      co_return std::this_thread::get_id();
+    }));
+    spawned.notify_one();
+  });
+  std::thread::id ran_on = local.block_on(rt, [&]() -> Task<std::thread::id> {
+    co_await spawned.notified();
+    JoinResult<std::thread::id> result = co_await *handle;
+    EXPECT_TRUE(result.has_value()) << Describe(result);
+    co_return result.value_or(std::thread::id());
+  });
+  other.join();
+  EXPECT_EQ(ran_on, driver)
+      << "a task spawned from another thread still runs on the set's thread";
+}
+
+TEST_P(LocalSetTest, OwnShutdownOnPanicEndsTheSetNotTheRuntime) {
+  Runtime rt = MakeRuntime();
+  LocalSet local;
+  local.unhandled_panic(UnhandledPanic::kShutdownRuntime);
+  std::atomic<int> dropped{0};
+  Notify never;
+  try {
+    local.block_on(rt, [&]() -> Task<void> {
+      JoinHandle<void> waiter =
+          spawn_local(WaitForever(&never, DropCounter(&dropped)));
+      JoinHandle<void> bad = spawn_local([]() -> Task<void> {
+        co_await yield_now();
+        throw TestError("takes the set down");
+      });
+      co_await never.notified();
+    });
+    ADD_FAILURE() << "block_on returned although its task never finishes";
+  } catch (const RuntimeError& error) {
+    EXPECT_EQ(error.status().code(), absl::StatusCode::kAborted)
+        << error.status();
+    EXPECT_TRUE(Contains(error.what(), "LocalSet")) << error.what();
+    EXPECT_TRUE(Contains(error.what(), "panicked")) << error.what();
+  }
+  EXPECT_EQ(dropped.load(), 1) << "the set's other task was cancelled";
+  EXPECT_EQ(rt.block_on(Identity(2)), 2)
+      << "the set's own setting does not shut the runtime down";
+}
+
+TEST_P(LocalSetTest, OwnIgnoreOverridesTheRuntimesShutdownOnPanic) {
+  Runtime::Builder builder = MakeBuilder();
+  builder.unhandled_panic(UnhandledPanic::kShutdownRuntime);
+  Runtime rt = Build(builder);
+  LocalSet local;
+  local.unhandled_panic(UnhandledPanic::kIgnore);
+  JoinResult<int> result = local.block_on(rt, []() -> Task<JoinResult<int>> {
+    JoinHandle<int> bad = spawn_local([]() -> Task<int> {
+      throw TestError("ignored");
+      co_return 0;
+    });
+    co_return co_await bad;
+  });
+  EXPECT_TRUE(!result.has_value() && result.error().is_panic())
+      << Describe(result);
+  EXPECT_EQ(rt.block_on(Identity(3)), 3);
+}
+
+TEST_P(LocalSetTest, RuntimeShutdownOnPanicCoversLocalTasks) {
+  Runtime::Builder builder = MakeBuilder();
+  builder.unhandled_panic(UnhandledPanic::kShutdownRuntime);
+  Runtime rt = Build(builder);
+  LocalSet local;
+  Notify never;
+  try {
+    local.block_on(rt, [&never]() -> Task<void> {
+      JoinHandle<void> bad = spawn_local([]() -> Task<void> {
+        throw TestError("takes the runtime down");
+        co_return;
+      });
+      co_await never.notified();
+    });
+    ADD_FAILURE() << "block_on returned although its task never finishes";
+  } catch (const RuntimeError& error) {
+    EXPECT_EQ(error.status().code(), absl::StatusCode::kAborted)
+        << error.status();
+    EXPECT_TRUE(Contains(error.what(), "panicked")) << error.what();
+  }
+}
+
+TEST_P(LocalSetTest, TheRuntimesDumpListsLocalTasks) {
+  Runtime rt = MakeRuntime();
+  LocalSet local;
+  Notify release;
+  local.block_on(rt, [&]() -> Task<void> {
+    JoinHandle<void> waiter =
+        spawn_local([&release]() -> Task<void> { co_await release.notified(); },
+                    {.name = "local-waiter"});
+    const TaskId id = waiter.id();
+    bool waiting = co_await UntilWaiting(id);
+    EXPECT_TRUE(waiting) << Handle::current().dump().ToString();
+    RuntimeDump dump = Handle::current().dump();
+    int listed = 0;
+    for (const TaskDump& task : dump.tasks) {
+      if (task.id != id) continue;
+      ++listed;
+      EXPECT_TRUE(task.local);
+      EXPECT_EQ(task.name, "local-waiter");
+    }
+    EXPECT_EQ(listed, 1) << dump.ToString();
+    EXPECT_TRUE(Contains(dump.ToString(), "local task")) << dump.ToString();
+    release.notify_one();
+    co_await waiter;
+    dump = Handle::current().dump();
+    for (const TaskDump& task : dump.tasks) {
+      EXPECT_NE(task.id, id) << "a finished local task is still listed";
+    }
+  });
+}
+
 }  // namespace
 }  // namespace weft::conformance

@@ -585,5 +585,80 @@ TEST_P(SpawnTest, UnconstrainedOptsOutOfTheBudget) {
          "victim ran while the looper was still in its unconstrained loop";
 }
 
+// An awaitable that is always ready and knows nothing of the budget, as a
+// user's own awaitable might be.
+struct AlwaysReady {
+  bool await_ready() const noexcept { return true; }
+  void await_suspend(std::coroutine_handle<>) const noexcept {}
+  int await_resume() const noexcept { return 1; }
+};
+
+TEST_P(SpawnTest, CooperativeMakesAnAwaitableSpendTheBudget) {
+  BudgetRace race;
+  Runtime rt = MakeRuntime();
+  const int threads = task_threads();
+  RunBudgetRace(rt, threads, race, [&race, threads]() -> Task<void> {
+    if (!StartTogether(&race, threads)) co_return;
+    SpawnVictim(&race);
+    int sum = 0;
+    for (int n = 0; n < 100'000 && !race.victim_ran.load(); ++n) {
+      sum += co_await cooperative(AlwaysReady{});
+    }
+    race.loop_done.store(true);
+    EXPECT_GT(sum, 0);
+  });
+  ASSERT_TRUE(race.all_started.load())
+      << "the race's tasks never ran at the same time (one per worker)";
+  EXPECT_EQ(race.victim_saw_loop_done.load(), 0)
+      << "a loop on cooperative(ready awaitable) must yield after its budget "
+         "so that another task runs";
+}
+
+TEST_P(SpawnTest, HasBudgetRemainingFollowsTheBudget) {
+  EXPECT_TRUE(has_budget_remaining()) << "outside a runtime the budget is "
+                                         "unconstrained";
+  Runtime rt = MakeRuntime();
+  rt.block_on([]() -> Task<void> {
+    JoinHandle<void> task = spawn([]() -> Task<void> {
+      co_await yield_now();  // a fresh poll, a full budget
+      EXPECT_TRUE(has_budget_remaining());
+      int spent = 0;
+      while (has_budget_remaining() && spent < 100'000) {
+        co_await consume_budget();
+        ++spent;
+      }
+      EXPECT_FALSE(has_budget_remaining())
+          << "the budget never ran out after " << spent << " units";
+      EXPECT_GT(spent, 1);
+      // The next poll gets a new budget.
+      co_await yield_now();
+      EXPECT_TRUE(has_budget_remaining());
+      // unconstrained() has no budget to run out of.
+      auto spend_without_limit = []() -> Task<void> {
+        for (int n = 0; n < 1000; ++n) co_await consume_budget();
+        EXPECT_TRUE(has_budget_remaining());
+      };
+      co_await unconstrained(spend_without_limit());
+    });
+    JoinResult<void> result = co_await task;
+    EXPECT_TRUE(result.has_value()) << Describe(result);
+  });
+}
+
+TEST_P(SpawnTest, CooperativeAwaitsAnyAwaitable) {
+  Runtime rt = MakeRuntime();
+  rt.block_on([]() -> Task<void> {
+    int from_task = co_await cooperative(Identity(5));
+    EXPECT_EQ(from_task, 5);
+    JoinHandle<int> handle = spawn(Identity(6));
+    JoinResult<int> joined = co_await cooperative(handle);
+    EXPECT_TRUE(joined.has_value() && *joined == 6) << Describe(joined);
+    co_await cooperative(sleep(1ms));
+    Notify notify;
+    notify.notify_one();
+    co_await cooperative(notify.notified());
+  });
+}
+
 }  // namespace
 }  // namespace weft::conformance

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "runtime/errors.h"
 #include "runtime/internal/task/task_header.h"
 
@@ -9,6 +11,8 @@ namespace weft::internal {
 namespace {
 
 thread_local LocalSetState* tls_local_set = nullptr;
+// Set by LocalSet::enter; spawn_local falls back to it.
+thread_local LocalSetState* tls_entered_local_set = nullptr;
 
 }  // namespace
 
@@ -19,7 +23,22 @@ LocalSetScope::LocalSetScope(LocalSetState* state) : saved_(tls_local_set) {
 }
 LocalSetScope::~LocalSetScope() { tls_local_set = saved_; }
 
-LocalSetState::~LocalSetState() { Close(); }
+LocalSetEnterScope::LocalSetEnterScope(std::shared_ptr<LocalSetState> state)
+    : state_(std::move(state)), saved_(tls_entered_local_set) {
+  tls_entered_local_set = state_.get();
+}
+LocalSetEnterScope::~LocalSetEnterScope() { tls_entered_local_set = saved_; }
+
+LocalSetState::~LocalSetState() {
+  // Leave the dumps first: a dump may be reading this set's tasks.
+  std::shared_ptr<RuntimeCore> runtime;
+  {
+    std::lock_guard lock(mu_);
+    runtime = dumped_by_.lock();
+  }
+  if (runtime != nullptr) runtime->RemoveForeignTasks(this);
+  Close();
+}
 
 void LocalSetState::Schedule(TaskHeader* task, bool yielded) {
   if (tls_local_set == this) {
@@ -63,6 +82,52 @@ void LocalSetState::EnterDriver() {
         "or from a current_thread runtime");
   }
   driving_thread_ = self;
+  RuntimeCore* runtime = CurrentRuntime();
+  if (runtime == nullptr) return;
+  if (runtime == dumped_by_raw_ && !dumped_by_.expired()) return;
+  if (std::shared_ptr<RuntimeCore> previous = dumped_by_.lock()) {
+    previous->RemoveForeignTasks(this);
+  }
+  runtime->AddForeignTasks(this);
+  dumped_by_ = runtime->weak_from_this();
+  dumped_by_raw_ = runtime;
+}
+
+void LocalSetState::SetUnhandledPanic(UnhandledPanic behavior) {
+  std::lock_guard lock(mu_);
+  unhandled_panic_ = behavior;
+}
+
+void LocalSetState::OnPanic(TaskHeader* task) {
+  Waker waker;
+  {
+    std::lock_guard lock(mu_);
+    if (!unhandled_panic_.has_value()) {
+      if (RuntimeCore* runtime = CurrentRuntime()) runtime->OnPanic(task);
+      return;
+    }
+    if (*unhandled_panic_ != UnhandledPanic::kShutdownRuntime ||
+        panic_message_.has_value()) {
+      return;
+    }
+    panic_message_ =
+        absl::StrCat("LocalSet shut down: its task ", task->id().value(),
+                     " panicked and the set was given "
+                     "unhandled_panic(UnhandledPanic::kShutdownRuntime)");
+    waker = driver_waker_;
+  }
+  waker.wake();
+}
+
+void LocalSetState::ThrowIfPanicShutdown() {
+  std::optional<std::string> message;
+  {
+    std::lock_guard lock(mu_);
+    message = panic_message_;
+  }
+  if (!message.has_value()) return;
+  Close();
+  throw RuntimeError(absl::AbortedError(*message));
 }
 
 bool LocalSetState::RunReady(int budget) {
@@ -107,11 +172,15 @@ void LocalSetState::Close() {
 }
 
 LocalSetState& CurrentLocalSetOrThrow(const char* operation) {
+  if (tls_local_set == nullptr && tls_entered_local_set != nullptr) {
+    return *tls_entered_local_set;
+  }
   if (tls_local_set == nullptr) {
-    throw UsageError(std::string(operation) +
-                     " outside a LocalSet: call it from a task of a LocalSet, "
-                     "or use LocalSet::spawn_local on a set you drive with "
-                     "run_until");
+    throw UsageError(
+        std::string(operation) +
+        " outside a LocalSet: call it from a task of a LocalSet or "
+        "inside LocalSet::enter, or use LocalSet::spawn_local "
+        "on a set you drive with run_until");
   }
   return *tls_local_set;
 }

@@ -231,15 +231,31 @@ RuntimeMetrics RuntimeCore::Metrics() const {
 
 RuntimeDump RuntimeCore::Dump() {
   RuntimeDump dump;
-  owned_.ForEach([&dump](TaskHeader& task) {
+  auto append = [&dump](TaskHeader& task, bool local) {
     TaskDump entry;
     entry.id = task.id();
     entry.name = task.name() != nullptr ? *task.name() : "";
     entry.location = task.location();
     entry.state = task.State();
+    entry.local = local;
     dump.tasks.push_back(std::move(entry));
-  });
+  };
+  owned_.ForEach([&append](TaskHeader& task) { append(task, false); });
+  std::lock_guard lock(foreign_mu_);
+  for (ForeignTasks* tasks : foreign_tasks_) {
+    tasks->ForEachTask([&append](TaskHeader& task) { append(task, true); });
+  }
   return dump;
+}
+
+void RuntimeCore::AddForeignTasks(ForeignTasks* tasks) {
+  std::lock_guard lock(foreign_mu_);
+  foreign_tasks_.push_back(tasks);
+}
+
+void RuntimeCore::RemoveForeignTasks(ForeignTasks* tasks) {
+  std::lock_guard lock(foreign_mu_);
+  std::erase(foreign_tasks_, tasks);
 }
 
 }  // namespace weft::internal

@@ -26,6 +26,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "runtime/backend_info.h"
@@ -83,6 +84,16 @@ class RuntimeScheduler : public Scheduler {
   virtual uint64_t Polls() const = 0;
 };
 
+// Tasks that run on a runtime's threads without belonging to it (a
+// LocalSet's), so that the runtime's dump can list them too.
+class ForeignTasks {
+ public:
+  virtual void ForEachTask(const std::function<void(TaskHeader&)>& visit) = 0;
+
+ protected:
+  ~ForeignTasks() = default;
+};
+
 class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
  public:
   static absl::StatusOr<std::shared_ptr<RuntimeCore>> Create(
@@ -136,6 +147,10 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
 
   RuntimeMetrics Metrics() const;
   RuntimeDump Dump();
+  // Lists `tasks` in Dump() until removed; Remove waits for a dump that is
+  // reading them.
+  void AddForeignTasks(ForeignTasks* tasks);
+  void RemoveForeignTasks(ForeignTasks* tasks);
 
  private:
   RuntimeCore() = default;
@@ -157,6 +172,8 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
   std::vector<BlockOnBody*> bodies_;  // block_on calls in progress
   std::string panic_message_;
   ReactorHealth reactor_health_;
+  std::mutex foreign_mu_;
+  std::vector<ForeignTasks*> foreign_tasks_;  // guarded by foreign_mu_
 
   std::atomic<uint64_t> spawned_{0};
   std::atomic<bool> shut_down_{false};

@@ -89,4 +89,11 @@ bool TryConsumeBudget() {
 
 bool BudgetExhausted() { return tls_budget <= 0; }
 
+bool HasBudgetRemaining() {
+  if (tls_context == nullptr || tls_context->unconstrained_depth > 0) {
+    return true;
+  }
+  return tls_budget > 0;
+}
+
 }  // namespace weft::internal

@@ -134,6 +134,8 @@ void ResetBudget();
 bool TryConsumeBudget();
 // Ends the current poll's budget (used by drivers when a task yields).
 bool BudgetExhausted();
+// False when the next TryConsumeBudget would fail.
+bool HasBudgetRemaining();
 
 }  // namespace weft::internal
 
