@@ -1,5 +1,6 @@
-// BackendInfo: which executor backend a runtime runs on, and why
-// (Handle::backend()).
+/// \file
+/// BackendInfo: which executor backend a runtime runs on, and why
+/// (Handle::backend()).
 
 #ifndef WEFT_RUNTIME_BACKEND_INFO_H_
 #define WEFT_RUNTIME_BACKEND_INFO_H_
@@ -8,9 +9,9 @@
 
 namespace weft {
 
-// `requested` is what was asked for ("auto" when nothing was), `running` the
-// backend that started, `fallback_reason` empty unless the requested backend
-// could not start.
+/// `requested` is what was asked for ("auto" when nothing was), `running` the
+/// backend that started, `fallback_reason` empty unless the requested backend
+/// could not start.
 struct BackendInfo {
   std::string requested;
   std::string running;

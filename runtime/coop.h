@@ -1,14 +1,15 @@
-// The cooperative budget (tokio's task::coop): each poll of a task may
-// complete a bounded number of already-ready awaits before it must yield, so
-// that a task whose awaits are always ready (a busy channel, finished
-// JoinHandles) cannot starve the other tasks of its worker. weft's own
-// awaitables spend the budget; these functions let a user's code take part.
-//
-//   // A loop over a source that is often ready at once:
-//   while (auto item = co_await weft::cooperative(source.next())) { ... }
-//
-//   // Work that must not be interrupted by the budget:
-//   co_await weft::unconstrained(flush_all());
+/// \file
+/// The cooperative budget (tokio's task::coop): each poll of a task may
+/// complete a bounded number of already-ready awaits before it must yield, so
+/// that a task whose awaits are always ready (a busy channel, finished
+/// JoinHandles) cannot starve the other tasks of its worker. weft's own
+/// awaitables spend the budget; these functions let a user's code take part.
+///
+///   // A loop over a source that is often ready at once:
+///   while (auto item = co_await weft::cooperative(source.next())) { ... }
+///
+///   // Work that must not be interrupted by the budget:
+///   co_await weft::unconstrained(flush_all());
 
 #ifndef WEFT_RUNTIME_COOP_H_
 #define WEFT_RUNTIME_COOP_H_
@@ -23,12 +24,12 @@
 
 namespace weft {
 
-// True while the current poll may still complete ready awaits without
-// yielding; true outside a task and inside unconstrained().
+/// True while the current poll may still complete ready awaits without
+/// yielding; true outside a task and inside unconstrained().
 inline bool has_budget_remaining() { return internal::HasBudgetRemaining(); }
 
-// Awaitable: spends one unit of the cooperative budget, yielding if it is
-// exhausted.
+/// Awaitable: spends one unit of the cooperative budget, yielding if it is
+/// exhausted.
 struct ConsumeBudget {
   bool await_ready() const { return internal::TryConsumeBudget(); }
   void await_suspend(std::coroutine_handle<> handle) const {
@@ -39,7 +40,7 @@ struct ConsumeBudget {
 };
 inline ConsumeBudget consume_budget() { return {}; }
 
-// Runs `task` with the cooperative budget switched off.
+/// Runs `task` with the cooperative budget switched off.
 template <typename T>
 Task<T> unconstrained(Task<T> task) {
   internal::ExecContext& context = internal::ContextFor("weft::unconstrained");
@@ -54,7 +55,7 @@ Task<T> unconstrained(Task<T> task) {
 
 namespace internal {
 
-// Awaitable: yields when the budget is spent, without spending any.
+/// Awaitable: yields when the budget is spent, without spending any.
 struct YieldIfBudgetSpent {
   bool await_ready() const { return HasBudgetRemaining(); }
   void await_suspend(std::coroutine_handle<> handle) const {
@@ -79,10 +80,10 @@ Task<T> Cooperative(Task<T> inner) {
 
 }  // namespace internal
 
-// Makes any awaitable (a Task, a Sleep, a JoinHandle, a user's own) take
-// part in the budget, as tokio's coop::cooperative does: when the budget is
-// spent the task yields before awaiting it, and its completion spends one
-// unit. Lvalue JoinHandles are awaited in place; anything else is moved in.
+/// Makes any awaitable (a Task, a Sleep, a JoinHandle, a user's own) take
+/// part in the budget, as tokio's coop::cooperative does: when the budget is
+/// spent the task yields before awaiting it, and its completion spends one
+/// unit. Lvalue JoinHandles are awaited in place; anything else is moved in.
 template <typename Awaitable>
 auto cooperative(Awaitable&& awaitable) {
   return internal::Cooperative(

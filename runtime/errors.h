@@ -1,13 +1,14 @@
-// The two kinds of error weft reports.
-//
-// UsageError: the exception weft throws when its API is misused (tokio
-// panics in the same places). Its message always names the misused call and
-// says what to do instead.
-//
-// Failures of the world (I/O, a backend that cannot start) are absl::Status
-// values. A call that has no Status to return them in — block_on returns
-// its body's value, as tokio's does — throws RuntimeError, which carries the
-// Status with the code the failure had where it happened.
+/// \file
+/// The two kinds of error weft reports.
+///
+/// UsageError: the exception weft throws when its API is misused (tokio
+/// panics in the same places). Its message always names the misused call and
+/// says what to do instead.
+///
+/// Failures of the world (I/O, a backend that cannot start) are absl::Status
+/// values. A call that has no Status to return them in — block_on returns
+/// its body's value, as tokio's does — throws RuntimeError, which carries the
+/// Status with the code the failure had where it happened.
 
 #ifndef WEFT_RUNTIME_ERRORS_H_
 #define WEFT_RUNTIME_ERRORS_H_

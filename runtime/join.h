@@ -1,20 +1,21 @@
-// join and try_join: await several branches at once, inside the awaiting
-// task, until all of them finish (tokio's join! and try_join!).
-//
-//   auto [user, orders] = co_await weft::join(FetchUser(id), FetchOrders(id));
-//
-//   std::expected<std::tuple<User, Orders>, Error> both =
-//       co_await weft::try_join(TryFetchUser(id), TryFetchOrders(id));
-//
-// Branches are what select takes (Task<T>, Sleep, JoinHandle<T>&, any other
-// awaitable by value); nothing is spawned, so they run concurrently but
-// never in parallel. join yields a std::tuple of every branch's value
-// (std::monostate for void). An exception from a branch destroys the other
-// branches and propagates, as a panic in tokio's join! drops the rest.
-//
-// try_join's branches yield std::expected<T, E> with one E: the first
-// branch to yield an error wins, the others are destroyed at once, and the
-// result is that error; otherwise it is the tuple of the values.
+/// \file
+/// join and try_join: await several branches at once, inside the awaiting
+/// task, until all of them finish (tokio's join! and try_join!).
+///
+///   auto [user, orders] = co_await weft::join(FetchUser(id), FetchOrders(id));
+///
+///   std::expected<std::tuple<User, Orders>, Error> both =
+///       co_await weft::try_join(TryFetchUser(id), TryFetchOrders(id));
+///
+/// Branches are what select takes (Task<T>, Sleep, JoinHandle<T>&, any other
+/// awaitable by value); nothing is spawned, so they run concurrently but
+/// never in parallel. join yields a std::tuple of every branch's value
+/// (std::monostate for void). An exception from a branch destroys the other
+/// branches and propagates, as a panic in tokio's join! drops the rest.
+///
+/// try_join's branches yield std::expected<T, E> with one E: the first
+/// branch to yield an error wins, the others are destroyed at once, and the
+/// result is that error; otherwise it is the tuple of the values.
 
 #ifndef WEFT_RUNTIME_JOIN_H_
 #define WEFT_RUNTIME_JOIN_H_
@@ -40,10 +41,10 @@ struct IsExpected : std::false_type {};
 template <typename T, typename E>
 struct IsExpected<std::expected<T, E>> : std::true_type {};
 
-// Drives every branch until all are done, or until `stop(index)` says the
-// branch that just finished ends the join early (it returns true). Returns
-// the index that stopped it, or N. A branch's exception stops it too: the
-// caller's TakeResult rethrows it.
+/// Drives every branch until all are done, or until `stop(index)` says the
+/// branch that just finished ends the join early (it returns true). Returns
+/// the index that stopped it, or N. A branch's exception stops it too: the
+/// caller's TakeResult rethrows it.
 template <size_t N, typename Stop>
 class BranchDriver {
  public:
@@ -56,8 +57,8 @@ class BranchDriver {
     }
   }
 
-  // One round: resumes each ready branch once. Returns the index of a
-  // branch that ended the join, N when all are done, or nullopt.
+  /// One round: resumes each ready branch once. Returns the index of a
+  /// branch that ended the join, N when all are done, or nullopt.
   std::optional<size_t> Turn(Stop& stop) {
     bool all_done = true;
     for (size_t i = 0; i < N; ++i) {
@@ -73,7 +74,7 @@ class BranchDriver {
     return std::nullopt;
   }
 
-  // Suspends the awaiting context until some branch can go on.
+  /// Suspends the awaiting context until some branch can go on.
   SuspendOnPollable Wait() {
     bool yield = false;
     WaitKind kind = WaitKind::kOther;
@@ -92,7 +93,7 @@ class BranchDriver {
   AnyBranchReady<N> ready_;
 };
 
-// The coroutine handles of a tuple of Tasks, in order.
+/// The coroutine handles of a tuple of Tasks, in order.
 template <typename... Tasks>
 std::array<std::coroutine_handle<>, sizeof...(Tasks)> HandlesOf(
     std::tuple<Tasks...>& tasks) {

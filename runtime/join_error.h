@@ -1,9 +1,10 @@
-// JoinError: why a task produced no value — it was cancelled (aborted, or
-// its runtime shut down), or it panicked (an exception escaped it).
-//
-// Messages read "task 42 (name, file.cc:17) was cancelled" or
-// "task 42 (name, file.cc:17) panicked: <what()>"; name and location are
-// omitted when absent.
+/// \file
+/// JoinError: why a task produced no value — it was cancelled (aborted, or
+/// its runtime shut down), or it panicked (an exception escaped it).
+///
+/// Messages read "task 42 (name, file.cc:17) was cancelled" or
+/// "task 42 (name, file.cc:17) panicked: <what()>"; name and location are
+/// omitted when absent.
 
 #ifndef WEFT_RUNTIME_JOIN_ERROR_H_
 #define WEFT_RUNTIME_JOIN_ERROR_H_
@@ -30,7 +31,7 @@ class JoinError : public std::exception {
 
   bool is_cancelled() const { return !panic_; }
   bool is_panic() const { return static_cast<bool>(panic_); }
-  // Precondition: is_panic(). Throws UsageError otherwise.
+  /// Precondition: is_panic(). Throws UsageError otherwise.
   std::exception_ptr into_panic() const;
   std::optional<std::exception_ptr> try_into_panic() const;
   TaskId id() const { return id_; }
@@ -49,8 +50,8 @@ class JoinError : public std::exception {
   std::shared_ptr<const std::string> name_;
   std::source_location location_;
   std::exception_ptr panic_;
-  // what() needs storage; built on first use so that reaping many cancelled
-  // tasks does not format many strings.
+  /// what() needs storage; built on first use so that reaping many cancelled
+  /// tasks does not format many strings.
   mutable std::shared_ptr<const std::string> what_;
 };
 

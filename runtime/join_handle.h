@@ -1,16 +1,17 @@
-// JoinHandle<T>: owned permission to await a spawned task's output;
-// AbortHandle: a copyable, thread-safe permission to cancel it.
-//
-// Awaiting a JoinHandle (lvalue or rvalue) yields JoinResult<T>. The output
-// is taken only when the await completes, so a JoinHandle& awaited inside
-// select that loses the race keeps it for the next await. Awaiting again
-// after the output was taken throws UsageError. Destroying a JoinHandle
-// detaches the task: it keeps running and its output is dropped.
-//
-// An output nobody takes (a detached task's, or one left in a JoinHandle
-// that is destroyed) is destroyed with the finished task as the current task
-// (current_task_id() in its destructors is that task's id), on whichever
-// thread drops it, as in tokio.
+/// \file
+/// JoinHandle<T>: owned permission to await a spawned task's output;
+/// AbortHandle: a copyable, thread-safe permission to cancel it.
+///
+/// Awaiting a JoinHandle (lvalue or rvalue) yields JoinResult<T>. The output
+/// is taken only when the await completes, so a JoinHandle& awaited inside
+/// select that loses the race keeps it for the next await. Awaiting again
+/// after the output was taken throws UsageError. Destroying a JoinHandle
+/// detaches the task: it keeps running and its output is dropped.
+///
+/// An output nobody takes (a detached task's, or one left in a JoinHandle
+/// that is destroyed) is destroyed with the finished task as the current task
+/// (current_task_id() in its destructors is that task's id), on whichever
+/// thread drops it, as in tokio.
 
 #ifndef WEFT_RUNTIME_JOIN_HANDLE_H_
 #define WEFT_RUNTIME_JOIN_HANDLE_H_
@@ -39,14 +40,14 @@ class AbortHandle {
     if (task_ != nullptr) task_->Unref();
   }
 
-  // Requests cancellation; see JoinHandle::abort.
+  /// Requests cancellation; see JoinHandle::abort.
   void abort() const { task_->Abort(); }
   bool is_finished() const { return task_->IsComplete(); }
   TaskId id() const { return task_->id(); }
-  // The task's SpawnOptions::name ("" when it has none).
+  /// The task's SpawnOptions::name ("" when it has none).
   std::string_view name() const { return task_->name_view(); }
 
-  // Takes a new reference to `task`.
+  /// Takes a new reference to `task`.
   explicit AbortHandle(internal::TaskHeader* task) : task_(task) {
     task_->Ref();
   }
@@ -70,16 +71,16 @@ class JoinHandle {
   }
   ~JoinHandle() { Detach(); }
 
-  // Requests cancellation at the task's next suspension point (its frame is
-  // destroyed there). A task that completes before reaching one keeps its
-  // result; aborting a finished task does nothing. Idempotent; any thread.
+  /// Requests cancellation at the task's next suspension point (its frame is
+  /// destroyed there). A task that completes before reaching one keeps its
+  /// result; aborting a finished task does nothing. Idempotent; any thread.
   void abort() const { Checked().Abort(); }
   AbortHandle abort_handle() const { return AbortHandle(&Checked()); }
-  // True once the task completed, panicked or was cancelled and its frame
-  // is destroyed.
+  /// True once the task completed, panicked or was cancelled and its frame
+  /// is destroyed.
   bool is_finished() const { return Checked().IsComplete(); }
   TaskId id() const { return Checked().id(); }
-  // The task's SpawnOptions::name ("" when it has none).
+  /// The task's SpawnOptions::name ("" when it has none).
   std::string_view name() const { return Checked().name_view(); }
 
   class Awaiter final : public internal::Pollable {
@@ -112,7 +113,7 @@ class JoinHandle {
   Awaiter operator co_await() & { return Awaiter(Checked()); }
   Awaiter operator co_await() && { return Awaiter(Checked()); }
 
-  // Adopts one reference to `task`.
+  /// Adopts one reference to `task`.
   explicit JoinHandle(internal::JoinableTask<T>* task) : task_(task) {}
   internal::JoinableTask<T>* raw() const { return task_; }
 

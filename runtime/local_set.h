@@ -1,16 +1,17 @@
-// LocalSet: a set of tasks that all run on one thread — the thread that
-// drives the set with run_until(task), block_on(runtime, task) or
-// `co_await local_set`. spawn_local adds to the LocalSet being run on this
-// thread (or entered with enter()); LocalSet::spawn_local adds to a given set
-// and may be called outside any runtime (the tasks run once the set is
-// driven). Destroying a LocalSet cancels its remaining tasks.
-//
-//   weft::LocalSet local;
-//   local.unhandled_panic(weft::UnhandledPanic::kShutdownRuntime);
-//   int n = local.block_on(runtime, [&]() -> weft::Task<int> {
-//     auto a = weft::spawn_local(uses_thread_local_state());
-//     co_return (co_await a).value();
-//   });
+/// \file
+/// LocalSet: a set of tasks that all run on one thread — the thread that
+/// drives the set with run_until(task), block_on(runtime, task) or
+/// `co_await local_set`. spawn_local adds to the LocalSet being run on this
+/// thread (or entered with enter()); LocalSet::spawn_local adds to a given set
+/// and may be called outside any runtime (the tasks run once the set is
+/// driven). Destroying a LocalSet cancels its remaining tasks.
+///
+///   weft::LocalSet local;
+///   local.unhandled_panic(weft::UnhandledPanic::kShutdownRuntime);
+///   int n = local.block_on(runtime, [&]() -> weft::Task<int> {
+///     auto a = weft::spawn_local(uses_thread_local_state());
+///     co_return (co_await a).value();
+///   });
 
 #ifndef WEFT_RUNTIME_LOCAL_SET_H_
 #define WEFT_RUNTIME_LOCAL_SET_H_
@@ -34,8 +35,8 @@
 namespace weft {
 namespace internal {
 
-// Tasks run per turn of a LocalSet driver before it yields to its own
-// scheduler.
+/// Tasks run per turn of a LocalSet driver before it yields to its own
+/// scheduler.
 inline constexpr int kLocalTasksPerTurn = 61;
 
 template <typename B>
@@ -47,7 +48,7 @@ JoinHandle<SpawnOutput<B>> SpawnLocalOn(LocalSetState& state, B&& body,
   return handle;
 }
 
-// The driver's readiness: the main task can go on, or a local task is ready.
+/// The driver's readiness: the main task can go on, or a local task is ready.
 class LocalSetReady final : public Pollable {
  public:
   LocalSetReady(LocalSetState& state, ExecContext* main)
@@ -56,8 +57,8 @@ class LocalSetReady final : public Pollable {
     return state_.HasReady() || (main_ != nullptr && main_->ReadyToResume());
   }
 
-  // Awaitable: suspends the driving context until IsReady, registering its
-  // waker with the set first so that no wake is lost.
+  /// Awaitable: suspends the driving context until IsReady, registering its
+  /// waker with the set first so that no wake is lost.
   bool await_ready() { return IsReady(); }
   bool await_suspend(std::coroutine_handle<> handle) {
     state_.SetDriverWaker(CurrentWaker("LocalSet"));
@@ -72,8 +73,8 @@ class LocalSetReady final : public Pollable {
   ExecContext* main_;
 };
 
-// Drives `state` on this thread until `main` finishes (or, with no main,
-// until the set has no task left).
+/// Drives `state` on this thread until `main` finishes (or, with no main,
+/// until the set has no task left).
 template <typename T>
 Task<T> DriveLocalSet(std::shared_ptr<LocalSetState> state, Task<T> main,
                       bool has_main) {
@@ -129,18 +130,18 @@ class LocalSet {
                                   {name, location});
   }
 
-  // What a panic (an exception escaping a task of this set, its JoinHandle
-  // aside) does: kIgnore leaves it to the JoinHandle; kShutdownRuntime
-  // cancels every task of the set and makes run_until / block_on throw
-  // RuntimeError (ABORTED) naming the task. Unset, the runtime driving the
-  // set decides, as Runtime::Builder::unhandled_panic says for its tasks.
+  /// What a panic (an exception escaping a task of this set, its JoinHandle
+  /// aside) does: kIgnore leaves it to the JoinHandle; kShutdownRuntime
+  /// cancels every task of the set and makes run_until / block_on throw
+  /// RuntimeError (ABORTED) naming the task. Unset, the runtime driving the
+  /// set decides, as Runtime::Builder::unhandled_panic says for its tasks.
   LocalSet& unhandled_panic(UnhandledPanic behavior) {
     state_->SetUnhandledPanic(behavior);
     return *this;
   }
 
-  // While the guard lives, spawn_local on this thread adds to this set
-  // (tokio's LocalSet::enter); the tasks run once the set is driven.
+  /// While the guard lives, spawn_local on this thread adds to this set
+  /// (tokio's LocalSet::enter); the tasks run once the set is driven.
   class [[nodiscard]] EnterGuard {
    public:
     EnterGuard(const EnterGuard&) = delete;
@@ -154,8 +155,8 @@ class LocalSet {
   };
   EnterGuard enter() const { return EnterGuard(state_); }
 
-  // runtime.block_on(run_until(task)): drives the set and `task` on this
-  // thread, which must not be a runtime task's (see Handle::block_on).
+  /// runtime.block_on(run_until(task)): drives the set and `task` on this
+  /// thread, which must not be a runtime task's (see Handle::block_on).
   template <typename T>
   T block_on(Runtime& runtime, Task<T> task) {
     return runtime.block_on(run_until(std::move(task)));
@@ -167,7 +168,7 @@ class LocalSet {
     return runtime.block_on(run_until(std::forward<F>(make_task)));
   }
 
-  // Runs the set's tasks on this thread until `task` ends; yields its value.
+  /// Runs the set's tasks on this thread until `task` ends; yields its value.
   template <typename T>
   Task<T> run_until(Task<T> task) {
     return internal::DriveLocalSet<T>(state_, std::move(task), true);
@@ -180,7 +181,7 @@ class LocalSet {
     return RunUntilWith<T>(std::decay_t<F>(std::forward<F>(make_task)));
   }
 
-  // `co_await local_set` runs its tasks until none is left.
+  /// `co_await local_set` runs its tasks until none is left.
   Task<void> operator co_await() {
     return internal::DriveLocalSet<void>(state_, Task<void>(), false);
   }
@@ -194,8 +195,8 @@ class LocalSet {
   std::shared_ptr<internal::LocalSetState> state_;
 };
 
-// Spawns onto the LocalSet being run on this thread; throws UsageError
-// outside one.
+/// Spawns onto the LocalSet being run on this thread; throws UsageError
+/// outside one.
 template <internal::SpawnBody B>
 JoinHandle<internal::SpawnOutput<B>> spawn_local(B&& body,
                                                  SpawnOptions options = {}) {

@@ -1,4 +1,5 @@
-// Networking for tasks: TcpListener, TcpStream, UdpSocket, SocketAddress.
+/// \file
+/// Networking for tasks: TcpListener, TcpStream, UdpSocket, SocketAddress.
 
 #ifndef WEFT_RUNTIME_NET_H_
 #define WEFT_RUNTIME_NET_H_

@@ -1,6 +1,7 @@
-// RuntimeDump: a snapshot of a runtime's live tasks (Handle::dump()), for
-// debugging a program that hangs: which tasks exist, where they were spawned
-// and what each is doing.
+/// \file
+/// RuntimeDump: a snapshot of a runtime's live tasks (Handle::dump()), for
+/// debugging a program that hangs: which tasks exist, where they were spawned
+/// and what each is doing.
 
 #ifndef WEFT_RUNTIME_RUNTIME_DUMP_H_
 #define WEFT_RUNTIME_RUNTIME_DUMP_H_
@@ -19,15 +20,15 @@ struct TaskDump {
   std::string name;
   std::source_location location;
   TaskState state = TaskState::kIdle;
-  // A LocalSet's task (it runs only on the thread driving its set); the
-  // dump of a runtime lists the tasks of the LocalSets driven on its threads.
+  /// A LocalSet's task (it runs only on the thread driving its set); the
+  /// dump of a runtime lists the tasks of the LocalSets driven on its threads.
   bool local = false;
 };
 
 struct RuntimeDump {
   std::vector<TaskDump> tasks;
-  // One line per task: "task 7 (name, file.cc:12): blocked on timer",
-  // "local task 9 (file.cc:40): idle".
+  /// One line per task: "task 7 (name, file.cc:12): blocked on timer",
+  /// "local task 9 (file.cc:40): idle".
   std::string ToString() const;
 };
 

@@ -1,5 +1,6 @@
-// RuntimeFlavor: which scheduler a runtime was built with
-// (Handle::runtime_flavor(), tokio's RuntimeFlavor).
+/// \file
+/// RuntimeFlavor: which scheduler a runtime was built with
+/// (Handle::runtime_flavor(), tokio's RuntimeFlavor).
 
 #ifndef WEFT_RUNTIME_RUNTIME_FLAVOR_H_
 #define WEFT_RUNTIME_RUNTIME_FLAVOR_H_
@@ -7,8 +8,8 @@
 namespace weft {
 
 enum class RuntimeFlavor {
-  kCurrentThread,  // Runtime::Builder::current_thread()
-  kMultiThread,    // Runtime::Builder::multi_thread()
+  kCurrentThread,  ///< Runtime::Builder::current_thread()
+  kMultiThread,    ///< Runtime::Builder::multi_thread()
 };
 
 }  // namespace weft

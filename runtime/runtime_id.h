@@ -1,6 +1,7 @@
-// RuntimeId: an opaque identifier of a runtime (Handle::id(), tokio's
-// runtime::Id). Ids come from one process-wide counter, so no two runtimes
-// of a process share one, even after the first is gone.
+/// \file
+/// RuntimeId: an opaque identifier of a runtime (Handle::id(), tokio's
+/// runtime::Id). Ids come from one process-wide counter, so no two runtimes
+/// of a process share one, even after the first is gone.
 
 #ifndef WEFT_RUNTIME_RUNTIME_ID_H_
 #define WEFT_RUNTIME_RUNTIME_ID_H_
@@ -28,7 +29,7 @@ class RuntimeId {
     return os << id.value_;
   }
 
-  // A fresh id, never returned before in this process.
+  /// A fresh id, never returned before in this process.
   static RuntimeId Next();
 
  private:

@@ -1,18 +1,19 @@
-// select: await several branches at once; the first to finish wins and the
-// others are cancelled (their frames destroyed) before select returns.
-//
-//   auto winner = co_await weft::select(fetch(), weft::sleep(1s), handle);
-//   switch (winner.index()) { ... std::get<0>(winner) ... }
-//
-// Branches are Task<T> (moved in; yields T, std::monostate for void), Sleep
-// (yields std::monostate), JoinHandle<T>& (yields JoinResult<T>; the handle
-// is not consumed, so losing the race loses nothing), and any other awaitable
-// passed by value (Notify::notified(), mpsc recv, ...: yields its result).
-// Branches run inside the awaiting task, each in its own nested context;
-// nothing is spawned. Each round polls them starting at a random branch, so
-// that when several are ready any may win (tokio's select!); select_biased
-// polls in argument order, the first ready branch winning. An exception from a
-// branch propagates (after the other branches are destroyed).
+/// \file
+/// select: await several branches at once; the first to finish wins and the
+/// others are cancelled (their frames destroyed) before select returns.
+///
+///   auto winner = co_await weft::select(fetch(), weft::sleep(1s), handle);
+///   switch (winner.index()) { ... std::get<0>(winner) ... }
+///
+/// Branches are Task<T> (moved in; yields T, std::monostate for void), Sleep
+/// (yields std::monostate), JoinHandle<T>& (yields JoinResult<T>; the handle
+/// is not consumed, so losing the race loses nothing), and any other awaitable
+/// passed by value (Notify::notified(), mpsc recv, ...: yields its result).
+/// Branches run inside the awaiting task, each in its own nested context;
+/// nothing is spawned. Each round polls them starting at a random branch, so
+/// that when several are ready any may win (tokio's select!); select_biased
+/// polls in argument order, the first ready branch winning. An exception from a
+/// branch propagates (after the other branches are destroyed).
 
 #ifndef WEFT_RUNTIME_SELECT_H_
 #define WEFT_RUNTIME_SELECT_H_
@@ -45,7 +46,7 @@ Task<JoinResult<T>> AwaitHandle(JoinHandle<T>& handle) {
   co_return co_await handle;
 }
 
-// Turns a branch argument into the Task that select drives.
+/// Turns a branch argument into the Task that select drives.
 template <typename T>
 Task<T> AsBranch(Task<T>&& task) {
   return std::move(task);
@@ -58,7 +59,7 @@ Task<JoinResult<T>> AsBranch(JoinHandle<T>& handle) {
   return AwaitHandle(handle);
 }
 
-// Any other awaitable (Notify::notified(), an mpsc recv, ...), moved in.
+/// Any other awaitable (Notify::notified(), an mpsc recv, ...), moved in.
 template <typename A>
 using AwaitResult = decltype(std::declval<A&>().await_resume());
 
@@ -74,7 +75,7 @@ requires(!std::is_lvalue_reference_v<A> && !IsTask<std::decay_t<A>>::value &&
   return AwaitValue<std::decay_t<A>>(std::forward<A>(awaitable));
 }
 
-// Readiness of the select as a whole: any branch can make progress.
+/// Readiness of the select as a whole: any branch can make progress.
 template <size_t N>
 class AnyBranchReady final : public Pollable {
  public:
@@ -91,7 +92,7 @@ class AnyBranchReady final : public Pollable {
   std::array<ExecContext, N>& contexts_;
 };
 
-// Suspends the awaiting context on `pollable`, or yields when `yield`.
+/// Suspends the awaiting context on `pollable`, or yields when `yield`.
 struct SuspendOnPollable {
   Pollable* pollable;
   WaitKind kind;
@@ -117,8 +118,8 @@ VoidToMonostate<T> TakeBranchResult(Task<T>& task) {
   }
 }
 
-// The branch select polls first: uniformly random, so that no branch
-// starves when several are ready every time (tokio's select!).
+/// The branch select polls first: uniformly random, so that no branch
+/// starves when several are ready every time (tokio's select!).
 size_t RandomBranch(size_t count);
 
 template <bool kBiased, typename... Ts>
@@ -186,8 +187,8 @@ requires(sizeof...(Branches) >= 1) auto select(Branches&&... branches) {
       internal::AsBranch(std::forward<Branches>(branches))...);
 }
 
-// select that polls its branches in argument order, so that when several
-// are ready the first of them wins (tokio's `biased;`).
+/// select that polls its branches in argument order, so that when several
+/// are ready the first of them wins (tokio's `biased;`).
 template <typename... Branches>
 requires(sizeof...(Branches) >= 1) auto select_biased(Branches&&... branches) {
   return internal::Select</*kBiased=*/true>(

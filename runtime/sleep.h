@@ -1,10 +1,11 @@
-// Sleep: an awaitable that completes at a deadline of std::chrono::
-// steady_clock, read on the runtime's clock (which a test may pause, see
-// runtime/paused_time.h); also a branch kind of select.
-//
-// A Sleep registers with the driver of the thread that awaits it and
-// unregisters when destroyed, so a cancelled sleep (an aborted task, a select
-// branch that lost) leaves nothing behind.
+/// \file
+/// Sleep: an awaitable that completes at a deadline of std::chrono::
+/// steady_clock, read on the runtime's clock (which a test may pause, see
+/// runtime/paused_time.h); also a branch kind of select.
+///
+/// A Sleep registers with the driver of the thread that awaits it and
+/// unregisters when destroyed, so a cancelled sleep (an aborted task, a select
+/// branch that lost) leaves nothing behind.
 
 #ifndef WEFT_RUNTIME_SLEEP_H_
 #define WEFT_RUNTIME_SLEEP_H_
@@ -22,17 +23,17 @@ using Clock = std::chrono::steady_clock;
 class [[nodiscard]] Sleep final : public internal::Pollable {
  public:
   explicit Sleep(Clock::time_point deadline) { entry_.deadline = deadline; }
-  // Only a Sleep that was never awaited may be moved.
+  /// Only a Sleep that was never awaited may be moved.
   Sleep(Sleep&& other) noexcept { entry_.deadline = other.entry_.deadline; }
   Sleep& operator=(Sleep&&) = delete;
   ~Sleep();
 
   Clock::time_point deadline() const { return entry_.deadline; }
-  // Moves the deadline (earlier or later), as if the Sleep had been made
-  // with it; the next await waits for the new one. Call it between awaits
-  // (a Sleep is awaited by one task, which cannot call this meanwhile).
+  /// Moves the deadline (earlier or later), as if the Sleep had been made
+  /// with it; the next await waits for the new one. Call it between awaits
+  /// (a Sleep is awaited by one task, which cannot call this meanwhile).
   void reset(Clock::time_point deadline);
-  // On the runtime's clock (weft::time::now()).
+  /// On the runtime's clock (weft::time::now()).
   bool is_elapsed() const;
 
   bool await_ready();
@@ -46,8 +47,8 @@ class [[nodiscard]] Sleep final : public internal::Pollable {
 
 inline Sleep sleep_until(Clock::time_point deadline) { return Sleep(deadline); }
 
-// Until weft::time::now() + duration. A zero or negative duration completes
-// at once (after a budget check).
+/// Until weft::time::now() + duration. A zero or negative duration completes
+/// at once (after a budget check).
 Sleep sleep(Clock::duration duration);
 
 }  // namespace weft

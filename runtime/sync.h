@@ -1,4 +1,5 @@
-// Channels and locks for tasks: oneshot, mpsc, Notify, Semaphore, Mutex.
+/// \file
+/// Channels and locks for tasks: oneshot, mpsc, Notify, Semaphore, Mutex.
 
 #ifndef WEFT_RUNTIME_SYNC_H_
 #define WEFT_RUNTIME_SYNC_H_

@@ -1,17 +1,18 @@
-// Task<T>: weft's lazy, move-only coroutine type.
-//
-// Nothing runs until the Task is awaited or spawned; a Task destroyed before
-// it ran never runs. `co_await task` runs it inline in the awaiting task and
-// yields its value (or rethrows its exception).
-//
-// Invariants of the frame chain (what destruction relies on):
-//   * While a Task frame awaits a child Task, `awaiting_child` points to the
-//     child's promise and the child's `owner_slot` points to the handle stored
-//     in the parent's Task object; both are cleared when the child finishes.
-//   * Destroying a chain goes from the innermost frame outwards, iteratively,
-//     so that destroying a 1,000,000-deep chain (an aborted deep recursion)
-//     does not overflow the stack. The order in which locals are destroyed is
-//     the same as recursive destruction would give.
+/// \file
+/// Task<T>: weft's lazy, move-only coroutine type.
+///
+/// Nothing runs until the Task is awaited or spawned; a Task destroyed before
+/// it ran never runs. `co_await task` runs it inline in the awaiting task and
+/// yields its value (or rethrows its exception).
+///
+/// Invariants of the frame chain (what destruction relies on):
+///   * While a Task frame awaits a child Task, `awaiting_child` points to the
+///     child's promise and the child's `owner_slot` points to the handle stored
+///     in the parent's Task object; both are cleared when the child finishes.
+///   * Destroying a chain goes from the innermost frame outwards, iteratively,
+///     so that destroying a 1,000,000-deep chain (an aborted deep recursion)
+///     does not overflow the stack. The order in which locals are destroyed is
+///     the same as recursive destruction would give.
 
 #ifndef WEFT_RUNTIME_TASK_H_
 #define WEFT_RUNTIME_TASK_H_
@@ -50,8 +51,8 @@ class TaskPromiseBase {
   };
   FinalAwaiter final_suspend() noexcept { return {}; }
 
-  // g++ also calls this when a local's destructor throws while the frame is
-  // destroyed; DestroyTaskChain then points `destroy_error` at its own slot.
+  /// g++ also calls this when a local's destructor throws while the frame is
+  /// destroyed; DestroyTaskChain then points `destroy_error` at its own slot.
   void unhandled_exception() noexcept {
     if (destroy_error != nullptr) {
       if (!*destroy_error) *destroy_error = std::current_exception();
@@ -68,9 +69,9 @@ class TaskPromiseBase {
   std::coroutine_handle<>* owner_slot = nullptr;
 };
 
-// Destroys the frame `root` (whose promise is `root_promise`) and every frame
-// it awaits, innermost first. Rethrows the first exception a destructor threw,
-// after destroying everything.
+/// Destroys the frame `root` (whose promise is `root_promise`) and every frame
+/// it awaits, innermost first. Rethrows the first exception a destructor threw,
+/// after destroying everything.
 void DestroyTaskChain(std::coroutine_handle<> root,
                       TaskPromiseBase* root_promise);
 
@@ -124,7 +125,7 @@ class [[nodiscard]] Task {
   bool valid() const { return static_cast<bool>(handle_); }
   bool done() const { return handle_ && handle_.done(); }
 
-  // Awaiting: the child runs inline, on the trampoline.
+  /// Awaiting: the child runs inline, on the trampoline.
   bool await_ready() const noexcept { return false; }
   template <typename Promise>
   std::coroutine_handle<> await_suspend(
@@ -145,13 +146,13 @@ class [[nodiscard]] Task {
   }
   T await_resume() { return promise().TakeResult(); }
 
-  // For the runtime's drivers (spawn, select, block_on).
+  /// For the runtime's drivers (spawn, select, block_on).
   std::coroutine_handle<> handle() const { return handle_; }
   promise_type& promise() const {
     return std::coroutine_handle<promise_type>::from_address(handle_.address())
         .promise();
   }
-  // Destroys the frame chain now; rethrows an exception a destructor threw.
+  /// Destroys the frame chain now; rethrows an exception a destructor threw.
   void Destroy() {
     if (!handle_) return;
     std::coroutine_handle<> handle = std::exchange(handle_, {});

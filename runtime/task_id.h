@@ -1,6 +1,7 @@
-// TaskId: an opaque identifier of a spawned task. Ids come from one
-// process-wide 64-bit counter, so an id is never reused: it stays unique while
-// any handle to its task exists, and long after.
+/// \file
+/// TaskId: an opaque identifier of a spawned task. Ids come from one
+/// process-wide 64-bit counter, so an id is never reused: it stays unique while
+/// any handle to its task exists, and long after.
 
 #ifndef WEFT_RUNTIME_TASK_ID_H_
 #define WEFT_RUNTIME_TASK_ID_H_
@@ -34,18 +35,18 @@ class TaskId {
     return os << id.value_;
   }
 
-  // A fresh id, never returned before in this process.
+  /// A fresh id, never returned before in this process.
   static TaskId Next();
 
  private:
   uint64_t value_ = 0;
 };
 
-// The id of the task that is running (or being cancelled) on this thread.
-// Throws UsageError outside a task.
+/// The id of the task that is running (or being cancelled) on this thread.
+/// Throws UsageError outside a task.
 TaskId current_task_id();
 
-// Same, or std::nullopt outside a task (e.g. in a block_on body).
+/// Same, or std::nullopt outside a task (e.g. in a block_on body).
 std::optional<TaskId> try_current_task_id();
 
 }  // namespace weft

@@ -1,14 +1,15 @@
-// TaskLocal<T>: a value bound for the duration of a task body (scope) or a
-// plain function call (sync_scope). The value follows its task across
-// threads and suspensions, and is not inherited by tasks that task spawns.
-//
-//   static weft::TaskLocal<int> kRequestId;
-//   co_await kRequestId.scope(42, handle_request());  // get() == 42 inside
-//
-// Bindings form a chain in the current execution context (a task, a select
-// branch, a block_on body). scope() destroys the inner task before it
-// restores the outer binding, so the inner task's destructors still see the
-// value, also when the task is aborted.
+/// \file
+/// TaskLocal<T>: a value bound for the duration of a task body (scope) or a
+/// plain function call (sync_scope). The value follows its task across
+/// threads and suspensions, and is not inherited by tasks that task spawns.
+///
+///   static weft::TaskLocal<int> kRequestId;
+///   co_await kRequestId.scope(42, handle_request());  // get() == 42 inside
+///
+/// Bindings form a chain in the current execution context (a task, a select
+/// branch, a block_on body). scope() destroys the inner task before it
+/// restores the outer binding, so the inner task's destructors still see the
+/// value, also when the task is aborted.
 
 #ifndef WEFT_RUNTIME_TASK_LOCAL_H_
 #define WEFT_RUNTIME_TASK_LOCAL_H_
@@ -24,8 +25,8 @@
 namespace weft {
 namespace internal {
 
-// The head of the binding chain of the current context (or of this thread
-// outside any context).
+/// The head of the binding chain of the current context (or of this thread
+/// outside any context).
 TaskLocalEntry*& CurrentLocalsHead();
 const void* FindTaskLocal(const void* key);
 [[noreturn]] void ThrowTaskLocalNotSet();
@@ -54,7 +55,7 @@ class TaskLocal {
   TaskLocal(const TaskLocal&) = delete;
   TaskLocal& operator=(const TaskLocal&) = delete;
 
-  // Runs `task` with this local bound to `value`.
+  /// Runs `task` with this local bound to `value`.
   template <typename R>
   Task<R> scope(T value, Task<R> task) const {
     internal::TaskLocalBinding binding(this, &value);
@@ -62,7 +63,7 @@ class TaskLocal {
     co_return co_await std::move(inner);
   }
 
-  // Calls `function` with this local bound to `value`.
+  /// Calls `function` with this local bound to `value`.
   template <typename F>
   requires std::invocable<F> std::invoke_result_t<F> sync_scope(T value,
                                                                 F&& function)
@@ -71,13 +72,13 @@ class TaskLocal {
     return std::invoke(std::forward<F>(function));
   }
 
-  // The bound value; throws UsageError outside a scope.
+  /// The bound value; throws UsageError outside a scope.
   const T& get() const {
     const void* value = internal::FindTaskLocal(this);
     if (value == nullptr) internal::ThrowTaskLocalNotSet();
     return *static_cast<const T*>(value);
   }
-  // The bound value, or nullptr outside a scope.
+  /// The bound value, or nullptr outside a scope.
   const T* try_get() const {
     return static_cast<const T*>(internal::FindTaskLocal(this));
   }

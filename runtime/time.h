@@ -1,4 +1,5 @@
-// Time built on Sleep: timeout and Interval, on std::chrono::steady_clock.
+/// \file
+/// Time built on Sleep: timeout and Interval, on std::chrono::steady_clock.
 
 #ifndef WEFT_RUNTIME_TIME_H_
 #define WEFT_RUNTIME_TIME_H_
@@ -17,7 +18,7 @@
 
 namespace weft {
 
-// The error of timeout(): the deadline passed before the task finished.
+/// The error of timeout(): the deadline passed before the task finished.
 struct Elapsed {
   std::string_view message() const { return "deadline has elapsed"; }
   friend bool operator==(Elapsed, Elapsed) = default;
@@ -40,50 +41,50 @@ Task<std::expected<T, Elapsed>> TimeoutWith(Task<T> work, Sleep deadline) {
 
 }  // namespace internal
 
-// Awaits `work` for at most `duration`; on expiry the work is cancelled (its
-// frame destroyed) and the result is Elapsed. `work` is anything select
-// takes: a Task<T>, a JoinHandle<T>& (yields JoinResult<T>; on expiry the
-// task keeps running and the handle keeps its output), or an awaitable by
-// value (a channel recv, Notify::notified(), ...).
+/// Awaits `work` for at most `duration`; on expiry the work is cancelled (its
+/// frame destroyed) and the result is Elapsed. `work` is anything select
+/// takes: a Task<T>, a JoinHandle<T>& (yields JoinResult<T>; on expiry the
+/// task keeps running and the handle keeps its output), or an awaitable by
+/// value (a channel recv, Notify::notified(), ...).
 template <typename Awaitable>
 auto timeout(Clock::duration duration, Awaitable&& work) {
   return internal::TimeoutWith(
       internal::AsBranch(std::forward<Awaitable>(work)), sleep(duration));
 }
 
-// Same, with a deadline instead of a duration.
+/// Same, with a deadline instead of a duration.
 template <typename Awaitable>
 auto timeout_at(Clock::time_point deadline, Awaitable&& work) {
   return internal::TimeoutWith(
       internal::AsBranch(std::forward<Awaitable>(work)), sleep_until(deadline));
 }
 
-// What an Interval does with the ticks it missed because tick() was called
-// late (tokio's MissedTickBehavior). A tick counts as missed when it is
-// more than kIntervalTolerance late.
+/// What an Interval does with the ticks it missed because tick() was called
+/// late (tokio's MissedTickBehavior). A tick counts as missed when it is
+/// more than kIntervalTolerance late.
 enum class MissedTickBehavior {
-  // Delivers the missed ticks at once, one per tick() call, until it has
-  // caught up: the ticks keep their schedule. The default.
+  /// Delivers the missed ticks at once, one per tick() call, until it has
+  /// caught up: the ticks keep their schedule. The default.
   kBurst,
-  // The next tick is a period after the late one was delivered: the
-  // schedule shifts by the delay.
+  /// The next tick is a period after the late one was delivered: the
+  /// schedule shifts by the delay.
   kDelay,
-  // Drops the missed ticks: the next tick is the next one of the original
-  // schedule that is still ahead.
+  /// Drops the missed ticks: the next tick is the next one of the original
+  /// schedule that is still ahead.
   kSkip,
 };
 
 inline constexpr Clock::duration kIntervalTolerance =
     std::chrono::milliseconds(5);
 
-// Ticks every `period`.
+/// Ticks every `period`.
 class Interval {
  public:
   Interval(Clock::time_point start, Clock::duration period);
 
-  // Waits for the next tick; returns the time it was scheduled for.
+  /// Waits for the next tick; returns the time it was scheduled for.
   Task<Clock::time_point> tick();
-  // The next tick comes a period from now.
+  /// The next tick comes a period from now.
   void reset();
   Clock::duration period() const { return period_; }
 
@@ -98,7 +99,7 @@ class Interval {
   MissedTickBehavior behavior_ = MissedTickBehavior::kBurst;
 };
 
-// First tick is immediate. Throws UsageError for a zero period.
+/// First tick is immediate. Throws UsageError for a zero period.
 Interval interval(Clock::duration period);
 Interval interval_at(Clock::time_point start, Clock::duration period);
 

@@ -1,6 +1,7 @@
-// UnhandledPanic: what a runtime does when an exception escapes a spawned
-// task (Runtime::Builder::unhandled_panic): ignore it (the task's JoinHandle
-// yields a panic JoinError), or shut the runtime down.
+/// \file
+/// UnhandledPanic: what a runtime does when an exception escapes a spawned
+/// task (Runtime::Builder::unhandled_panic): ignore it (the task's JoinHandle
+/// yields a panic JoinError), or shut the runtime down.
 
 #ifndef WEFT_RUNTIME_UNHANDLED_PANIC_H_
 #define WEFT_RUNTIME_UNHANDLED_PANIC_H_

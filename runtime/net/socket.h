@@ -1,6 +1,7 @@
-// Socket: an owned, non-blocking socket file descriptor, and the helpers the
-// TCP and UDP types share: errors that name the operation and the address,
-// and closing through the backend.
+/// \file
+/// Socket: an owned, non-blocking socket file descriptor, and the helpers the
+/// TCP and UDP types share: errors that name the operation and the address,
+/// and closing through the backend.
 
 #ifndef WEFT_RUNTIME_NET_SOCKET_H_
 #define WEFT_RUNTIME_NET_SOCKET_H_
@@ -29,14 +30,14 @@ class Socket {
   }
   ~Socket() { Close(); }
 
-  // A new non-blocking, close-on-exec socket.
+  /// A new non-blocking, close-on-exec socket.
   static absl::StatusOr<Socket> Open(int family, int type,
                                      const SocketAddress& address_for_errors);
 
   int fd() const { return fd_; }
   bool valid() const { return fd_ >= 0; }
-  // Closes through this thread's reactor when there is one (so the backend
-  // forgets the fd), else directly.
+  /// Closes through this thread's reactor when there is one (so the backend
+  /// forgets the fd), else directly.
   void Close();
 
   absl::StatusOr<SocketAddress> LocalAddress() const;
@@ -46,7 +47,7 @@ class Socket {
   int fd_ = -1;
 };
 
-// "<operation> <address>: <strerror>" with the matching status code.
+/// "<operation> <address>: <strerror>" with the matching status code.
 absl::Status ErrorStatus(int error_number, std::string_view operation,
                          const std::string& address);
 

@@ -1,5 +1,6 @@
-// SocketAddress: an IPv4 or IPv6 address with a port, parsed from and printed
-// as "127.0.0.1:6379" or "[::1]:6379".
+/// \file
+/// SocketAddress: an IPv4 or IPv6 address with a port, parsed from and printed
+/// as "127.0.0.1:6379" or "[::1]:6379".
 
 #ifndef WEFT_RUNTIME_NET_SOCKET_ADDRESS_H_
 #define WEFT_RUNTIME_NET_SOCKET_ADDRESS_H_
@@ -18,7 +19,7 @@ namespace weft::net {
 class SocketAddress {
  public:
   SocketAddress() = default;
-  // "1.2.3.4:80", "[::1]:80"; numeric hosts only (no name lookup).
+  /// "1.2.3.4:80", "[::1]:80"; numeric hosts only (no name lookup).
   static absl::StatusOr<SocketAddress> Parse(std::string_view text);
   static SocketAddress FromRaw(const sockaddr* address, socklen_t length);
   static SocketAddress Ipv4Loopback(uint16_t port);

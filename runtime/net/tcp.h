@@ -1,11 +1,12 @@
-// TcpListener and TcpStream over the executor's completion-shaped I/O (so
-// io_uring submits natively; epoll and libuv emulate).
-//
-// Every failure is an absl::Status whose message names the operation and the
-// address ("connect to 127.0.0.1:6379: Connection refused"). Aborting a task
-// blocked in accept, connect, read or write cancels the operation in the
-// backend; the operation works on its own buffers (see io_request.h), so the
-// task's buffer is never touched after the task is gone.
+/// \file
+/// TcpListener and TcpStream over the executor's completion-shaped I/O (so
+/// io_uring submits natively; epoll and libuv emulate).
+///
+/// Every failure is an absl::Status whose message names the operation and the
+/// address ("connect to 127.0.0.1:6379: Connection refused"). Aborting a task
+/// blocked in accept, connect, read or write cancels the operation in the
+/// backend; the operation works on its own buffers (see io_request.h), so the
+/// task's buffer is never touched after the task is gone.
 
 #ifndef WEFT_RUNTIME_NET_TCP_H_
 #define WEFT_RUNTIME_NET_TCP_H_
@@ -31,11 +32,11 @@ class TcpStream {
   TcpStream& operator=(TcpStream&&) noexcept = default;
 
   static Task<absl::StatusOr<TcpStream>> connect(SocketAddress address);
-  // `address` is "1.2.3.4:port" or "[::1]:port".
+  /// `address` is "1.2.3.4:port" or "[::1]:port".
   static Task<absl::StatusOr<TcpStream>> connect(std::string address);
 
-  // Awaitable of absl::StatusOr<size_t>: one read of at most `length`
-  // bytes; 0 means the peer closed its side (EOF).
+  /// Awaitable of absl::StatusOr<size_t>: one read of at most `length`
+  /// bytes; 0 means the peer closed its side (EOF).
   class Read {
    public:
     Read(TcpStream& stream, void* buffer, size_t length);
@@ -51,8 +52,8 @@ class TcpStream {
     weft::internal::IoAwaiter awaiter_;
   };
 
-  // Awaitable of absl::StatusOr<size_t>: one write of up to `length` bytes
-  // (the data is copied when the write is created).
+  /// Awaitable of absl::StatusOr<size_t>: one write of up to `length` bytes
+  /// (the data is copied when the write is created).
   class Write {
    public:
     Write(TcpStream& stream, const void* data, size_t length);
@@ -74,12 +75,12 @@ class TcpStream {
   Write write(std::string_view data) {
     return Write(*this, data.data(), data.size());
   }
-  // Writes every byte of `data` (which must outlive the await).
+  /// Writes every byte of `data` (which must outlive the await).
   Task<absl::Status> write_all(std::string_view data);
-  // Reads exactly `length` bytes; an EOF before that is an OutOfRange error.
+  /// Reads exactly `length` bytes; an EOF before that is an OutOfRange error.
   Task<absl::Status> read_exact(void* buffer, size_t length);
 
-  // Half-close: the peer reads EOF; this side can still read.
+  /// Half-close: the peer reads EOF; this side can still read.
   absl::Status shutdown_write();
   absl::Status set_nodelay(bool enabled);
   absl::StatusOr<SocketAddress> peer_addr() const;
@@ -93,7 +94,7 @@ class TcpStream {
       : socket_(std::move(socket)), peer_(std::move(peer)) {}
 
   internal::Socket socket_;
-  std::string peer_;  // for error messages
+  std::string peer_;  ///< for error messages
 };
 
 class TcpListener {
@@ -102,13 +103,13 @@ class TcpListener {
   TcpListener(TcpListener&&) noexcept = default;
   TcpListener& operator=(TcpListener&&) noexcept = default;
 
-  // Binds and listens (SO_REUSEADDR). Port 0 picks an ephemeral port.
+  /// Binds and listens (SO_REUSEADDR). Port 0 picks an ephemeral port.
   static absl::StatusOr<TcpListener> bind(const SocketAddress& address,
                                           int backlog = 1024);
   static absl::StatusOr<TcpListener> bind(std::string_view address,
                                           int backlog = 1024);
 
-  // Awaitable of absl::StatusOr<std::pair<TcpStream, SocketAddress>>.
+  /// Awaitable of absl::StatusOr<std::pair<TcpStream, SocketAddress>>.
   class Accept {
    public:
     explicit Accept(TcpListener& listener);

@@ -1,9 +1,10 @@
-// UdpSocket: datagrams over IPv4 or IPv6.
-//
-// The interface's completion-shaped operations have no sendto/recvfrom, so
-// UDP waits for readiness with the portable kPoll operation and then makes
-// the non-blocking system call itself. Aborting a task waiting in send_to or
-// recv_from cancels its poll; no buffer of the task is handed to the backend.
+/// \file
+/// UdpSocket: datagrams over IPv4 or IPv6.
+///
+/// The interface's completion-shaped operations have no sendto/recvfrom, so
+/// UDP waits for readiness with the portable kPoll operation and then makes
+/// the non-blocking system call itself. Aborting a task waiting in send_to or
+/// recv_from cancels its poll; no buffer of the task is handed to the backend.
 
 #ifndef WEFT_RUNTIME_NET_UDP_H_
 #define WEFT_RUNTIME_NET_UDP_H_
@@ -29,11 +30,11 @@ class UdpSocket {
   static absl::StatusOr<UdpSocket> bind(const SocketAddress& address);
   static absl::StatusOr<UdpSocket> bind(std::string_view address);
 
-  // Sends one datagram; yields the bytes sent. `data` must outlive the await.
+  /// Sends one datagram; yields the bytes sent. `data` must outlive the await.
   Task<absl::StatusOr<size_t>> send_to(std::string_view data,
                                        SocketAddress target);
-  // Receives one datagram into `buffer` (truncated to `length`); yields its
-  // size and sender.
+  /// Receives one datagram into `buffer` (truncated to `length`); yields its
+  /// size and sender.
   Task<absl::StatusOr<std::pair<size_t, SocketAddress>>> recv_from(
       void* buffer, size_t length);
 
@@ -43,7 +44,7 @@ class UdpSocket {
  private:
   UdpSocket(internal::Socket socket, SocketAddress local)
       : socket_(std::move(socket)), local_(std::move(local)) {}
-  // Waits until the socket has `events` (POLLIN or POLLOUT).
+  /// Waits until the socket has `events` (POLLIN or POLLOUT).
   Task<absl::Status> WaitFor(short events, const char* operation);
 
   internal::Socket socket_;

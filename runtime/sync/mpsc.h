@@ -1,15 +1,16 @@
-// mpsc::channel<T>(capacity): a bounded multi-producer, single-consumer
-// queue (tokio's mpsc::channel).
-//
-// send waits for room (senders are served in FIFO order); recv yields the
-// next value, or std::nullopt once every Sender is gone and the queue is
-// empty. try_send / try_recv never wait.
-//
-// No value is ever lost to cancellation: values sit in the queue until
-// recv's await completes (a recv that loses a select takes nothing), and a
-// send that waits has not yet moved its value into the channel — room granted
-// to a send whose task is aborted passes to the next waiting sender. Values
-// left in the channel are destroyed once, with it.
+/// \file
+/// mpsc::channel<T>(capacity): a bounded multi-producer, single-consumer
+/// queue (tokio's mpsc::channel).
+///
+/// send waits for room (senders are served in FIFO order); recv yields the
+/// next value, or std::nullopt once every Sender is gone and the queue is
+/// empty. try_send / try_recv never wait.
+///
+/// No value is ever lost to cancellation: values sit in the queue until
+/// recv's await completes (a recv that loses a select takes nothing), and a
+/// send that waits has not yet moved its value into the channel — room granted
+/// to a send whose task is aborted passes to the next waiting sender. Values
+/// left in the channel are destroyed once, with it.
 
 #ifndef WEFT_RUNTIME_SYNC_MPSC_H_
 #define WEFT_RUNTIME_SYNC_MPSC_H_
@@ -31,7 +32,7 @@
 
 namespace weft::mpsc {
 
-// The receiver is gone; the value comes back.
+/// The receiver is gone; the value comes back.
 template <typename T>
 struct SendError {
   T value;
@@ -57,25 +58,25 @@ struct Channel {
   std::mutex mu;
   std::deque<T> queue;
   size_t capacity;
-  size_t reserved = 0;  // room granted to waiting senders, not yet filled
+  size_t reserved = 0;  ///< room granted to waiting senders, not yet filled
   size_t senders = 1;
   bool receiver_closed = false;
   WaitList send_waiters;
   Waker receiver_waker;
-  // Mirrors for lock-free readiness checks.
+  /// Mirrors for lock-free readiness checks.
   std::atomic<size_t> queued{0};
   std::atomic<bool> disconnected{false};
 
   bool HasRoomLocked() const {
     return send_waiters.empty() && queue.size() + reserved < capacity;
   }
-  // Pushes under the lock; returns the receiver's waker to wake after it.
+  /// Pushes under the lock; returns the receiver's waker to wake after it.
   Waker PushLocked(T value) {
     queue.push_back(std::move(value));
     queued.store(queue.size(), std::memory_order_release);
     return std::move(receiver_waker);
   }
-  // Grants freed room to waiting senders. Call with `mu` held.
+  /// Grants freed room to waiting senders. Call with `mu` held.
   void GrantLocked(std::vector<Waker>& wake) {
     while (!send_waiters.empty() && queue.size() + reserved < capacity) {
       WaitNode* node = send_waiters.PopFront();
@@ -84,7 +85,7 @@ struct Channel {
       node->Grant();
     }
   }
-  // Wakes every waiting sender (the receiver is gone). Call with `mu` held.
+  /// Wakes every waiting sender (the receiver is gone). Call with `mu` held.
   void ReleaseSendersLocked(std::vector<Waker>& wake) {
     while (WaitNode* node = send_waiters.PopFront()) {
       wake.push_back(std::move(node->waker));
@@ -175,8 +176,8 @@ class Sender {
     bool IsReady() override { return node_.IsReady(); }
 
    private:
-    // Holds a slot for this send so that no other send takes it before
-    // await_resume pushes the value.
+    /// Holds a slot for this send so that no other send takes it before
+    /// await_resume pushes the value.
     void ReserveLocked() {
       ++channel_->reserved;
       node_.Grant();
@@ -188,8 +189,8 @@ class Sender {
     bool done_ = false;
   };
 
-  // Awaitable of std::expected<void, SendError<T>>: waits for room. If the
-  // await is cancelled, the value was not sent.
+  /// Awaitable of std::expected<void, SendError<T>>: waits for room. If the
+  /// await is cancelled, the value was not sent.
   Send send(T value) const { return Send(Checked(), std::move(value)); }
 
   std::expected<void, TrySendError<T>> try_send(T value) const {
@@ -305,8 +306,8 @@ class Receiver {
     internal::Channel<T>& channel_;
   };
 
-  // Awaitable of std::optional<T>: the next value, or std::nullopt once
-  // every Sender is gone and the queue is drained. Cancel safe.
+  /// Awaitable of std::optional<T>: the next value, or std::nullopt once
+  /// every Sender is gone and the queue is drained. Cancel safe.
   Recv recv() { return Recv(Checked()); }
 
   std::expected<T, TryRecvError> try_recv() {
@@ -329,7 +330,7 @@ class Receiver {
     return std::move(*value);
   }
 
-  // Refuses further sends; values already queued can still be received.
+  /// Refuses further sends; values already queued can still be received.
   void close() {
     std::vector<internal::Waker> wake;
     {
@@ -374,7 +375,7 @@ class Receiver {
   std::shared_ptr<internal::Channel<T>> channel_;
 };
 
-// Throws UsageError for a capacity of 0 (use a oneshot or Notify instead).
+/// Throws UsageError for a capacity of 0 (use a oneshot or Notify instead).
 template <typename T>
 std::pair<Sender<T>, Receiver<T>> channel(size_t capacity) {
   if (capacity == 0) {

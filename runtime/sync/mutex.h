@@ -1,7 +1,8 @@
-// Mutex<T>: an async, fair (FIFO) mutex that owns its value; lock() yields a
-// MutexGuard through which the value is reached. Built on a one-permit
-// Semaphore, so an aborted waiter leaves no trace and a guard that is
-// dropped wakes the next waiter.
+/// \file
+/// Mutex<T>: an async, fair (FIFO) mutex that owns its value; lock() yields a
+/// MutexGuard through which the value is reached. Built on a one-permit
+/// Semaphore, so an aborted waiter leaves no trace and a guard that is
+/// dropped wakes the next waiter.
 
 #ifndef WEFT_RUNTIME_SYNC_MUTEX_H_
 #define WEFT_RUNTIME_SYNC_MUTEX_H_
@@ -60,7 +61,7 @@ class Mutex {
     Semaphore::Acquire acquire_;
   };
 
-  // Awaitable of a MutexGuard<T>. Cancel safe.
+  /// Awaitable of a MutexGuard<T>. Cancel safe.
   Lock lock() { return Lock(*this); }
   std::optional<MutexGuard<T>> try_lock() {
     std::optional<SemaphorePermit> permit = semaphore_.try_acquire(1);

@@ -1,10 +1,11 @@
-// Notify: wakes tasks without passing data (tokio's Notify).
-//
-// notify_one wakes the first waiter, or stores one permit that the next
-// notified() consumes at once; notify_waiters wakes every task waiting now
-// and stores nothing. A waiter woken by notify_one that is then dropped
-// (aborted, or it lost a select) passes the notification on, so it is never
-// lost.
+/// \file
+/// Notify: wakes tasks without passing data (tokio's Notify).
+///
+/// notify_one wakes the first waiter, or stores one permit that the next
+/// notified() consumes at once; notify_waiters wakes every task waiting now
+/// and stores nothing. A waiter woken by notify_one that is then dropped
+/// (aborted, or it lost a select) passes the notification on, so it is never
+/// lost.
 
 #ifndef WEFT_RUNTIME_SYNC_NOTIFY_H_
 #define WEFT_RUNTIME_SYNC_NOTIFY_H_
@@ -40,7 +41,7 @@ class Notify {
     bool taken_ = false;
   };
 
-  // Awaitable: completes when notified. Cancel safe.
+  /// Awaitable: completes when notified. Cancel safe.
   Notified notified() { return Notified(*this); }
   void notify_one();
   void notify_waiters();

@@ -1,9 +1,10 @@
-// oneshot::channel<T>(): a single value from one Sender to one Receiver.
-//
-// Sender::send(value) fails, handing the value back, when the Receiver is
-// gone. Awaiting the Receiver yields the value, or RecvError when the Sender
-// was dropped without sending. A value sent to a Receiver that is then
-// dropped (its task aborted) is destroyed exactly once, with the channel.
+/// \file
+/// oneshot::channel<T>(): a single value from one Sender to one Receiver.
+///
+/// Sender::send(value) fails, handing the value back, when the Receiver is
+/// gone. Awaiting the Receiver yields the value, or RecvError when the Sender
+/// was dropped without sending. A value sent to a Receiver that is then
+/// dropped (its task aborted) is destroyed exactly once, with the channel.
 
 #ifndef WEFT_RUNTIME_SYNC_ONESHOT_H_
 #define WEFT_RUNTIME_SYNC_ONESHOT_H_
@@ -22,7 +23,7 @@
 
 namespace weft::oneshot {
 
-// The Sender was dropped without sending (or the value was already taken).
+/// The Sender was dropped without sending (or the value was already taken).
 struct RecvError {
   friend bool operator==(RecvError, RecvError) = default;
 };
@@ -35,7 +36,7 @@ struct State {
   std::mutex mu;
   std::optional<T> value;
   bool receiver_alive = true;
-  // Set once a value was sent or the Sender is gone: the Receiver may go.
+  /// Set once a value was sent or the Sender is gone: the Receiver may go.
   std::atomic<bool> complete{false};
   weft::internal::Waker receiver_waker;
 };
@@ -58,7 +59,7 @@ class Sender {
   }
   ~Sender() { Close(); }
 
-  // Sends `value`; returns it back if the Receiver is gone.
+  /// Sends `value`; returns it back if the Receiver is gone.
   std::expected<void, T> send(T value) {
     if (state_ == nullptr) {
       throw UsageError(
@@ -78,7 +79,7 @@ class Sender {
     return {};
   }
 
-  // True once the Receiver was dropped.
+  /// True once the Receiver was dropped.
   bool is_closed() const {
     if (state_ == nullptr) return true;
     std::lock_guard lock(state_->mu);
@@ -119,8 +120,8 @@ class Receiver {
   }
   ~Receiver() { Close(); }
 
-  // Awaiting the receiver yields the value or RecvError. Cancel safe: the
-  // value is taken only when the await completes.
+  /// Awaiting the receiver yields the value or RecvError. Cancel safe: the
+  /// value is taken only when the await completes.
   class Awaiter final : public weft::internal::Pollable {
    public:
     explicit Awaiter(internal::State<T>* state) : state_(state) {}
@@ -175,7 +176,7 @@ class Receiver {
                                : TryRecvError::kEmpty);
   }
 
-  // Refuses the value from now on; one sent already is dropped.
+  /// Refuses the value from now on; one sent already is dropped.
   void close() { Close(); }
 
  private:

@@ -1,10 +1,11 @@
-// Semaphore: a fair counting semaphore. acquire(n) waits in FIFO order — a
-// waiter asking for many permits is not overtaken by later, smaller requests
-// — and yields a SemaphorePermit guard that gives the permits back when it
-// is destroyed (or keeps them out with forget()).
-//
-// A waiter whose task is aborted leaves no trace: its node is unlinked, and
-// permits granted to it but never taken go back to the next waiters.
+/// \file
+/// Semaphore: a fair counting semaphore. acquire(n) waits in FIFO order — a
+/// waiter asking for many permits is not overtaken by later, smaller requests
+/// — and yields a SemaphorePermit guard that gives the permits back when it
+/// is destroyed (or keeps them out with forget()).
+///
+/// A waiter whose task is aborted leaves no trace: its node is unlinked, and
+/// permits granted to it but never taken go back to the next waiters.
 
 #ifndef WEFT_RUNTIME_SYNC_SEMAPHORE_H_
 #define WEFT_RUNTIME_SYNC_SEMAPHORE_H_
@@ -32,7 +33,7 @@ class [[nodiscard]] SemaphorePermit {
   ~SemaphorePermit();
 
   size_t count() const { return count_; }
-  // Keeps the permits out of the semaphore for good.
+  /// Keeps the permits out of the semaphore for good.
   void forget() {
     semaphore_ = nullptr;
     count_ = 0;
@@ -77,19 +78,19 @@ class Semaphore {
     bool taken_ = false;
   };
 
-  // Awaitable of a SemaphorePermit for `count` permits. Cancel safe.
+  /// Awaitable of a SemaphorePermit for `count` permits. Cancel safe.
   Acquire acquire(size_t count = 1) { return Acquire(*this, count); }
-  // The permits now, if no one waits before us and they are available.
+  /// The permits now, if no one waits before us and they are available.
   std::optional<SemaphorePermit> try_acquire(size_t count = 1);
-  // Adds permits (also what a dropped permit does).
+  /// Adds permits (also what a dropped permit does).
   void add_permits(size_t count) { Release(count); }
   size_t available_permits() const;
 
  private:
   friend class SemaphorePermit;
   void Release(size_t count);
-  // Grants the waiters at the head that fit; collects their wakers. Call
-  // with `mu_` held.
+  /// Grants the waiters at the head that fit; collects their wakers. Call
+  /// with `mu_` held.
   void GrantLocked(std::vector<internal::Waker>& wake);
 
   mutable std::mutex mu_;

@@ -1,16 +1,17 @@
-// WaitList: the FIFO of tasks waiting on a sync primitive (Notify,
-// Semaphore, mpsc's senders), linked through nodes that live inside the
-// waiting awaiters (so waiting allocates nothing).
-//
-// Protocol, shared by every primitive that uses it:
-//   * Links, `waker`, `needed` and `granted` are read and written only under
-//     the primitive's mutex.
-//   * The primitive grants a node by unlinking it, setting `granted` and
-//     then `ready` (release), and waking its waker after unlocking.
-//   * The awaiter polls `ready` (acquire) without the lock. If the awaiter is
-//     destroyed (its task aborted, or it lost a select) it unlinks its node,
-//     or — if the node had been granted but the grant was not consumed —
-//     hands the grant back to the primitive, so nothing is lost.
+/// \file
+/// WaitList: the FIFO of tasks waiting on a sync primitive (Notify,
+/// Semaphore, mpsc's senders), linked through nodes that live inside the
+/// waiting awaiters (so waiting allocates nothing).
+///
+/// Protocol, shared by every primitive that uses it:
+///   * Links, `waker`, `needed` and `granted` are read and written only under
+///     the primitive's mutex.
+///   * The primitive grants a node by unlinking it, setting `granted` and
+///     then `ready` (release), and waking its waker after unlocking.
+///   * The awaiter polls `ready` (acquire) without the lock. If the awaiter is
+///     destroyed (its task aborted, or it lost a select) it unlinks its node,
+///     or — if the node had been granted but the grant was not consumed —
+///     hands the grant back to the primitive, so nothing is lost.
 
 #ifndef WEFT_RUNTIME_SYNC_WAIT_LIST_H_
 #define WEFT_RUNTIME_SYNC_WAIT_LIST_H_
