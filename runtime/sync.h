@@ -9,5 +9,6 @@
 #include "runtime/sync/notify.h"     // IWYU pragma: export
 #include "runtime/sync/oneshot.h"    // IWYU pragma: export
 #include "runtime/sync/semaphore.h"  // IWYU pragma: export
+#include "runtime/sync/watch.h"      // IWYU pragma: export
 
 #endif  // WEFT_RUNTIME_SYNC_H_
