@@ -12,8 +12,8 @@
 
 namespace weft {
 
-/// Every backend weft has, in executors/backends.bzl's order, whether or not
-/// it is linked into this binary.
+/// Every backend weft has (executors/backends.bzl), whether or not it is
+/// linked into this binary.
 const std::vector<std::string>& KnownExecutorNames();
 
 }  // namespace weft

@@ -129,8 +129,8 @@ class [[nodiscard]] Task {
     return *this;
   }
   ///@}
-  /// Destroys the frame (and the frames it awaits) if the Task never ran to
-  /// the end.
+  /// Destroys the frame, and with it the frames it awaits (which cancels a
+  /// Task that has not finished).
   ~Task() { Reset(); }
 
   /// True unless empty (default-constructed or moved-from).

@@ -84,7 +84,8 @@ inline constexpr Clock::duration kIntervalTolerance =
 /// interval_at().
 class Interval {
  public:
-  /// The first tick at `start`, then one every `period`.
+  /// The first tick at `start`, then one every `period`; throws UsageError
+  /// for a zero or negative period.
   Interval(Clock::time_point start, Clock::duration period);
 
   /// Waits for the next tick; returns the time it was scheduled for.
@@ -110,8 +111,7 @@ class Interval {
 
 /// First tick is immediate. Throws UsageError for a zero period.
 Interval interval(Clock::duration period);
-/// First tick at `start` (in the past is fine: it is delivered at once).
-/// Throws UsageError for a zero period.
+/// First tick at `start`. Throws UsageError for a zero or negative period.
 Interval interval_at(Clock::time_point start, Clock::duration period);
 
 }  // namespace weft

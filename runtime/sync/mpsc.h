@@ -277,7 +277,7 @@ class Sender {
   std::shared_ptr<internal::Channel<T>> channel_;
 };
 
-/// The receiving half of a channel; there is one.
+/// The receiving half of a channel (its single consumer).
 template <typename T>
 class Receiver {
  public:
