@@ -207,7 +207,7 @@ using BranchValue = typename decltype(AsBranch(std::declval<B>()))::value_type;
 }  // namespace internal
 
 /// Awaits `branches` until all finish; yields a std::tuple of their values
-/// (tokio's join!). See the file comment.
+/// (tokio's join!). See join.h.
 template <typename... Branches>
 requires(sizeof...(Branches) >= 1) auto join(Branches&&... branches) {
   return internal::Join(

@@ -65,7 +65,7 @@ class AbortHandle {
 };
 
 /// Owned permission to await a spawned task's output (a JoinResult<T>); see
-/// the file comment.
+/// join_handle.h.
 template <typename T>
 class JoinHandle {
  public:
@@ -135,7 +135,7 @@ class JoinHandle {
     internal::JoinableTask<T>& task_;
   };
 
-  /// Awaits the task's output; see the file comment.
+  /// Awaits the task's output; see join_handle.h.
   ///@{
   Awaiter operator co_await() & { return Awaiter(Checked()); }
   Awaiter operator co_await() && { return Awaiter(Checked()); }

@@ -108,7 +108,7 @@ Task<T> DriveLocalSet(std::shared_ptr<LocalSetState> state, Task<T> main,
 }  // namespace internal
 
 /// A set of tasks that all run on the thread that drives the set (tokio's
-/// LocalSet); see the file comment.
+/// LocalSet); see local_set.h.
 class LocalSet {
  public:
   /// An empty set.

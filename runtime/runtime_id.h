@@ -13,7 +13,7 @@
 
 namespace weft {
 
-/// An opaque, never reused identifier of a runtime; see the file comment.
+/// An opaque, never reused identifier of a runtime; see runtime_id.h.
 class RuntimeId {
  public:
   /// The id whose value() is `value`.

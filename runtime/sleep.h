@@ -22,7 +22,7 @@ namespace weft {
 /// (weft::time::now()) so that a test can pause it.
 using Clock = std::chrono::steady_clock;
 
-/// An awaitable that completes at a deadline; see the file comment.
+/// An awaitable that completes at a deadline; see sleep.h.
 class [[nodiscard]] Sleep final : public internal::Pollable {
  public:
   /// Completes at `deadline` (what sleep_until() makes).

@@ -105,7 +105,7 @@ class TaskPromise<void> : public TaskPromiseBase {
 
 }  // namespace internal
 
-/// A lazy, move-only coroutine that yields a T; see the file comment.
+/// A lazy, move-only coroutine that yields a T; see task.h.
 template <typename T>
 class [[nodiscard]] Task {
  public:

@@ -49,7 +49,7 @@ class TaskLocalBinding {
 }  // namespace internal
 
 /// A value bound per task for the duration of a scope (tokio's task_local!);
-/// see the file comment. Declare one as a static or global.
+/// see task_local.h. Declare one as a static or global.
 template <typename T>
 class TaskLocal {
  public:

@@ -16,7 +16,7 @@
 
 namespace weft::net {
 
-/// An IPv4 or IPv6 address with a port; see the file comment.
+/// An IPv4 or IPv6 address with a port; see socket_address.h.
 class SocketAddress {
  public:
   /// An empty address (family AF_UNSPEC); parse or build a real one.

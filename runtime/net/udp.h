@@ -21,7 +21,7 @@
 
 namespace weft::net {
 
-/// A UDP socket bound to a local address; see the file comment.
+/// A UDP socket bound to a local address; see udp.h.
 class UdpSocket {
  public:
   /// A closed socket; bind() makes a real one.

@@ -44,7 +44,7 @@ class [[nodiscard]] MutexGuard {
   T* value_;
 };
 
-/// An async, fair (FIFO) mutex that owns a T; see the file comment.
+/// An async, fair (FIFO) mutex that owns a T; see mutex.h.
 template <typename T>
 class Mutex {
  public:

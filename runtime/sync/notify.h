@@ -18,7 +18,7 @@
 
 namespace weft {
 
-/// Wakes tasks without passing data (tokio's Notify); see the file comment.
+/// Wakes tasks without passing data (tokio's Notify); see notify.h.
 class Notify {
  public:
   /// No permit stored, nobody waiting.

@@ -54,8 +54,8 @@ class [[nodiscard]] SemaphorePermit {
   size_t count_;
 };
 
-/// An async, fair (FIFO) counting semaphore (tokio's Semaphore); see the file
-/// comment.
+/// An async, fair (FIFO) counting semaphore (tokio's Semaphore); see
+/// semaphore.h.
 class Semaphore {
  public:
   /// Starts with `permits` available.
