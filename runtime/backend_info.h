@@ -9,12 +9,13 @@
 
 namespace weft {
 
-/// `requested` is what was asked for ("auto" when nothing was), `running` the
-/// backend that started, `fallback_reason` empty unless the requested backend
-/// could not start.
+/// Which executor backend a runtime asked for and which one it runs on.
 struct BackendInfo {
+  /// The backend that was asked for ("auto" when nothing was).
   std::string requested;
+  /// The backend that started.
   std::string running;
+  /// Why the requested backend could not start; empty when it did.
   std::string fallback_reason;
 };
 

@@ -31,13 +31,19 @@ inline bool has_budget_remaining() { return internal::HasBudgetRemaining(); }
 /// Awaitable: spends one unit of the cooperative budget, yielding if it is
 /// exhausted.
 struct ConsumeBudget {
+  /// The awaitable protocol: `co_await` calls these.
+  ///@{
   bool await_ready() const { return internal::TryConsumeBudget(); }
   void await_suspend(std::coroutine_handle<> handle) const {
     internal::ContextFor("weft::consume_budget");
     internal::YieldFrom(handle);
   }
   void await_resume() const noexcept {}
+  ///@}
 };
+
+/// Spends one unit of the cooperative budget, yielding if it is exhausted
+/// (tokio's coop::consume_budget): `co_await weft::consume_budget();`.
 inline ConsumeBudget consume_budget() { return {}; }
 
 /// Runs `task` with the cooperative budget switched off.

@@ -21,17 +21,23 @@
 
 namespace weft {
 
+/// Thrown when weft's API is misused; the message names the call and the fix.
 class UsageError : public std::logic_error {
  public:
+  /// `message` says what was wrong and what to do instead.
   explicit UsageError(const std::string& message) : std::logic_error(message) {}
 };
 
+/// Thrown with the absl::Status of a failure where no Status can be returned
+/// (e.g. from block_on).
 class RuntimeError : public std::runtime_error {
  public:
+  /// The message is the status's message.
   explicit RuntimeError(absl::Status status)
       : std::runtime_error(std::string(status.message())),
         status_(std::move(status)) {}
 
+  /// The failure, with the code it had where it happened.
   const absl::Status& status() const { return status_; }
 
  private:

@@ -65,6 +65,7 @@
 
 namespace weft {
 
+/// What an IoOperation does; each maps to one system call (or a wait).
 enum class IoOpcode : uint8_t {
   kNop,      ///< completes with 0 on the next turn of the reactor
   kRead,     ///< read(fd, buffer, length) or pread at `offset` when >= 0
@@ -82,12 +83,12 @@ enum class IoOpcode : uint8_t {
 /// One operation in flight. The submitter owns it (usually embedded in a larger
 /// object) and keeps it alive until `complete` has been called.
 struct IoOperation {
-  IoOpcode opcode = IoOpcode::kNop;
-  int fd = -1;
+  IoOpcode opcode = IoOpcode::kNop;  ///< what to do
+  int fd = -1;                       ///< the descriptor it acts on
   void* buffer = nullptr;  ///< destination of read/recv, source of write/send
-  size_t length = 0;
-  int64_t offset = -1;  ///< kRead/kWrite: file offset; -1 means "current"
-  int flags = 0;        ///< kRecv/kSend/kAccept: flags for the system call
+  size_t length = 0;       ///< bytes to read/recv into `buffer`, or write/send
+  int64_t offset = -1;     ///< kRead/kWrite: file offset; -1 means "current"
+  int flags = 0;           ///< kRecv/kSend/kAccept: flags for the system call
   sockaddr* address = nullptr;   ///< kAccept: peer address out (may be null);
                                  /// kConnect: address to connect to
   socklen_t address_length = 0;  ///< kAccept: capacity in, length out;
@@ -97,7 +98,7 @@ struct IoOperation {
 
   /// Called exactly once, on the driving thread, from Reactor::Run.
   void (*complete)(void* context, int32_t result) = nullptr;
-  void* context = nullptr;
+  void* context = nullptr;  ///< passed to `complete`
 
   /// Scratch space owned by the backend while the operation is in flight.
   void* backend_state[4] = {};
@@ -108,6 +109,7 @@ struct IoOperation {
 /// block_in_place), always with a happens-before edge between the two.
 class Reactor {
  public:
+  /// Run's deadline.
   using TimePoint = std::chrono::steady_clock::time_point;
 
   virtual ~Reactor() = default;
@@ -152,6 +154,7 @@ class Executor {
 /// itself from a static initializer (the library is alwayslink), so linking a
 /// backend is what makes it available.
 struct ExecutorRegistration {
+  /// What Builder::backend() and Handle::backend() call it ("epoll").
   std::string name;
   /// Higher is preferred by `auto`: the runtime starts the most preferred
   /// linked backend and falls back to the next when it cannot start.

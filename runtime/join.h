@@ -206,12 +206,17 @@ using BranchValue = typename decltype(AsBranch(std::declval<B>()))::value_type;
 
 }  // namespace internal
 
+/// Awaits `branches` until all finish; yields a std::tuple of their values
+/// (tokio's join!). See join.h.
 template <typename... Branches>
 requires(sizeof...(Branches) >= 1) auto join(Branches&&... branches) {
   return internal::Join(
       internal::AsBranch(std::forward<Branches>(branches))...);
 }
 
+/// Awaits `branches`, which yield std::expected<T, E> with one E, until all
+/// succeed (a std::expected of the tuple of values) or one fails (its error;
+/// the others are destroyed). tokio's try_join!.
 template <typename... Branches>
 requires(sizeof...(Branches) >= 1 &&
          (internal::IsExpected<internal::BranchValue<Branches>>::value &&

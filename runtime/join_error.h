@@ -21,24 +21,37 @@
 
 namespace weft {
 
+/// Why a task produced no value: it was cancelled or it panicked.
 class JoinError : public std::exception {
  public:
+  /// Made by the runtime when a task is cancelled or panics; `name` and
+  /// `location` are the task's SpawnOptions, shown in message().
+  ///@{
   static JoinError Cancelled(TaskId id, std::shared_ptr<const std::string> name,
                              std::source_location location);
   static JoinError Panic(TaskId id, std::shared_ptr<const std::string> name,
                          std::source_location location,
                          std::exception_ptr panic);
+  ///@}
 
+  /// True when the task was aborted or its runtime shut down before it
+  /// finished.
   bool is_cancelled() const { return !panic_; }
+  /// True when an exception escaped the task.
   bool is_panic() const { return static_cast<bool>(panic_); }
   /// Precondition: is_panic(). Throws UsageError otherwise.
   std::exception_ptr into_panic() const;
+  /// The exception when is_panic(), else std::nullopt.
   std::optional<std::exception_ptr> try_into_panic() const;
+  /// The id of the task that failed.
   TaskId id() const { return id_; }
 
+  /// "task 42 (name, file.cc:17) was cancelled" or "... panicked: <what()>".
   std::string message() const;
+  /// message(), kept alive as long as this error.
   const char* what() const noexcept override;
 
+  /// Prints message().
   friend std::ostream& operator<<(std::ostream& os, const JoinError& error) {
     return os << error.message();
   }
@@ -55,6 +68,8 @@ class JoinError : public std::exception {
   mutable std::shared_ptr<const std::string> what_;
 };
 
+/// What awaiting a JoinHandle<T> yields: the task's output or why there is
+/// none.
 template <typename T>
 using JoinResult = std::expected<T, JoinError>;
 

@@ -27,8 +27,11 @@
 
 namespace weft {
 
+/// A copyable, thread-safe permission to cancel a task (tokio's AbortHandle).
 class AbortHandle {
  public:
+  /// Copyable and movable; every copy refers to the same task.
+  ///@{
   AbortHandle(const AbortHandle& other) : AbortHandle(other.task_) {}
   AbortHandle(AbortHandle&& other) noexcept
       : task_(std::exchange(other.task_, nullptr)) {}
@@ -36,30 +39,41 @@ class AbortHandle {
     std::swap(task_, other.task_);
     return *this;
   }
+  ///@}
   ~AbortHandle() {
     if (task_ != nullptr) task_->Unref();
   }
 
   /// Requests cancellation; see JoinHandle::abort.
   void abort() const { task_->Abort(); }
+  /// See JoinHandle::is_finished.
   bool is_finished() const { return task_->IsComplete(); }
+  /// The task's id.
   TaskId id() const { return task_->id(); }
   /// The task's SpawnOptions::name ("" when it has none).
   std::string_view name() const { return task_->name_view(); }
 
+  /// \cond
   /// Takes a new reference to `task`.
   explicit AbortHandle(internal::TaskHeader* task) : task_(task) {
     task_->Ref();
   }
+  /// \endcond
 
  private:
   internal::TaskHeader* task_;
 };
 
+/// Owned permission to await a spawned task's output (a JoinResult<T>); see
+/// join_handle.h.
 template <typename T>
 class JoinHandle {
  public:
+  /// An empty handle; using it throws UsageError.
   JoinHandle() = default;
+  /// Move-only; the moved-from handle is empty. Assigning over a handle
+  /// detaches its task.
+  ///@{
   JoinHandle(JoinHandle&& other) noexcept
       : task_(std::exchange(other.task_, nullptr)) {}
   JoinHandle& operator=(JoinHandle&& other) noexcept {
@@ -69,23 +83,33 @@ class JoinHandle {
     }
     return *this;
   }
+  ///@}
+  /// Detaches the task: it keeps running and its output is dropped.
   ~JoinHandle() { Detach(); }
 
   /// Requests cancellation at the task's next suspension point (its frame is
   /// destroyed there). A task that completes before reaching one keeps its
   /// result; aborting a finished task does nothing. Idempotent; any thread.
   void abort() const { Checked().Abort(); }
+  /// A copyable handle that can only abort the task.
   AbortHandle abort_handle() const { return AbortHandle(&Checked()); }
   /// True once the task completed, panicked or was cancelled and its frame
   /// is destroyed.
   bool is_finished() const { return Checked().IsComplete(); }
+  /// The task's id.
   TaskId id() const { return Checked().id(); }
   /// The task's SpawnOptions::name ("" when it has none).
   std::string_view name() const { return Checked().name_view(); }
 
+  /// What `co_await handle` awaits; yields the task's JoinResult<T>.
   class Awaiter final : public internal::Pollable {
    public:
+    /// \cond
     explicit Awaiter(internal::JoinableTask<T>& task) : task_(task) {}
+    /// \endcond
+    /// The awaitable protocol: `co_await` calls these, select() polls
+    /// IsReady.
+    ///@{
     bool await_ready() {
       return task_.IsComplete() && internal::TryConsumeBudget();
     }
@@ -105,17 +129,23 @@ class JoinHandle {
     }
     JoinResult<T> await_resume() { return task_.TakeOutput(); }
     bool IsReady() override { return task_.IsComplete(); }
+    ///@}
 
    private:
     internal::JoinableTask<T>& task_;
   };
 
+  /// Awaits the task's output; see join_handle.h.
+  ///@{
   Awaiter operator co_await() & { return Awaiter(Checked()); }
   Awaiter operator co_await() && { return Awaiter(Checked()); }
+  ///@}
 
+  /// \cond
   /// Adopts one reference to `task`.
   explicit JoinHandle(internal::JoinableTask<T>* task) : task_(task) {}
   internal::JoinableTask<T>* raw() const { return task_; }
+  /// \endcond
 
  private:
   internal::JoinableTask<T>& Checked() const {

@@ -12,6 +12,8 @@
 
 namespace weft {
 
+/// Every backend weft has (executors/backends.bzl), whether or not it is
+/// linked into this binary.
 const std::vector<std::string>& KnownExecutorNames();
 
 }  // namespace weft

@@ -107,21 +107,31 @@ Task<T> DriveLocalSet(std::shared_ptr<LocalSetState> state, Task<T> main,
 
 }  // namespace internal
 
+/// A set of tasks that all run on the thread that drives the set (tokio's
+/// LocalSet); see local_set.h.
 class LocalSet {
  public:
+  /// An empty set.
   LocalSet() : state_(std::make_shared<internal::LocalSetState>()) {}
+  /// Movable; a moved-from set must not be used.
+  ///@{
   LocalSet(LocalSet&&) noexcept = default;
   LocalSet& operator=(LocalSet&&) noexcept = default;
+  ///@}
+  /// Cancels the tasks still in the set.
   ~LocalSet() {
     if (state_ != nullptr) state_->Close();
   }
 
+  /// Adds a task to the set; it runs once the set is driven (run_until,
+  /// block_on, `co_await local_set`), on that thread.
   template <internal::SpawnBody B>
   JoinHandle<internal::SpawnOutput<B>> spawn_local(B&& body,
                                                    SpawnOptions options = {}) {
     return internal::SpawnLocalOn(*state_, std::forward<B>(body),
                                   std::move(options));
   }
+  /// spawn_local with SpawnOptions{name, location}.
   template <internal::SpawnBody B>
   JoinHandle<internal::SpawnOutput<B>> spawn_named(
       std::string name, B&& body,
@@ -153,26 +163,34 @@ class LocalSet {
         : scope_(std::move(state)) {}
     internal::LocalSetEnterScope scope_;
   };
+  /// Makes spawn_local on this thread add to this set while the guard lives.
   EnterGuard enter() const { return EnterGuard(state_); }
 
   /// runtime.block_on(run_until(task)): drives the set and `task` on this
   /// thread, which must not be a runtime task's (see Handle::block_on).
+  ///@{
   template <typename T>
   T block_on(Runtime& runtime, Task<T> task) {
     return runtime.block_on(run_until(std::move(task)));
   }
+  /// The same with a function that makes the task (e.g. a coroutine lambda,
+  /// which must outlive its task, as it does here).
   template <typename F>
   requires std::invocable < std::decay_t<F>
   & > &&internal::IsTask<std::invoke_result_t<std::decay_t<F>&>>::value auto
       block_on(Runtime& runtime, F&& make_task) {
     return runtime.block_on(run_until(std::forward<F>(make_task)));
   }
+  ///@}
 
   /// Runs the set's tasks on this thread until `task` ends; yields its value.
+  ///@{
   template <typename T>
   Task<T> run_until(Task<T> task) {
     return internal::DriveLocalSet<T>(state_, std::move(task), true);
   }
+  /// The same with a function that makes the task; the set keeps the
+  /// function alive until the task ends.
   template <typename F>
   requires std::invocable < std::decay_t<F>
   & > &&internal::IsTask<std::invoke_result_t<std::decay_t<F>&>>::value auto
@@ -180,6 +198,7 @@ class LocalSet {
     using T = typename std::invoke_result_t<std::decay_t<F>&>::value_type;
     return RunUntilWith<T>(std::decay_t<F>(std::forward<F>(make_task)));
   }
+  ///@}
 
   /// `co_await local_set` runs its tasks until none is left.
   Task<void> operator co_await() {
@@ -205,6 +224,7 @@ JoinHandle<internal::SpawnOutput<B>> spawn_local(B&& body,
       std::forward<B>(body), std::move(options));
 }
 
+/// spawn_local with SpawnOptions{name, location}.
 template <internal::SpawnBody B>
 JoinHandle<internal::SpawnOutput<B>> spawn_local_named(
     std::string name, B&& body,

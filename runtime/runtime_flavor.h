@@ -7,6 +7,7 @@
 
 namespace weft {
 
+/// The scheduler a runtime was built with.
 enum class RuntimeFlavor {
   kCurrentThread,  ///< Runtime::Builder::current_thread()
   kMultiThread,    ///< Runtime::Builder::multi_thread()

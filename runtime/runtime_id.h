@@ -13,12 +13,17 @@
 
 namespace weft {
 
+/// An opaque, never reused identifier of a runtime; see runtime_id.h.
 class RuntimeId {
  public:
+  /// The id whose value() is `value`.
   constexpr explicit RuntimeId(uint64_t value) : value_(value) {}
 
+  /// The number behind the id, as printed.
   constexpr uint64_t value() const { return value_; }
 
+  /// Compared, hashed (absl) and printed as value().
+  ///@{
   friend constexpr bool operator==(RuntimeId, RuntimeId) = default;
   friend constexpr auto operator<=>(RuntimeId, RuntimeId) = default;
   template <typename H>
@@ -28,6 +33,7 @@ class RuntimeId {
   friend std::ostream& operator<<(std::ostream& os, RuntimeId id) {
     return os << id.value_;
   }
+  ///@}
 
   /// A fresh id, never returned before in this process.
   static RuntimeId Next();

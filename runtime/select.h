@@ -181,6 +181,9 @@ Task<std::variant<VoidToMonostate<Ts>...>> Select(Task<Ts>... branches) {
 
 }  // namespace internal
 
+/// Awaits `branches` at once: the first to finish wins, the others are
+/// destroyed; yields a std::variant with the winner's value at its index.
+/// See select.h for the branch kinds.
 template <typename... Branches>
 requires(sizeof...(Branches) >= 1) auto select(Branches&&... branches) {
   return internal::Select</*kBiased=*/false>(

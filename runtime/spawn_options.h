@@ -25,6 +25,7 @@
 
 namespace weft {
 
+/// What a spawn says about its task besides the body; see spawn_options.h.
 struct SpawnOptions {
   /// Shown in JoinError messages, task dumps and JoinHandle::name(); empty:
   /// the task has no name.

@@ -105,13 +105,21 @@ class TaskPromise<void> : public TaskPromiseBase {
 
 }  // namespace internal
 
+/// A lazy, move-only coroutine that yields a T; see task.h.
 template <typename T>
 class [[nodiscard]] Task {
  public:
+  /// The promise C++ makes the frame with, and the type `co_await` yields.
+  ///@{
   using promise_type = internal::TaskPromise<T>;
   using value_type = T;
+  ///@}
 
+  /// An empty Task; awaiting it throws UsageError.
   Task() = default;
+  /// Move-only; the moved-from Task is empty. Assigning over a Task destroys
+  /// the frame it held.
+  ///@{
   Task(Task&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
   Task& operator=(Task&& other) noexcept {
     if (this != &other) {
@@ -120,12 +128,18 @@ class [[nodiscard]] Task {
     }
     return *this;
   }
+  ///@}
+  /// Destroys the frame, and with it the frames it awaits (which cancels a
+  /// Task that has not finished).
   ~Task() { Reset(); }
 
+  /// True unless empty (default-constructed or moved-from).
   bool valid() const { return static_cast<bool>(handle_); }
+  /// True once the coroutine ran to the end.
   bool done() const { return handle_ && handle_.done(); }
 
   /// Awaiting: the child runs inline, on the trampoline.
+  ///@{
   bool await_ready() const noexcept { return false; }
   template <typename Promise>
   std::coroutine_handle<> await_suspend(
@@ -145,13 +159,16 @@ class [[nodiscard]] Task {
     return internal::TransferTo(handle_);
   }
   T await_resume() { return promise().TakeResult(); }
+  ///@}
 
   /// For the runtime's drivers (spawn, select, block_on).
+  ///@{
   std::coroutine_handle<> handle() const { return handle_; }
   promise_type& promise() const {
     return std::coroutine_handle<promise_type>::from_address(handle_.address())
         .promise();
   }
+  ///@}
   /// Destroys the frame chain now; rethrows an exception a destructor threw.
   void Destroy() {
     if (!handle_) return;

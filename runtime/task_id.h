@@ -15,14 +15,21 @@
 
 namespace weft {
 
+/// An opaque, never reused identifier of a spawned task (tokio's task::Id).
 class TaskId {
  public:
+  /// The zero id, which no task has.
   constexpr TaskId() = default;
+  /// The id whose value() is `value`.
   constexpr explicit TaskId(uint64_t value) : value_(value) {}
 
+  /// The number behind the id, as printed.
   constexpr uint64_t value() const { return value_; }
+  /// value() in decimal.
   std::string ToString() const { return std::to_string(value_); }
 
+  /// Compared, hashed (absl and std::hash) and printed as value().
+  ///@{
   friend constexpr bool operator==(TaskId, TaskId) = default;
   friend constexpr auto operator<=>(TaskId, TaskId) = default;
 
@@ -34,6 +41,7 @@ class TaskId {
   friend std::ostream& operator<<(std::ostream& os, TaskId id) {
     return os << id.value_;
   }
+  ///@}
 
   /// A fresh id, never returned before in this process.
   static TaskId Next();
@@ -51,11 +59,13 @@ std::optional<TaskId> try_current_task_id();
 
 }  // namespace weft
 
+/// \cond
 template <>
 struct std::hash<weft::TaskId> {
   size_t operator()(weft::TaskId id) const noexcept {
     return std::hash<uint64_t>()(id.value());
   }
 };
+/// \endcond
 
 #endif  // WEFT_RUNTIME_TASK_ID_H_

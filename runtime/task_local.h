@@ -48,9 +48,12 @@ class TaskLocalBinding {
 
 }  // namespace internal
 
+/// A value bound per task for the duration of a scope (tokio's task_local!);
+/// see task_local.h. Declare one as a static or global.
 template <typename T>
 class TaskLocal {
  public:
+  /// Unbound until scope() or sync_scope() binds it.
   constexpr TaskLocal() = default;
   TaskLocal(const TaskLocal&) = delete;
   TaskLocal& operator=(const TaskLocal&) = delete;

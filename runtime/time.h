@@ -20,7 +20,9 @@ namespace weft {
 
 /// The error of timeout(): the deadline passed before the task finished.
 struct Elapsed {
+  /// "deadline has elapsed", as tokio's Elapsed prints.
   std::string_view message() const { return "deadline has elapsed"; }
+  /// Every Elapsed is equal to every other.
   friend bool operator==(Elapsed, Elapsed) = default;
 };
 
@@ -74,24 +76,32 @@ enum class MissedTickBehavior {
   kSkip,
 };
 
+/// How late a tick may be before it counts as missed.
 inline constexpr Clock::duration kIntervalTolerance =
     std::chrono::milliseconds(5);
 
-/// Ticks every `period`.
+/// Ticks every `period` (tokio's time::Interval); made by interval() and
+/// interval_at().
 class Interval {
  public:
+  /// The first tick at `start`, then one every `period`; throws UsageError
+  /// for a zero or negative period.
   Interval(Clock::time_point start, Clock::duration period);
 
   /// Waits for the next tick; returns the time it was scheduled for.
   Task<Clock::time_point> tick();
   /// The next tick comes a period from now.
   void reset();
+  /// The time between ticks.
   Clock::duration period() const { return period_; }
 
+  /// What it does with missed ticks; kBurst unless set.
+  ///@{
   MissedTickBehavior missed_tick_behavior() const { return behavior_; }
   void set_missed_tick_behavior(MissedTickBehavior behavior) {
     behavior_ = behavior;
   }
+  ///@}
 
  private:
   Clock::time_point next_;
@@ -101,6 +111,7 @@ class Interval {
 
 /// First tick is immediate. Throws UsageError for a zero period.
 Interval interval(Clock::duration period);
+/// First tick at `start`. Throws UsageError for a zero or negative period.
 Interval interval_at(Clock::time_point start, Clock::duration period);
 
 }  // namespace weft

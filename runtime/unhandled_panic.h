@@ -8,7 +8,11 @@
 
 namespace weft {
 
-enum class UnhandledPanic { kIgnore, kShutdownRuntime };
+/// What a runtime does when an exception escapes a spawned task.
+enum class UnhandledPanic {
+  kIgnore,           ///< The task's JoinHandle yields a panic JoinError.
+  kShutdownRuntime,  ///< Shut the runtime down (tokio's ShutdownRuntime).
+};
 
 }  // namespace weft
 

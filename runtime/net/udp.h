@@ -21,14 +21,23 @@
 
 namespace weft::net {
 
+/// A UDP socket bound to a local address; see udp.h.
 class UdpSocket {
  public:
+  /// A closed socket; bind() makes a real one.
   UdpSocket() = default;
+  /// Move-only; the socket moves with it and is closed when it is destroyed.
+  ///@{
   UdpSocket(UdpSocket&&) noexcept = default;
   UdpSocket& operator=(UdpSocket&&) noexcept = default;
+  ///@}
 
+  /// Binds to `address` ("1.2.3.4:port" or "[::1]:port" in text); port 0
+  /// picks an ephemeral port.
+  ///@{
   static absl::StatusOr<UdpSocket> bind(const SocketAddress& address);
   static absl::StatusOr<UdpSocket> bind(std::string_view address);
+  ///@}
 
   /// Sends one datagram; yields the bytes sent. `data` must outlive the await.
   Task<absl::StatusOr<size_t>> send_to(std::string_view data,
@@ -38,7 +47,9 @@ class UdpSocket {
   Task<absl::StatusOr<std::pair<size_t, SocketAddress>>> recv_from(
       void* buffer, size_t length);
 
+  /// The address it is bound to (with the port picked, if port 0 was asked).
   SocketAddress local_addr() const { return local_; }
+  /// The file descriptor; the socket still owns it.
   int native_handle() const { return socket_.fd(); }
 
  private:

@@ -35,15 +35,24 @@ namespace weft::mpsc {
 /// The receiver is gone; the value comes back.
 template <typename T>
 struct SendError {
-  T value;
+  T value;  ///< The value that was not sent.
 };
-enum class TrySendErrorKind { kFull, kClosed };
+/// Why try_send did not send.
+enum class TrySendErrorKind {
+  kFull,    ///< No room now.
+  kClosed,  ///< The receiver is gone or closed.
+};
+/// try_send's error: why, and the value back.
 template <typename T>
 struct TrySendError {
-  TrySendErrorKind kind;
-  T value;
+  TrySendErrorKind kind;  ///< Why it was not sent.
+  T value;                ///< The value, returned to the caller.
 };
-enum class TryRecvError { kEmpty, kDisconnected };
+/// Why try_recv yielded no value.
+enum class TryRecvError {
+  kEmpty,         ///< Nothing queued now; senders remain.
+  kDisconnected,  ///< Nothing queued and every Sender is gone.
+};
 
 namespace internal {
 
@@ -100,9 +109,13 @@ struct Channel {
 template <typename T>
 class Receiver;
 
+/// The sending half of a channel; copy it for more producers. The channel
+/// closes for the receiver when the last copy is gone.
 template <typename T>
 class Sender {
  public:
+  /// Copyable and movable; a copy is one more producer.
+  ///@{
   Sender(const Sender& other) : channel_(other.Checked()) {
     std::lock_guard lock(channel_->mu);
     ++channel_->senders;
@@ -112,12 +125,18 @@ class Sender {
     std::swap(channel_, other.channel_);
     return *this;
   }
+  ///@}
+  /// One producer fewer; the last one gone wakes the receiver.
   ~Sender() { Drop(); }
 
+  /// What send() returns: waits for room, then sends.
   class Send final : public weft::internal::Pollable {
    public:
+    /// \cond
     Send(std::shared_ptr<internal::Channel<T>> channel, T value)
         : channel_(std::move(channel)), value_(std::move(value)) {}
+    /// \endcond
+    /// Only a Send that was never awaited may be moved.
     Send(Send&& other) noexcept
         : channel_(std::move(other.channel_)),
           value_(std::move(other.value_)) {}
@@ -136,6 +155,9 @@ class Sender {
       for (const auto& waker : wake) waker.wake();
     }
 
+    /// The awaitable protocol: `co_await` calls these, select() polls
+    /// IsReady.
+    ///@{
     bool await_ready() {
       std::lock_guard lock(channel_->mu);
       if (channel_->receiver_closed) return true;
@@ -174,6 +196,7 @@ class Sender {
       return {};
     }
     bool IsReady() override { return node_.IsReady(); }
+    ///@}
 
    private:
     /// Holds a slot for this send so that no other send takes it before
@@ -193,6 +216,8 @@ class Sender {
   /// await is cancelled, the value was not sent.
   Send send(T value) const { return Send(Checked(), std::move(value)); }
 
+  /// Sends now if there is room, else gives the value back with the reason;
+  /// never waits.
   std::expected<void, TrySendError<T>> try_send(T value) const {
     auto& channel = *Checked();
     internal::Waker waker;
@@ -212,10 +237,12 @@ class Sender {
     return {};
   }
 
+  /// True once the receiver is gone or closed: sends would fail.
   bool is_closed() const {
     std::lock_guard lock(Checked()->mu);
     return channel_->receiver_closed;
   }
+  /// The capacity the channel was made with.
   size_t capacity() const { return Checked()->capacity; }
 
  private:
@@ -250,9 +277,12 @@ class Sender {
   std::shared_ptr<internal::Channel<T>> channel_;
 };
 
+/// The receiving half of a channel (its single consumer).
 template <typename T>
 class Receiver {
  public:
+  /// Move-only. Assigning over a receiver closes its channel.
+  ///@{
   Receiver(Receiver&&) noexcept = default;
   Receiver& operator=(Receiver&& other) noexcept {
     if (this != &other) {
@@ -261,11 +291,19 @@ class Receiver {
     }
     return *this;
   }
+  ///@}
+  /// Closes the channel and destroys the values still queued.
   ~Receiver() { Close(); }
 
+  /// What recv() returns: waits for the next value.
   class Recv final : public weft::internal::Pollable {
    public:
+    /// \cond
     explicit Recv(internal::Channel<T>& channel) : channel_(channel) {}
+    /// \endcond
+    /// The awaitable protocol: `co_await` calls these, select() polls
+    /// IsReady.
+    ///@{
     bool await_ready() {
       return IsReady() && weft::internal::TryConsumeBudget();
     }
@@ -301,6 +339,7 @@ class Receiver {
       return channel_.queued.load(std::memory_order_acquire) > 0 ||
              channel_.disconnected.load(std::memory_order_acquire);
     }
+    ///@}
 
    private:
     internal::Channel<T>& channel_;
@@ -310,6 +349,7 @@ class Receiver {
   /// every Sender is gone and the queue is drained. Cancel safe.
   Recv recv() { return Recv(Checked()); }
 
+  /// The next value if one is queued, else why not; never waits.
   std::expected<T, TryRecvError> try_recv() {
     internal::Channel<T>& channel = Checked();
     std::vector<internal::Waker> wake;
@@ -375,6 +415,7 @@ class Receiver {
   std::shared_ptr<internal::Channel<T>> channel_;
 };
 
+/// A channel with room for `capacity` values: the Sender and the Receiver.
 /// Throws UsageError for a capacity of 0 (use a oneshot or Notify instead).
 template <typename T>
 std::pair<Sender<T>, Receiver<T>> channel(size_t capacity) {

@@ -18,14 +18,22 @@ namespace weft {
 template <typename T>
 class Mutex;
 
+/// Holds a Mutex<T> locked and gives access to its value; dropping it
+/// unlocks and wakes the next waiter.
 template <typename T>
 class [[nodiscard]] MutexGuard {
  public:
+  /// Move-only; the lock moves with the guard.
+  ///@{
   MutexGuard(MutexGuard&&) noexcept = default;
   MutexGuard& operator=(MutexGuard&&) noexcept = default;
+  ///@}
 
+  /// The value the mutex owns.
+  ///@{
   T& operator*() const { return *value_; }
   T* operator->() const { return value_; }
+  ///@}
 
  private:
   friend class Mutex<T>;
@@ -36,18 +44,25 @@ class [[nodiscard]] MutexGuard {
   T* value_;
 };
 
+/// An async, fair (FIFO) mutex that owns a T; see mutex.h.
 template <typename T>
 class Mutex {
  public:
+  /// Owns a value-initialized T.
   Mutex() requires std::default_initializable<T> : value_() {}
+  /// Owns `value`.
   explicit Mutex(T value) : value_(std::move(value)) {}
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
 
+  /// What lock() returns: waits for the lock, yields a MutexGuard<T>.
   class Lock {
    public:
+    /// Same as mutex.lock().
     explicit Lock(Mutex& mutex)
         : mutex_(mutex), acquire_(mutex.semaphore_.acquire(1)) {}
+    /// The awaitable protocol: `co_await` calls these.
+    ///@{
     bool await_ready() { return acquire_.await_ready(); }
     bool await_suspend(std::coroutine_handle<> handle) {
       return acquire_.await_suspend(handle);
@@ -55,6 +70,7 @@ class Mutex {
     MutexGuard<T> await_resume() {
       return MutexGuard<T>(acquire_.await_resume(), &mutex_.value_);
     }
+    ///@}
 
    private:
     Mutex& mutex_;
@@ -63,6 +79,8 @@ class Mutex {
 
   /// Awaitable of a MutexGuard<T>. Cancel safe.
   Lock lock() { return Lock(*this); }
+  /// The guard if the mutex is free now (and nobody waits), else
+  /// std::nullopt; never waits.
   std::optional<MutexGuard<T>> try_lock() {
     std::optional<SemaphorePermit> permit = semaphore_.try_acquire(1);
     if (!permit.has_value()) return std::nullopt;

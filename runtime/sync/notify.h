@@ -18,22 +18,33 @@
 
 namespace weft {
 
+/// Wakes tasks without passing data (tokio's Notify); see notify.h.
 class Notify {
  public:
+  /// No permit stored, nobody waiting.
   Notify() = default;
   Notify(const Notify&) = delete;
   Notify& operator=(const Notify&) = delete;
 
+  /// What notified() returns: waits for a notification.
   class Notified final : public internal::Pollable {
    public:
+    /// Same as notify.notified().
     explicit Notified(Notify& notify) : notify_(notify) {}
+    /// Only a Notified that was never awaited may be moved.
     Notified(Notified&& other) noexcept : notify_(other.notify_) {}
+    /// Leaves the wait; a notify_one it received that nobody took is passed
+    /// on to the next waiter.
     ~Notified();
 
+    /// The awaitable protocol: `co_await` calls these, select() polls
+    /// IsReady.
+    ///@{
     bool await_ready();
     bool await_suspend(std::coroutine_handle<> handle);
     void await_resume() { taken_ = true; }
     bool IsReady() override { return node_.IsReady(); }
+    ///@}
 
    private:
     Notify& notify_;
@@ -43,7 +54,10 @@ class Notify {
 
   /// Awaitable: completes when notified. Cancel safe.
   Notified notified() { return Notified(*this); }
+  /// Wakes the first waiter, or stores one permit for the next notified()
+  /// if nobody waits.
   void notify_one();
+  /// Wakes every task waiting now; stores nothing.
   void notify_waiters();
 
  private:

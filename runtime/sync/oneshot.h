@@ -25,9 +25,14 @@ namespace weft::oneshot {
 
 /// The Sender was dropped without sending (or the value was already taken).
 struct RecvError {
+  /// Every RecvError is equal to every other.
   friend bool operator==(RecvError, RecvError) = default;
 };
-enum class TryRecvError { kEmpty, kClosed };
+/// Why try_recv yielded no value.
+enum class TryRecvError {
+  kEmpty,   ///< Nothing sent yet; the Sender is still there.
+  kClosed,  ///< The Sender is gone without sending, or the value was taken.
+};
 
 namespace internal {
 
@@ -46,9 +51,13 @@ struct State {
 template <typename T>
 class Receiver;
 
+/// The sending half of a oneshot channel: sends one value.
 template <typename T>
 class Sender {
  public:
+  /// Move-only. Assigning over a sender that has not sent closes its channel
+  /// (its Receiver gets RecvError).
+  ///@{
   Sender(Sender&&) noexcept = default;
   Sender& operator=(Sender&& other) noexcept {
     if (this != &other) {
@@ -57,6 +66,8 @@ class Sender {
     }
     return *this;
   }
+  ///@}
+  /// If nothing was sent, the Receiver gets RecvError.
   ~Sender() { Close(); }
 
   /// Sends `value`; returns it back if the Receiver is gone.
@@ -107,9 +118,12 @@ class Sender {
   std::shared_ptr<internal::State<T>> state_;
 };
 
+/// The receiving half of a oneshot channel: awaiting it yields the value.
 template <typename T>
 class Receiver {
  public:
+  /// Move-only. Assigning over a receiver closes its channel.
+  ///@{
   Receiver(Receiver&& other) noexcept : state_(std::move(other.state_)) {}
   Receiver& operator=(Receiver&& other) noexcept {
     if (this != &other) {
@@ -118,13 +132,20 @@ class Receiver {
     }
     return *this;
   }
+  ///@}
+  /// Closes the channel; a value sent and not taken is destroyed.
   ~Receiver() { Close(); }
 
   /// Awaiting the receiver yields the value or RecvError. Cancel safe: the
   /// value is taken only when the await completes.
   class Awaiter final : public weft::internal::Pollable {
    public:
+    /// \cond
     explicit Awaiter(internal::State<T>* state) : state_(state) {}
+    /// \endcond
+    /// The awaitable protocol: `co_await` calls these, select() polls
+    /// IsReady.
+    ///@{
     bool await_ready() {
       return state_ == nullptr ||
              (state_->complete.load(std::memory_order_acquire) &&
@@ -156,13 +177,18 @@ class Receiver {
     bool IsReady() override {
       return state_->complete.load(std::memory_order_acquire);
     }
+    ///@}
 
    private:
     internal::State<T>* state_;
   };
+  /// Awaits the value (std::expected<T, RecvError>); see Awaiter.
+  ///@{
   Awaiter operator co_await() & { return Awaiter(state_.get()); }
   Awaiter operator co_await() && { return Awaiter(state_.get()); }
+  ///@}
 
+  /// The value if it was sent, else why not; never waits.
   std::expected<T, TryRecvError> try_recv() {
     if (state_ == nullptr) return std::unexpected(TryRecvError::kClosed);
     std::lock_guard lock(state_->mu);
@@ -203,6 +229,8 @@ class Receiver {
   std::shared_ptr<internal::State<T>> state_;
 };
 
+/// A channel for one value (tokio's oneshot::channel): the Sender and the
+/// Receiver.
 template <typename T>
 std::pair<Sender<T>, Receiver<T>> channel() {
   auto state = std::make_shared<internal::State<T>>();

@@ -24,14 +24,20 @@ namespace weft {
 
 class Semaphore;
 
+/// Permits taken from a Semaphore; dropping it gives them back.
 class [[nodiscard]] SemaphorePermit {
  public:
+  /// Move-only; the permits move with it.
+  ///@{
   SemaphorePermit(SemaphorePermit&& other) noexcept
       : semaphore_(std::exchange(other.semaphore_, nullptr)),
         count_(std::exchange(other.count_, 0)) {}
   SemaphorePermit& operator=(SemaphorePermit&& other) noexcept;
+  ///@}
+  /// Gives the permits back to the semaphore (unless forgotten).
   ~SemaphorePermit();
 
+  /// How many permits it holds.
   size_t count() const { return count_; }
   /// Keeps the permits out of the semaphore for good.
   void forget() {
@@ -48,22 +54,33 @@ class [[nodiscard]] SemaphorePermit {
   size_t count_;
 };
 
+/// An async, fair (FIFO) counting semaphore (tokio's Semaphore); see
+/// semaphore.h.
 class Semaphore {
  public:
+  /// Starts with `permits` available.
   explicit Semaphore(size_t permits) : permits_(permits) {}
   Semaphore(const Semaphore&) = delete;
   Semaphore& operator=(const Semaphore&) = delete;
 
+  /// What acquire() returns: waits for the permits, yields a
+  /// SemaphorePermit.
   class Acquire final : public internal::Pollable {
    public:
+    /// Same as semaphore.acquire(count).
     Acquire(Semaphore& semaphore, size_t count) : semaphore_(semaphore) {
       node_.needed = count;
     }
+    /// Only an Acquire that was never awaited may be moved.
     Acquire(Acquire&& other) noexcept : semaphore_(other.semaphore_) {
       node_.needed = other.node_.needed;
     }
+    /// Leaves the queue; permits granted to it that nobody took go back.
     ~Acquire();
 
+    /// The awaitable protocol: `co_await` calls these, select() polls
+    /// IsReady.
+    ///@{
     bool await_ready();
     bool await_suspend(std::coroutine_handle<> handle);
     SemaphorePermit await_resume() {
@@ -71,6 +88,7 @@ class Semaphore {
       return SemaphorePermit(&semaphore_, node_.needed);
     }
     bool IsReady() override { return node_.IsReady(); }
+    ///@}
 
    private:
     Semaphore& semaphore_;
@@ -84,6 +102,7 @@ class Semaphore {
   std::optional<SemaphorePermit> try_acquire(size_t count = 1);
   /// Adds permits (also what a dropped permit does).
   void add_permits(size_t count) { Release(count); }
+  /// The permits not held by anyone now.
   size_t available_permits() const;
 
  private:
