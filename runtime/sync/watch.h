@@ -44,14 +44,16 @@ namespace weft::watch {
 
 /// changed() and wait_for() after the Sender is gone.
 struct RecvError {
+  /// "watch channel closed".
   std::string_view message() const { return "watch channel closed"; }
+  /// All RecvErrors are equal.
   friend bool operator==(RecvError, RecvError) = default;
 };
 
 /// send() with no Receiver left: the value comes back.
 template <typename T>
 struct SendError {
-  T value;
+  T value;  ///< The value that was not sent.
 };
 
 namespace internal {
@@ -91,7 +93,9 @@ class Sender;
 template <typename T>
 class Receiver {
  public:
-  /// A copy shares the channel and starts from this one's seen version.
+  /// Copyable and movable. A copy shares the channel, counts as one more
+  /// receiver and starts from this one's seen version.
+  ///@{
   Receiver(const Receiver& other)
       : state_((other.Checked("copy"), other.state_)), seen_(other.seen_) {
     std::lock_guard lock(state_->mu);
@@ -105,6 +109,7 @@ class Receiver {
     return *this;
   }
   ~Receiver() { Release(); }
+  ///@}
 
   /// A copy of the current value; does not mark it seen.
   T borrow() const {
@@ -128,6 +133,7 @@ class Receiver {
     return state.version != seen_;
   }
   /// Makes the next changed() complete at once / wait for a new send.
+  ///@{
   void mark_changed() {
     internal::State<T>& state = Checked("mark_changed");
     std::lock_guard lock(state.mu);
@@ -138,10 +144,12 @@ class Receiver {
     std::lock_guard lock(state.mu);
     seen_ = state.version;
   }
+  ///@}
 
   /// Awaitable of the changed() protocol (see changed()).
   class Changed final : public weft::internal::Pollable {
    public:
+    /// \cond
     explicit Changed(Receiver& receiver) : receiver_(receiver) {}
     Changed(Changed&& other) noexcept : receiver_(other.receiver_) {}
     ~Changed() {
@@ -149,7 +157,6 @@ class Receiver {
       receiver_.state_->changed_waiters.Remove(&node_);
     }
 
-    /// \cond
     bool await_ready() {
       std::lock_guard lock(receiver_.state_->mu);
       return ReadyLocked() && weft::internal::TryConsumeBudget();
@@ -254,6 +261,9 @@ class Receiver {
 template <typename T>
 class Sender {
  public:
+  /// Move-only; assigning over a Sender closes its channel. Destroying it
+  /// makes the receivers' changed() yield RecvError.
+  ///@{
   Sender(Sender&& other) noexcept : state_(std::move(other.state_)) {}
   Sender& operator=(Sender&& other) noexcept {
     if (this != &other) {
@@ -264,8 +274,8 @@ class Sender {
   }
   Sender(const Sender&) = delete;
   Sender& operator=(const Sender&) = delete;
-  /// Receivers waiting in changed() then see RecvError.
   ~Sender() { Close(); }
+  ///@}
 
   /// Replaces the value and wakes the receivers; with no Receiver left the
   /// value is handed back instead (as tokio's send).
@@ -334,6 +344,7 @@ class Sender {
     ++state.receivers;
     return Receiver<T>(state_, state.version);
   }
+  /// How many Receivers are alive.
   size_t receiver_count() const {
     internal::State<T>& state = Checked("receiver_count");
     std::lock_guard lock(state.mu);
@@ -345,6 +356,7 @@ class Sender {
   /// Awaitable of the closed() protocol (see closed()).
   class Closed final : public weft::internal::Pollable {
    public:
+    /// \cond
     explicit Closed(internal::State<T>& state) : state_(state) {}
     Closed(Closed&& other) noexcept : state_(other.state_) {}
     ~Closed() {
@@ -352,7 +364,6 @@ class Sender {
       state_.closed_waiters.Remove(&node_);
     }
 
-    /// \cond
     bool await_ready() {
       std::lock_guard lock(state_.mu);
       return state_.receivers == 0;
