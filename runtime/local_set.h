@@ -113,7 +113,7 @@ class LocalSet {
  public:
   /// An empty set.
   LocalSet() : state_(std::make_shared<internal::LocalSetState>()) {}
-  /// Movable; a moved-from set must not be used.
+  /// Movable; using a moved-from set throws UsageError.
   ///@{
   LocalSet(LocalSet&&) noexcept = default;
   LocalSet& operator=(LocalSet&&) noexcept = default;
@@ -128,7 +128,7 @@ class LocalSet {
   template <internal::SpawnBody B>
   JoinHandle<internal::SpawnOutput<B>> spawn_local(B&& body,
                                                    SpawnOptions options = {}) {
-    return internal::SpawnLocalOn(*state_, std::forward<B>(body),
+    return internal::SpawnLocalOn(Checked("spawn_local"), std::forward<B>(body),
                                   std::move(options));
   }
   /// spawn_local with SpawnOptions{name, location}.
@@ -136,7 +136,7 @@ class LocalSet {
   JoinHandle<internal::SpawnOutput<B>> spawn_named(
       std::string name, B&& body,
       std::source_location location = std::source_location::current()) {
-    return internal::SpawnLocalOn(*state_, std::forward<B>(body),
+    return internal::SpawnLocalOn(Checked("spawn_local"), std::forward<B>(body),
                                   {name, location});
   }
 
@@ -146,7 +146,7 @@ class LocalSet {
   /// RuntimeError (ABORTED) naming the task. Unset, the runtime driving the
   /// set decides, as Runtime::Builder::unhandled_panic says for its tasks.
   LocalSet& unhandled_panic(UnhandledPanic behavior) {
-    state_->SetUnhandledPanic(behavior);
+    Checked("unhandled_panic").SetUnhandledPanic(behavior);
     return *this;
   }
 
@@ -164,7 +164,10 @@ class LocalSet {
     internal::LocalSetEnterScope scope_;
   };
   /// Makes spawn_local on this thread add to this set while the guard lives.
-  EnterGuard enter() const { return EnterGuard(state_); }
+  EnterGuard enter() const {
+    Checked("enter");
+    return EnterGuard(state_);
+  }
 
   /// runtime.block_on(run_until(task)): drives the set and `task` on this
   /// thread, which must not be a runtime task's (see Handle::block_on).
@@ -187,6 +190,7 @@ class LocalSet {
   ///@{
   template <typename T>
   Task<T> run_until(Task<T> task) {
+    Checked("run_until");
     return internal::DriveLocalSet<T>(state_, std::move(task), true);
   }
   /// The same with a function that makes the task; the set keeps the
@@ -196,12 +200,14 @@ class LocalSet {
   & > &&internal::IsTask<std::invoke_result_t<std::decay_t<F>&>>::value auto
       run_until(F&& make_task) {
     using T = typename std::invoke_result_t<std::decay_t<F>&>::value_type;
+    Checked("run_until");
     return RunUntilWith<T>(std::decay_t<F>(std::forward<F>(make_task)));
   }
   ///@}
 
   /// `co_await local_set` runs its tasks until none is left.
   Task<void> operator co_await() {
+    Checked("co_await");
     return internal::DriveLocalSet<void>(state_, Task<void>(), false);
   }
 
@@ -209,6 +215,15 @@ class LocalSet {
   template <typename T, typename F>
   Task<T> RunUntilWith(F make_task) {
     co_return co_await internal::DriveLocalSet<T>(state_, make_task(), true);
+  }
+
+  internal::LocalSetState& Checked(const char* operation) const {
+    if (state_ == nullptr) {
+      throw UsageError(std::string("LocalSet::") + operation +
+                       " on a moved-from LocalSet: use the LocalSet it was "
+                       "moved into");
+    }
+    return *state_;
   }
 
   std::shared_ptr<internal::LocalSetState> state_;

@@ -540,5 +540,19 @@ TEST_P(LocalSetTest, TheRuntimesDumpListsLocalTasks) {
   });
 }
 
+TEST_P(LocalSetTest, AMovedFromLocalSetSaysWhatToDo) {
+  LocalSet local;
+  LocalSet moved = std::move(local);
+  try {
+    JoinHandle<int> handle = local.spawn_local(Identity(1));
+    ADD_FAILURE() << "spawn_local on a moved-from LocalSet returned";
+  } catch (const UsageError& e) {
+    EXPECT_TRUE(Contains(e.what(), "moved-from LocalSet")) << e.what();
+  }
+  EXPECT_THROW(local.unhandled_panic(UnhandledPanic::kIgnore), UsageError);
+  EXPECT_THROW(LocalSet::EnterGuard guard = local.enter(), UsageError);
+  EXPECT_THROW(Task<int> task = local.run_until(Identity(1)), UsageError);
+}
+
 }  // namespace
 }  // namespace weft::conformance
