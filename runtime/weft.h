@@ -19,8 +19,8 @@
 #include "runtime/runtime_id.h"  // IWYU pragma: export     // IWYU pragma: export
 #include "runtime/runtime_metrics.h"  // IWYU pragma: export
 #include "runtime/select.h"           // IWYU pragma: export
-#include "runtime/slow_poll.h"        // IWYU pragma: export
 #include "runtime/sleep.h"            // IWYU pragma: export
+#include "runtime/slow_poll.h"        // IWYU pragma: export
 #include "runtime/spawn.h"            // IWYU pragma: export
 #include "runtime/spawn_options.h"    // IWYU pragma: export
 #include "runtime/sync.h"             // IWYU pragma: export
