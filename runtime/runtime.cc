@@ -1,6 +1,8 @@
 #include "runtime/runtime.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/str_format.h"
+#include "runtime/internal/blocking/thread_start.h"
 
 namespace weft {
 
@@ -35,6 +37,44 @@ Runtime::Builder& Runtime::Builder::thread_keep_alive(
 }
 Runtime::Builder& Runtime::Builder::thread_name(std::string name) {
   options_.thread_name = std::move(name);
+  return *this;
+}
+Runtime::Builder& Runtime::Builder::thread_name_fn(
+    std::function<std::string()> make_name) {
+  options_.thread_name_fn = std::move(make_name);
+  return *this;
+}
+Runtime::Builder& Runtime::Builder::thread_stack_size(size_t bytes) {
+  options_.thread_stack_size = bytes;
+  return *this;
+}
+Runtime::Builder& Runtime::Builder::on_thread_park(std::function<void()> hook) {
+  options_.on_thread_park = std::move(hook);
+  return *this;
+}
+Runtime::Builder& Runtime::Builder::on_thread_unpark(
+    std::function<void()> hook) {
+  options_.on_thread_unpark = std::move(hook);
+  return *this;
+}
+Runtime::Builder& Runtime::Builder::event_interval(uint32_t ticks) {
+  options_.event_interval = ticks;
+  return *this;
+}
+Runtime::Builder& Runtime::Builder::global_queue_interval(uint32_t ticks) {
+  options_.global_queue_interval = ticks;
+  return *this;
+}
+Runtime::Builder& Runtime::Builder::slow_poll_threshold(
+    std::chrono::nanoseconds threshold) {
+  return slow_poll_threshold(threshold, nullptr);
+}
+Runtime::Builder& Runtime::Builder::slow_poll_threshold(
+    std::chrono::nanoseconds threshold,
+    std::function<void(const SlowPollReport&)> on_slow_poll) {
+  options_.slow_poll_threshold = threshold;
+  options_.on_slow_poll = std::move(on_slow_poll);
+  slow_poll_threshold_set_ = true;
   return *this;
 }
 Runtime::Builder& Runtime::Builder::on_thread_start(
@@ -76,6 +116,30 @@ absl::StatusOr<Runtime> Runtime::Builder::build() {
     return absl::InvalidArgumentError(
         "Runtime::Builder::max_blocking_threads(0): the blocking pool needs "
         "at least one thread");
+  }
+  if (options_.event_interval == 0) {
+    return absl::InvalidArgumentError(
+        "Runtime::Builder::event_interval(0): the driver must be polled at "
+        "least every tick; pass 1 or more (default 61)");
+  }
+  if (options_.global_queue_interval == 0) {
+    return absl::InvalidArgumentError(
+        "Runtime::Builder::global_queue_interval(0): the queue of work from "
+        "outside the workers must be looked at; pass 1 or more (default 61)");
+  }
+  if (options_.thread_stack_size != 0 &&
+      options_.thread_stack_size < internal::MinThreadStackSize()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "Runtime::Builder::thread_stack_size(%d): below the minimum of %d "
+        "bytes (PTHREAD_STACK_MIN) a thread cannot start; pass at least that",
+        options_.thread_stack_size, internal::MinThreadStackSize()));
+  }
+  if (slow_poll_threshold_set_ &&
+      options_.slow_poll_threshold <= std::chrono::nanoseconds(0)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "Runtime::Builder::slow_poll_threshold(%dns): the threshold must be "
+        "positive; to leave slow-poll detection off, do not call it",
+        options_.slow_poll_threshold.count()));
   }
   absl::StatusOr<std::shared_ptr<internal::RuntimeCore>> core =
       internal::RuntimeCore::Create(options_);

@@ -6,11 +6,34 @@
 // calls block_on). Destroying a Runtime cancels every task (frames destroyed,
 // destructors run) and waits for running blocking closures; it returns only
 // after every task frame is destroyed.
+//
+// Tuning and observing a runtime (tokio's Builder knobs, plus slow-poll
+// detection):
+//
+//   std::atomic<int> parks{0};
+//   absl::StatusOr<Runtime> rt =
+//       Runtime::Builder::multi_thread()
+//           .worker_threads(4)
+//           .thread_name_fn([] {
+//             static std::atomic<int> n{0};
+//             return "app-rt-" + std::to_string(n++);
+//           })
+//           .thread_stack_size(4 << 20)
+//           .event_interval(31)          // poll I/O and timers more often
+//           .global_queue_interval(31)   // look at outside work more often
+//           .on_thread_park([&parks] { ++parks; })
+//           .slow_poll_threshold(std::chrono::milliseconds(5),
+//                                [](const SlowPollReport& report) {
+//                                  /* log report.task_id, report.location */
+//                                })
+//           .build();
 
 #ifndef WEFT_RUNTIME_RUNTIME_H_
 #define WEFT_RUNTIME_RUNTIME_H_
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -27,6 +50,7 @@
 #include "runtime/runtime_flavor.h"
 #include "runtime/runtime_id.h"
 #include "runtime/runtime_metrics.h"
+#include "runtime/slow_poll.h"
 #include "runtime/spawn.h"
 #include "runtime/task.h"
 #include "runtime/unhandled_panic.h"
@@ -143,10 +167,47 @@ class Runtime {
     Builder& max_blocking_threads(size_t count);
     // How long an idle blocking thread waits before exiting (default 10 s).
     Builder& thread_keep_alive(std::chrono::nanoseconds duration);
+    // Name of the threads the runtime starts, workers and blocking threads
+    // (default "weft-worker"; Linux keeps the first 15 characters).
     Builder& thread_name(std::string name);
+    // Called once for each new thread, for its name; overrides thread_name.
+    Builder& thread_name_fn(std::function<std::string()> make_name);
+    // Stack size in bytes of the threads the runtime starts, workers and
+    // blocking threads (default: the system's). build() fails below the
+    // system's minimum (PTHREAD_STACK_MIN). The thread that calls block_on
+    // is the caller's and keeps its stack.
+    Builder& thread_stack_size(size_t bytes);
     // Called on every thread the runtime starts, and before it exits.
     Builder& on_thread_start(std::function<void()> hook);
     Builder& on_thread_stop(std::function<void()> hook);
+    // Called by a worker just before it parks (blocks waiting for work, I/O
+    // or a timer) and just after it wakes: always in pairs. On
+    // current_thread the worker is the thread inside block_on. The hooks
+    // run on the scheduler's path: keep them short, and do not throw.
+    Builder& on_thread_park(std::function<void()> hook);
+    Builder& on_thread_unpark(std::function<void()> hook);
+    // Scheduler ticks (tasks polled) between two polls of the driver for
+    // I/O and timer events while there are tasks to run (default 61). Lower
+    // favours I/O and timer latency, higher favours throughput. Must be at
+    // least 1.
+    Builder& event_interval(uint32_t ticks);
+    // Scheduler ticks between two looks at the queue of tasks spawned or
+    // woken from outside the workers while a worker has local tasks to run
+    // (default 61). Must be at least 1.
+    Builder& global_queue_interval(uint32_t ticks);
+    // Slow-poll detection (off by default): each poll of a task that takes
+    // longer than `threshold` (> 0) counts in RuntimeMetrics::slow_polls,
+    // and `on_slow_poll`, if given, is called on the polling thread right
+    // after that poll with a SlowPollReport (runtime/slow_poll.h). Costs two
+    // clock reads per poll while on, none while off. Blocking closures are
+    // not polls and are not timed; a poll that called block_in_place is not
+    // reported. A task that drives a LocalSet polls the set's tasks inside
+    // its own poll: a slow LocalSet task is reported, and so is that task.
+    // `on_slow_poll` must not throw (an exception it throws is dropped).
+    Builder& slow_poll_threshold(std::chrono::nanoseconds threshold);
+    Builder& slow_poll_threshold(
+        std::chrono::nanoseconds threshold,
+        std::function<void(const SlowPollReport&)> on_slow_poll);
     Builder& unhandled_panic(UnhandledPanic behavior);
     // "uring", "epoll", "uv": one of the backends linked into the binary.
     Builder& backend(std::string name);
@@ -164,6 +225,7 @@ class Runtime {
     }
     internal::RuntimeOptions options_;
     bool worker_threads_set_ = false;
+    bool slow_poll_threshold_set_ = false;
   };
 
   Runtime(Runtime&& other) noexcept = default;

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/internal/blocking/thread_start.h"
 #include "runtime/internal/task/owned_tasks.h"
 #include "runtime/internal/task/scheduler.h"
 
@@ -99,7 +100,7 @@ bool OnBlockingThread() { return tls_on_blocking_thread; }
 template <typename F>
 void BlockingPool::State::RunOnPoolThread(F&& body) {
   if (hooks.enter_runtime) hooks.enter_runtime();
-  NameThisThread(hooks.thread_name);
+  if (hooks.thread_name) NameThisThread(hooks.thread_name());
   if (hooks.on_thread_start) hooks.on_thread_start();
   body();
   if (hooks.on_thread_stop) hooks.on_thread_stop();
@@ -202,10 +203,10 @@ void BlockingPool::State::ThreadExited() {
 void BlockingPool::State::StartThread(TaskHeader* first) {
   try {
     // Threads hold the state through the shared_ptr they capture.
-    std::thread([keep = self.lock(), first] {
+    StartDetachedThread(hooks.stack_size, [keep = self.lock(), first] {
       keep->RunOnPoolThread([&keep, first] { keep->ThreadMain(first); });
       keep->ThreadExited();
-    }).detach();
+    });
   } catch (...) {
     // No thread for it (e.g. out of resources): the task waits for another
     // thread of the pool, and the caller sees the error.
@@ -282,11 +283,12 @@ bool BlockingPool::SpawnMandatory(std::function<void()> work) {
   if (state_->closed) return false;
   ++state_->live_threads;
   try {
-    std::thread([keep = state_, work = std::move(work)]() mutable {
-      keep->RunOnPoolThread(work);
-      work = nullptr;
-      keep->ThreadExited();
-    }).detach();
+    StartDetachedThread(state_->hooks.stack_size,
+                        [keep = state_, work = std::move(work)]() mutable {
+                          keep->RunOnPoolThread(work);
+                          work = nullptr;
+                          keep->ThreadExited();
+                        });
   } catch (...) {
     // Not counted, or WaitIdle would wait for it forever.
     if (--state_->live_threads == 0) state_->all_exited.notify_all();

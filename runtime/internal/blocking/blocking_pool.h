@@ -34,7 +34,10 @@
 namespace weft::internal {
 
 struct ThreadHooks {
-  std::string thread_name;
+  // Called once on each new thread, for its name.
+  std::function<std::string()> thread_name;
+  // 0: the system's default.
+  size_t stack_size = 0;
   std::function<void()> on_thread_start;
   std::function<void()> on_thread_stop;
   // Runs first on every thread of the pool (sets the thread's runtime).

@@ -226,7 +226,7 @@ TEST(BlockingPoolTest, KeepAliveShrinksThePoolToZero) {
   std::mutex names_mu;
   std::vector<std::string> names;
   ThreadHooks hooks;
-  hooks.thread_name = "pool-test-thread-long-name";
+  hooks.thread_name = [] { return std::string("pool-test-thread-long-name"); };
   hooks.on_thread_start = [&started] { started.fetch_add(1); };
   hooks.on_thread_stop = [&stopped] { stopped.fetch_add(1); };
   BlockingPool pool(512, 20ms, std::move(hooks));

@@ -17,20 +17,20 @@
 #include "runtime/internal/scheduler/block_on_body.h"
 #include "runtime/internal/scheduler/runtime_core.h"
 #include "runtime/internal/scheduler/task_list.h"
+#include "runtime/internal/scheduler/worker_counters.h"
 
 namespace weft::internal {
 namespace {
-
-// Tasks run between two polls of the driver, and between two looks at the
-// remote queue.
-constexpr int kTasksPerTurn = 61;
 
 class CurrentThreadScheduler;
 thread_local CurrentThreadScheduler* tls_core_holder = nullptr;
 
 class CurrentThreadScheduler final : public RuntimeScheduler {
  public:
-  explicit CurrentThreadScheduler(RuntimeCore& runtime) : runtime_(runtime) {}
+  explicit CurrentThreadScheduler(RuntimeCore& runtime)
+      : runtime_(runtime),
+        event_interval_(runtime.options().event_interval),
+        global_queue_interval_(runtime.options().global_queue_interval) {}
 
   absl::Status Start() override {
     absl::StatusOr<std::unique_ptr<Driver>> driver = runtime_.NewDriver();
@@ -109,8 +109,9 @@ class CurrentThreadScheduler final : public RuntimeScheduler {
   size_t QueuedTasks() const override {
     return remote_.Size() + queued_local_.load(std::memory_order_relaxed);
   }
-  uint64_t Polls() const override {
-    return polls_.load(std::memory_order_relaxed);
+  uint64_t Polls() const override { return counters_.polls(); }
+  std::vector<WorkerMetrics> PerWorkerMetrics() const override {
+    return {counters_.Snapshot(queued_local_.load(std::memory_order_relaxed))};
   }
 
  private:
@@ -150,7 +151,7 @@ class CurrentThreadScheduler final : public RuntimeScheduler {
   }
 
   TaskHeader* NextTask() {
-    if (++tick_ % kTasksPerTurn == 0 || local_.empty()) {
+    if (++tick_ % global_queue_interval_ == 0 || local_.empty()) {
       if (TaskHeader* task = remote_.Pop()) return task;
     }
     if (local_.empty()) return nullptr;
@@ -160,17 +161,30 @@ class CurrentThreadScheduler final : public RuntimeScheduler {
     return task;
   }
 
+  // Blocks on the driver (as the worker, with its hooks and counters).
+  void ParkDriver(BlockOnBody& body) {
+    runtime_.BeforePark();
+    // The hook may have spawned or woken something (tokio checks again too).
+    if (!HasWork(body)) {
+      counters_.AboutToPark();
+      driver_->Park(std::nullopt);
+      counters_.Unparked();
+    }
+    runtime_.AfterUnpark();
+  }
+
   void RunWithCore(BlockOnBody& body) {
     tls_core_holder = this;
+    counters_.StartBusy();
     DriverScope driver_scope(driver_.get(), /*driving=*/true);
     body.SetDriver(driver_.get());
     while (!body.done() && !runtime_.PanicShutdownRequested()) {
       body.Turn();
       if (body.done()) break;
-      for (int i = 0; i < kTasksPerTurn; ++i) {
+      for (uint32_t i = 0; i < event_interval_; ++i) {
         TaskHeader* task = NextTask();
         if (task == nullptr) break;
-        polls_.fetch_add(1, std::memory_order_relaxed);
+        counters_.Polled();
         task->Run();
         if (body.notified()) break;
       }
@@ -182,27 +196,30 @@ class CurrentThreadScheduler final : public RuntimeScheduler {
         // auto-advance). With no timer pending, wait as usual.
         driver_->Poll();
         if (!HasWork(body) && !driver_->AdvanceClockToNextTimer()) {
-          driver_->Park(std::nullopt);
+          ParkDriver(body);
         }
       } else {
-        driver_->Park(std::nullopt);
+        ParkDriver(body);
       }
       for (TaskHeader* task : deferred_) local_.push_back(task);
       deferred_.clear();
       queued_local_.store(local_.size(), std::memory_order_relaxed);
     }
     body.SetDriver(nullptr);
+    counters_.StopBusy();
     tls_core_holder = nullptr;
   }
 
   RuntimeCore& runtime_;
+  const uint32_t event_interval_;
+  const uint32_t global_queue_interval_;
   std::unique_ptr<Driver> driver_;
   std::deque<TaskHeader*> local_;
   std::vector<TaskHeader*> deferred_;
   TaskList remote_;
   uint32_t tick_ = 0;
   std::atomic<size_t> queued_local_{0};
-  std::atomic<uint64_t> polls_{0};
+  WorkerCounters counters_;  // written by the core's holder
 
   std::mutex core_mu_;
   bool core_held_ = false;

@@ -51,7 +51,8 @@ TaskHeader* LocalQueue::Pop() {
   return buffer_[index].load(std::memory_order_relaxed);
 }
 
-TaskHeader* LocalQueue::StealInto(LocalQueue& destination) {
+TaskHeader* LocalQueue::StealInto(LocalQueue& destination,
+                                  uint32_t* stolen_count) {
   uint32_t destination_tail = destination.tail_.load(std::memory_order_relaxed);
   uint32_t destination_steal =
       Steal(destination.head_.load(std::memory_order_acquire));
@@ -59,6 +60,7 @@ TaskHeader* LocalQueue::StealInto(LocalQueue& destination) {
     return nullptr;  // No room to receive half of another queue.
   }
   uint32_t count = StealInto2(destination, destination_tail);
+  if (stolen_count != nullptr) *stolen_count = count;
   if (count == 0) return nullptr;
   --count;
   TaskHeader* task =

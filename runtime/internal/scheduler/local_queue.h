@@ -42,8 +42,10 @@ class LocalQueue {
 
   // Called by the owner of `destination` (another worker) to steal from
   // this queue: moves up to half of it into `destination` and returns one of
-  // the stolen tasks, or nullptr.
-  TaskHeader* StealInto(LocalQueue& destination);
+  // the stolen tasks, or nullptr. `*stolen_count` (if given) receives how
+  // many tasks were stolen, the returned one included.
+  TaskHeader* StealInto(LocalQueue& destination,
+                        uint32_t* stolen_count = nullptr);
 
   // Approximate, any thread.
   uint32_t Size() const;

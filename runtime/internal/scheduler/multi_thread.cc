@@ -32,14 +32,12 @@
 #include "runtime/internal/scheduler/local_queue.h"
 #include "runtime/internal/scheduler/runtime_core.h"
 #include "runtime/internal/scheduler/task_list.h"
+#include "runtime/internal/scheduler/worker_counters.h"
+#include "runtime/internal/task/slow_poll_detector.h"
 
 namespace weft::internal {
 namespace {
 
-// How often (in scheduler ticks) a busy worker checks the injection queue and
-// polls its driver, so that neither starves under load.
-constexpr uint32_t kGlobalQueueInterval = 61;
-constexpr uint32_t kDriverInterval = 61;
 // How many times in a row the LIFO slot may run before the local queue gets
 // a turn (a ping-pong pair would otherwise starve everything else).
 constexpr int kMaxLifoPolls = 3;
@@ -57,7 +55,7 @@ struct Core {
   uint32_t tick = 0;
   bool searching = false;
   // Written by the core's thread, read by metrics().
-  std::atomic<uint64_t> polls{0};
+  WorkerCounters counters;
   // Set (under the idle lock) by a notifier that took this core off the
   // sleepers list.
   bool notified = false;
@@ -71,7 +69,10 @@ thread_local WorkerThreadState tls_worker;
 
 class MultiThreadScheduler final : public RuntimeScheduler {
  public:
-  explicit MultiThreadScheduler(RuntimeCore& runtime) : runtime_(runtime) {}
+  explicit MultiThreadScheduler(RuntimeCore& runtime)
+      : runtime_(runtime),
+        event_interval_(runtime.options().event_interval),
+        global_queue_interval_(runtime.options().global_queue_interval) {}
 
   absl::Status Start() override {
     size_t count = runtime_.options().worker_threads;
@@ -168,6 +169,8 @@ class MultiThreadScheduler final : public RuntimeScheduler {
     Core* core = tls_worker.scheduler == this ? tls_worker.core : nullptr;
     if (core == nullptr) return false;
     tls_worker.core = nullptr;
+    core->counters.StopBusy();
+    ExcusePollInProgress();
     // The rest of this poll runs here without the core: I/O it starts is
     // queued for the core's new thread rather than submitted from here.
     core->driver->StopDriving();
@@ -192,15 +195,25 @@ class MultiThreadScheduler final : public RuntimeScheduler {
   uint64_t Polls() const override {
     uint64_t polls = 0;
     for (const auto& core : cores_) {
-      polls += core->polls.load(std::memory_order_relaxed);
+      polls += core->counters.polls();
     }
     return polls;
+  }
+
+  std::vector<WorkerMetrics> PerWorkerMetrics() const override {
+    std::vector<WorkerMetrics> metrics;
+    metrics.reserve(cores_.size());
+    for (const auto& core : cores_) {
+      metrics.push_back(core->counters.Snapshot(core->queue.Size()));
+    }
+    return metrics;
   }
 
  private:
   void RunCore(Core* core) {
     tls_worker = {this, core};
     RuntimeScope runtime_scope(&runtime_);
+    core->counters.StartBusy();
     {
       DriverScope driver_scope(core->driver.get(), /*driving=*/true);
       while (!stopping_.load(std::memory_order_acquire)) {
@@ -241,24 +254,24 @@ class MultiThreadScheduler final : public RuntimeScheduler {
         NotifyParked();
       }
     }
-    core->polls.fetch_add(1, std::memory_order_relaxed);
+    core->counters.Polled();
     task->Run();
   }
 
   TaskHeader* NextTask(Core* core) {
     // A LIFO-slot task continues the tick of the task that woke it (as in
     // tokio), so that a chain of hand-offs does not poll the driver every
-    // kDriverInterval hops.
+    // event_interval hops.
     if (core->lifo != nullptr && core->lifo_polls < kMaxLifoPolls) {
       ++core->lifo_polls;
       return std::exchange(core->lifo, nullptr);
     }
     ++core->tick;
-    if (core->tick % kDriverInterval == 0) {
+    if (core->tick % event_interval_ == 0) {
       core->driver->Poll();
       FlushDeferred(core);
     }
-    if (core->tick % kGlobalQueueInterval == 0) {
+    if (core->tick % global_queue_interval_ == 0) {
       if (TaskHeader* task = inject_.Pop()) {
         if (core->lifo != nullptr) {
           PushLocal(core, std::exchange(core->lifo, nullptr));
@@ -292,7 +305,11 @@ class MultiThreadScheduler final : public RuntimeScheduler {
     for (size_t i = 0; i < count; ++i) {
       Core* victim = cores_[(start + i) % count].get();
       if (victim == core) continue;
-      if (TaskHeader* task = victim->queue.StealInto(core->queue)) return task;
+      uint32_t stolen = 0;
+      if (TaskHeader* task = victim->queue.StealInto(core->queue, &stolen)) {
+        core->counters.Stole(stolen);
+        return task;
+      }
     }
     return inject_.Pop();
   }
@@ -325,6 +342,14 @@ class MultiThreadScheduler final : public RuntimeScheduler {
   }
 
   void Park(Core* core) {
+    // As in tokio, the hooks run around every attempt to park, also one that
+    // finds work at the last moment, so that they always come in pairs.
+    runtime_.BeforePark();
+    ParkUnlessWork(core);
+    runtime_.AfterUnpark();
+  }
+
+  void ParkUnlessWork(Core* core) {
     if (core->searching) {
       core->searching = false;
       num_searching_.fetch_sub(1, std::memory_order_acq_rel);
@@ -337,7 +362,9 @@ class MultiThreadScheduler final : public RuntimeScheduler {
     }
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (!HasWork(core) && !stopping_.load(std::memory_order_acquire)) {
+      core->counters.AboutToPark();
       core->driver->Park(std::nullopt);
+      core->counters.Unparked();
     }
     std::lock_guard lock(idle_mu_);
     if (core->notified) {
@@ -373,6 +400,8 @@ class MultiThreadScheduler final : public RuntimeScheduler {
   }
 
   RuntimeCore& runtime_;
+  const uint32_t event_interval_;
+  const uint32_t global_queue_interval_;
   std::vector<std::unique_ptr<Core>> cores_;
   TaskList inject_;
 

@@ -29,10 +29,16 @@ RuntimeCore& CurrentRuntimeOrThrow(const char* operation) {
   return *tls_runtime;
 }
 
-RuntimeScope::RuntimeScope(RuntimeCore* runtime) : saved_(tls_runtime) {
+RuntimeScope::RuntimeScope(RuntimeCore* runtime)
+    : saved_(tls_runtime), saved_detector_(CurrentSlowPollDetector()) {
   tls_runtime = runtime;
+  SetCurrentSlowPollDetector(runtime != nullptr ? runtime->slow_poll_detector()
+                                                : nullptr);
 }
-RuntimeScope::~RuntimeScope() { tls_runtime = saved_; }
+RuntimeScope::~RuntimeScope() {
+  tls_runtime = saved_;
+  SetCurrentSlowPollDetector(saved_detector_);
+}
 
 bool InBlockInPlace() { return tls_in_block_in_place; }
 BlockInPlaceScope::BlockInPlaceScope() : saved_(tls_in_block_in_place) {
@@ -53,6 +59,10 @@ absl::StatusOr<std::shared_ptr<RuntimeCore>> RuntimeCore::Create(
   if (!backend.ok()) return backend.status();
   std::shared_ptr<RuntimeCore> core(new RuntimeCore());
   core->options_ = std::move(options);
+  if (core->options_.slow_poll_threshold > std::chrono::nanoseconds(0)) {
+    core->slow_poll_detector_ = std::make_unique<SlowPollDetector>(
+        core->options_.slow_poll_threshold, core->options_.on_slow_poll);
+  }
   core->executor_ = std::move(backend->executor);
   core->backend_ = std::move(backend->info);
   // A paused clock may not advance while a blocking closure runs (it could
@@ -81,10 +91,18 @@ RuntimeCore::~RuntimeCore() { Shutdown(std::nullopt); }
 
 ThreadHooks RuntimeCore::MakeThreadHooks() {
   ThreadHooks hooks;
-  hooks.thread_name = options_.thread_name;
+  if (options_.thread_name_fn) {
+    hooks.thread_name = options_.thread_name_fn;
+  } else {
+    hooks.thread_name = [name = options_.thread_name] { return name; };
+  }
+  hooks.stack_size = options_.thread_stack_size;
   hooks.on_thread_start = options_.on_thread_start;
   hooks.on_thread_stop = options_.on_thread_stop;
-  hooks.enter_runtime = [this] { tls_runtime = this; };
+  hooks.enter_runtime = [this] {
+    tls_runtime = this;
+    SetCurrentSlowPollDetector(slow_poll_detector_.get());
+  };
   return hooks;
 }
 
@@ -224,6 +242,10 @@ RuntimeMetrics RuntimeCore::Metrics() const {
   metrics.queued_tasks = scheduler_->QueuedTasks();
   metrics.total_spawned = spawned_.load(std::memory_order_relaxed);
   metrics.total_polls = scheduler_->Polls();
+  metrics.worker_metrics = scheduler_->PerWorkerMetrics();
+  if (slow_poll_detector_ != nullptr) {
+    metrics.slow_polls = slow_poll_detector_->slow_polls();
+  }
   metrics.reactor_failures = reactor_health_.failures();
   metrics.last_reactor_failure = reactor_health_.last_failure();
   return metrics;

@@ -36,9 +36,11 @@
 #include "runtime/internal/driver/runtime_clock.h"
 #include "runtime/internal/task/owned_tasks.h"
 #include "runtime/internal/task/scheduler.h"
+#include "runtime/internal/task/slow_poll_detector.h"
 #include "runtime/runtime_dump.h"
 #include "runtime/runtime_id.h"
 #include "runtime/runtime_metrics.h"
+#include "runtime/slow_poll.h"
 #include "runtime/unhandled_panic.h"
 
 namespace weft::internal {
@@ -52,8 +54,20 @@ struct RuntimeOptions {
   size_t max_blocking_threads = 512;
   std::chrono::nanoseconds thread_keep_alive = std::chrono::seconds(10);
   std::string thread_name = "weft-worker";
+  // When set, names each new thread instead of thread_name.
+  std::function<std::string()> thread_name_fn;
+  size_t thread_stack_size = 0;  // 0: the system's default
   std::function<void()> on_thread_start;
   std::function<void()> on_thread_stop;
+  std::function<void()> on_thread_park;
+  std::function<void()> on_thread_unpark;
+  // Scheduler ticks between polls of the driver, and between looks at the
+  // queue of tasks woken or spawned from outside the workers.
+  uint32_t event_interval = 61;
+  uint32_t global_queue_interval = 61;
+  // 0: slow polls are not detected.
+  std::chrono::nanoseconds slow_poll_threshold{0};
+  std::function<void(const SlowPollReport&)> on_slow_poll;
   UnhandledPanic unhandled_panic = UnhandledPanic::kIgnore;
   std::string backend;        // empty: the build's default (or WEFT_BACKEND)
   bool start_paused = false;  // current_thread only
@@ -82,6 +96,7 @@ class RuntimeScheduler : public Scheduler {
   virtual size_t Workers() const = 0;
   virtual size_t QueuedTasks() const = 0;
   virtual uint64_t Polls() const = 0;
+  virtual std::vector<WorkerMetrics> PerWorkerMetrics() const = 0;
 };
 
 // Tasks that run on a runtime's threads without belonging to it (a
@@ -144,6 +159,17 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
   }
   // The thread hooks every runtime thread runs.
   ThreadHooks MakeThreadHooks();
+  // A worker about to park and just unparked (on_thread_park/unpark).
+  void BeforePark() const {
+    if (options_.on_thread_park) options_.on_thread_park();
+  }
+  void AfterUnpark() const {
+    if (options_.on_thread_unpark) options_.on_thread_unpark();
+  }
+  // nullptr unless slow_poll_threshold is set.
+  SlowPollDetector* slow_poll_detector() const {
+    return slow_poll_detector_.get();
+  }
 
   RuntimeMetrics Metrics() const;
   RuntimeDump Dump();
@@ -164,6 +190,7 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
   OwnedTasks owned_;
   std::unique_ptr<BlockingPool> blocking_;
   std::unique_ptr<RuntimeScheduler> scheduler_;
+  std::unique_ptr<SlowPollDetector> slow_poll_detector_;
 
   std::mutex shutdown_mu_;
   bool blocking_waited_ = false;  // guarded by shutdown_mu_
@@ -195,6 +222,7 @@ class RuntimeScope {
 
  private:
   RuntimeCore* saved_;
+  SlowPollDetector* saved_detector_;
 };
 
 // True while this thread runs the F of a block_in_place.

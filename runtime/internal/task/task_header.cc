@@ -1,9 +1,11 @@
 #include "runtime/internal/task/task_header.h"
 
+#include <chrono>
 #include <thread>
 #include <utility>
 
 #include "runtime/errors.h"
+#include "runtime/internal/task/slow_poll_detector.h"
 
 namespace weft::internal {
 
@@ -84,9 +86,13 @@ void TaskHeader::Run() {
   }
   ResetBudget();
   bool done;
-  {
+  SlowPollDetector* detector =
+      context_.in_async_task ? CurrentSlowPollDetector() : nullptr;
+  if (detector == nullptr) {
     ContextScope scope(&context_);
     done = PollBody();
+  } else {
+    done = TimedPollBody(*detector);
   }
   if (done) {
     Finish(/*cancel=*/false);
@@ -115,6 +121,22 @@ void TaskHeader::Run() {
       return;
     }
   }
+}
+
+bool TaskHeader::TimedPollBody(SlowPollDetector& detector) {
+  bool enclosing_excused = BeginExcusablePoll();
+  const auto start = std::chrono::steady_clock::now();
+  bool done;
+  {
+    ContextScope scope(&context_);
+    done = PollBody();
+  }
+  const auto duration = std::chrono::steady_clock::now() - start;
+  bool excused = EndExcusablePoll(enclosing_excused);
+  if (duration > detector.threshold() && !excused) {
+    detector.Report(*this, duration);
+  }
+  return done;
 }
 
 void TaskHeader::Shutdown(bool owned) {

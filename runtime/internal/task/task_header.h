@@ -50,6 +50,8 @@
 
 namespace weft::internal {
 
+class SlowPollDetector;
+
 class TaskHeader : public Wakeable {
  public:
   static constexpr uint32_t kRunning = 1u << 0;
@@ -125,6 +127,9 @@ class TaskHeader : public Wakeable {
   ExecContext context_;
 
  private:
+  // PollBody, timed: a poll longer than the detector's threshold is
+  // reported to it.
+  bool TimedPollBody(SlowPollDetector& detector);
   // Stores the output (through CompleteBody/CancelBody) and publishes
   // kComplete. Called with kRunning held by this thread.
   void Finish(bool cancel);
