@@ -214,6 +214,37 @@ class JoinSet {
   // of the set is aborted first). The set is empty afterwards.
   auto join_all() { return JoinAll(); }
 
+  // Awaitable of JoinResult<std::vector<T>> (JoinResult<void> for
+  // JoinSet<void>): every result in completion order when every task
+  // succeeds. The first task to fail (a panic, or a cancellation: any
+  // JoinError) wins: the rest are aborted and awaited, so that none
+  // outlives the call, and its JoinError is returned. The set is empty
+  // afterwards. A JoinSet<std::expected<V, E>> gets each task's expected as
+  // its value; only JoinErrors count as failures.
+  //
+  //   JoinSet<int> set;
+  //   for (int i = 0; i < 3; ++i) set.spawn(Fetch(i));
+  //   JoinResult<std::vector<int>> all = co_await set.try_join_all();
+  //   if (!all) std::printf("%s\n", all.error().message().c_str());
+  auto try_join_all() { return TryJoinAll(); }
+
+  // join_next, skipping tasks that were cancelled (aborted): the next task
+  // that returned or panicked, or std::nullopt once the set is empty. Cancel
+  // safe, like join_next (a cancelled task it skipped was gone anyway).
+  //
+  //   set.abort_all();  // or some of them
+  //   while (auto next = co_await set.join_next_ignoring_cancelled()) ...
+  Task<std::optional<JoinResult<T>>> join_next_ignoring_cancelled() {
+    while (true) {
+      std::optional<JoinResult<T>> next = co_await join_next();
+      if (next.has_value() && !next->has_value() &&
+          next->error().is_cancelled()) {
+        continue;
+      }
+      co_return next;
+    }
+  }
+
  private:
   template <bool kWithId>
   class NextAwaiter final : public internal::Pollable {
@@ -354,6 +385,28 @@ class JoinSet {
       if constexpr (!std::is_void_v<T>) results.push_back(std::move(**next));
     }
     if constexpr (!std::is_void_v<T>) co_return results;
+  }
+
+  using AllResult = std::conditional_t<std::is_void_v<T>, JoinResult<void>,
+                                       JoinResult<std::vector<T>>>;
+
+  Task<AllResult> TryJoinAll() {
+    std::conditional_t<std::is_void_v<T>, size_t, std::vector<T>> results{};
+    while (true) {
+      std::optional<JoinResult<T>> next = co_await join_next();
+      if (!next.has_value()) break;
+      if (!next->has_value()) {
+        JoinError error = std::move(next->error());
+        co_await shutdown();
+        co_return AllResult(std::unexpect, std::move(error));
+      }
+      if constexpr (!std::is_void_v<T>) results.push_back(std::move(**next));
+    }
+    if constexpr (std::is_void_v<T>) {
+      co_return AllResult();
+    } else {
+      co_return AllResult(std::move(results));
+    }
   }
 
   std::shared_ptr<internal::JoinSetShared<T>> shared_;

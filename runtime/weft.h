@@ -19,6 +19,7 @@
 #include "runtime/runtime_flavor.h"   // IWYU pragma: export
 #include "runtime/runtime_id.h"       // IWYU pragma: export
 #include "runtime/runtime_metrics.h"  // IWYU pragma: export
+#include "runtime/scope.h"            // IWYU pragma: export
 #include "runtime/select.h"           // IWYU pragma: export
 #include "runtime/sleep.h"            // IWYU pragma: export
 #include "runtime/slow_poll.h"        // IWYU pragma: export
@@ -29,6 +30,7 @@
 #include "runtime/task_id.h"          // IWYU pragma: export
 #include "runtime/task_local.h"       // IWYU pragma: export
 #include "runtime/task_state.h"       // IWYU pragma: export
+#include "runtime/task_tracker.h"     // IWYU pragma: export
 #include "runtime/time.h"             // IWYU pragma: export
 #include "runtime/unhandled_panic.h"  // IWYU pragma: export
 

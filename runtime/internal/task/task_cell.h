@@ -47,6 +47,12 @@ class JoinableTask : public TaskHeader {
     }
   }
 
+  // Precondition: IsComplete() and the output not yet taken. The error the
+  // task ended with (cancelled or panicked), or nullptr if it returned.
+  // Lets a waker of the JoinHandle (a scope) classify the outcome on the
+  // completing thread without taking the output.
+  const JoinError* ErrorOutput() const { return error_.get(); }
+
  protected:
   using TaskHeader::TaskHeader;
 
