@@ -1,12 +1,13 @@
-// JoinSet<T>: a collection of spawned tasks whose results are reaped in
-// completion order. Not thread-safe: one owner at a time, like tokio's
-// `&mut JoinSet`. Destroying it aborts every task still in it.
-//
-// How completion order is kept: each task's JoinHandle waker is an Entry of
-// the set. When the task completes, the Entry moves itself (under the shared
-// lock) to the `ready` queue and wakes whoever awaits join_next. join_next
-// takes an entry off `ready` only when its await completes, so a join_next
-// that loses a select race loses nothing.
+/// \file
+/// JoinSet<T>: a collection of spawned tasks whose results are reaped in
+/// completion order. Not thread-safe: one owner at a time, like tokio's
+/// `&mut JoinSet`. Destroying it aborts every task still in it.
+///
+/// How completion order is kept: each task's JoinHandle waker is an Entry of
+/// the set. When the task completes, the Entry moves itself (under the shared
+/// lock) to the `ready` queue and wakes whoever awaits join_next. join_next
+/// takes an entry off `ready` only when its await completes, so a join_next
+/// that loses a select race loses nothing.
 
 #ifndef WEFT_RUNTIME_JOIN_SET_H_
 #define WEFT_RUNTIME_JOIN_SET_H_
@@ -42,7 +43,7 @@ class JoinSetEntry;
 template <typename T>
 struct JoinSetShared {
   std::mutex mu;
-  std::deque<JoinSetEntry<T>*> ready;  // each holds a reference
+  std::deque<JoinSetEntry<T>*> ready;  ///< each holds a reference
   std::atomic<size_t> ready_count{0};
   Waker joiner;
 };
@@ -53,7 +54,7 @@ class JoinSetEntry final : public Wakeable {
   JoinSetEntry(JoinHandle<T> handle, std::shared_ptr<JoinSetShared<T>> shared)
       : handle(std::move(handle)), shared_(std::move(shared)) {}
 
-  // The task completed (its join waker fired).
+  /// The task completed (its join waker fired).
   void Wake() override {
     Waker joiner;
     {
@@ -72,14 +73,14 @@ class JoinSetEntry final : public Wakeable {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
   }
 
-  // Called by the owner, under no lock: stop reporting to the set.
+  /// Called by the owner, under no lock: stop reporting to the set.
   void Detach() {
     std::lock_guard lock(shared_->mu);
     detached_ = true;
   }
 
   JoinHandle<T> handle;
-  // The owner's intrusive list of entries not yet joined.
+  /// The owner's intrusive list of entries not yet joined.
   JoinSetEntry* prev = nullptr;
   JoinSetEntry* next = nullptr;
 
@@ -141,7 +142,7 @@ class JoinSet {
   spawn_local(B&& body, SpawnOptions options = {}) {
     return Insert(weft::spawn_local(std::forward<B>(body), std::move(options)));
   }
-  // The same, on a given runtime or LocalSet rather than the current one.
+  /// The same, on a given runtime or LocalSet rather than the current one.
   template <internal::SpawnBody B>
   requires std::is_same_v<internal::SpawnOutput<B>, T> AbortHandle
   spawn_on(B&& body, const Handle& handle, SpawnOptions options = {}) {
@@ -158,12 +159,12 @@ class JoinSet {
   spawn_local_on(B&& body, LocalSet& local_set, SpawnOptions options = {}) {
     return Insert(local_set.spawn_local(std::forward<B>(body), options));
   }
-  // Adds a task spawned elsewhere (e.g. on a given Handle or LocalSet).
+  /// Adds a task spawned elsewhere (e.g. on a given Handle or LocalSet).
   AbortHandle insert(JoinHandle<T> handle) { return Insert(std::move(handle)); }
 
-  // Spawns every body of `bodies` (Task<T>s or callables returning one) on
-  // the current runtime, as spawn would, each with `options` (tokio's
-  // Extend and FromIterator).
+  /// Spawns every body of `bodies` (Task<T>s or callables returning one) on
+  /// the current runtime, as spawn would, each with `options` (tokio's
+  /// Extend and FromIterator).
   template <std::ranges::input_range R>
   requires internal::SpawnBody<std::ranges::range_value_t<R>>
   void extend(R&& bodies, SpawnOptions options = {}) {
@@ -180,27 +181,27 @@ class JoinSet {
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
-  // Awaitable of std::optional<JoinResult<T>>: the next task to finish, or
-  // std::nullopt when the set is empty. Cancel safe.
+  /// Awaitable of std::optional<JoinResult<T>>: the next task to finish, or
+  /// std::nullopt when the set is empty. Cancel safe.
   auto join_next() { return NextAwaiter<false>(*this); }
-  // Same, with the task's id on both sides.
+  /// Same, with the task's id on both sides.
   auto join_next_with_id() { return NextAwaiter<true>(*this); }
 
-  // A finished task's result if one is ready, else std::nullopt.
+  /// A finished task's result if one is ready, else std::nullopt.
   std::optional<JoinResult<T>> try_join_next() { return Next(); }
-  // Same, with the task's id on both sides.
+  /// Same, with the task's id on both sides.
   std::optional<IdResult> try_join_next_with_id() { return NextWithId(); }
 
-  // Aborts every task; they stay in the set until joined.
+  /// Aborts every task; they stay in the set until joined.
   void abort_all() {
     for (Entry* entry = head_; entry != nullptr; entry = entry->next) {
       entry->handle.abort();
     }
   }
-  // Removes every task from the set without aborting it.
+  /// Removes every task from the set without aborting it.
   void detach_all() { Clear(/*abort=*/false); }
 
-  // Aborts all, then waits until every task is gone.
+  /// Aborts all, then waits until every task is gone.
   Task<void> shutdown() {
     abort_all();
     while (true) {
@@ -209,31 +210,31 @@ class JoinSet {
     }
   }
 
-  // Waits for every task; results in completion order. A panicked task's
-  // exception is rethrown and a cancelled one throws UsageError (the rest
-  // of the set is aborted first). The set is empty afterwards.
+  /// Waits for every task; results in completion order. A panicked task's
+  /// exception is rethrown and a cancelled one throws UsageError (the rest
+  /// of the set is aborted first). The set is empty afterwards.
   auto join_all() { return JoinAll(); }
 
-  // Awaitable of JoinResult<std::vector<T>> (JoinResult<void> for
-  // JoinSet<void>): every result in completion order when every task
-  // succeeds. The first task to fail (a panic, or a cancellation: any
-  // JoinError) wins: the rest are aborted and awaited, so that none
-  // outlives the call, and its JoinError is returned. The set is empty
-  // afterwards. A JoinSet<std::expected<V, E>> gets each task's expected as
-  // its value; only JoinErrors count as failures.
-  //
-  //   JoinSet<int> set;
-  //   for (int i = 0; i < 3; ++i) set.spawn(Fetch(i));
-  //   JoinResult<std::vector<int>> all = co_await set.try_join_all();
-  //   if (!all) std::printf("%s\n", all.error().message().c_str());
+  /// Awaitable of JoinResult<std::vector<T>> (JoinResult<void> for
+  /// JoinSet<void>): every result in completion order when every task
+  /// succeeds. The first task to fail (a panic, or a cancellation: any
+  /// JoinError) wins: the rest are aborted and awaited, so that none
+  /// outlives the call, and its JoinError is returned. The set is empty
+  /// afterwards. A JoinSet<std::expected<V, E>> gets each task's expected as
+  /// its value; only JoinErrors count as failures.
+  ///
+  ///   JoinSet<int> set;
+  ///   for (int i = 0; i < 3; ++i) set.spawn(Fetch(i));
+  ///   JoinResult<std::vector<int>> all = co_await set.try_join_all();
+  ///   if (!all) std::printf("%s\n", all.error().message().c_str());
   auto try_join_all() { return TryJoinAll(); }
 
-  // join_next, skipping tasks that were cancelled (aborted): the next task
-  // that returned or panicked, or std::nullopt once the set is empty. Cancel
-  // safe, like join_next (a cancelled task it skipped was gone anyway).
-  //
-  //   set.abort_all();  // or some of them
-  //   while (auto next = co_await set.join_next_ignoring_cancelled()) ...
+  /// join_next, skipping tasks that were cancelled (aborted): the next task
+  /// that returned or panicked, or std::nullopt once the set is empty. Cancel
+  /// safe, like join_next (a cancelled task it skipped was gone anyway).
+  ///
+  ///   set.abort_all();  // or some of them
+  ///   while (auto next = co_await set.join_next_ignoring_cancelled()) ...
   Task<std::optional<JoinResult<T>>> join_next_ignoring_cancelled() {
     while (true) {
       std::optional<JoinResult<T>> next = co_await join_next();
@@ -317,9 +318,9 @@ class JoinSet {
     --size_;
   }
 
-  // Takes the output of a ready entry and forgets the entry. The entry's
-  // handle is released here: the task's waker still references the entry,
-  // so an entry that kept its handle would keep its task alive forever.
+  /// Takes the output of a ready entry and forgets the entry. The entry's
+  /// handle is released here: the task's waker still references the entry,
+  /// so an entry that kept its handle would keep its task alive forever.
   JoinResult<T> TakeResult(Entry* entry) {
     Unlink(entry);
     JoinHandle<T> handle = std::move(entry->handle);
@@ -349,7 +350,7 @@ class JoinSet {
     }
   }
 
-  // Empties the set: each task is detached (and aborted if `abort`).
+  /// Empties the set: each task is detached (and aborted if `abort`).
   void Clear(bool abort) {
     if (shared_ == nullptr) return;
     while (Entry* entry = head_) {

@@ -1,79 +1,80 @@
-// weft::scope: structured concurrency. A parent awaits a scope in which it
-// spawns children; the scope completes only once every child has finished,
-// so children may borrow the parent's locals (as std::thread::scope does for
-// threads, and unlike weft::spawn, whose tasks may outlive their spawner).
-//
-//   std::vector<int> data = {1, 2, 3};
-//   co_await weft::scope([&](weft::Scope<>& s) -> weft::Task<void> {
-//     for (int& x : data) {
-//       s.spawn([&x]() -> weft::Task<void> { x *= 2; co_return; });
-//     }
-//     co_return;
-//   });  // every child has finished here: data == {2, 4, 6}
-//
-//   // Children with a value, reaped as they finish (JoinSet's join_next):
-//   int sum = co_await weft::scope<int>([&](weft::Scope<int>& s)
-//                                           -> weft::Task<int> {
-//     for (int i = 0; i < 3; ++i) s.spawn(Square(i));
-//     int total = 0;
-//     while (auto next = co_await s.join_next()) total += next->value();
-//     co_return total;
-//   });
-//
-// What a child may borrow: anything that outlives the `co_await
-// weft::scope(...)` expression (the parent's locals, the body lambda and its
-// captures, the Scope itself), but not the body coroutine's own locals,
-// which die when the body returns, possibly before its children finish (the
-// same rule as std::thread::scope; a body that joins its children itself
-// before returning may of course lend them its locals).
-//
-// Failures. A child that panics (an exception escapes it) or a body that
-// throws fails the scope, which then throws ScopeError listing every
-// failure with the child's TaskId and name. Under ScopePolicy::kFailFast
-// (the default) the first failure aborts every other child and cancels the
-// body (its frame is destroyed once the aborted children are gone);
-// under kCollectAll everything runs to the end. A child cancelled by an
-// abort (Scope::abort_all, its AbortHandle) is not a failure: join_next
-// reports it as a cancelled JoinError and the scope goes on. Every child's
-// panic counts, also one the body reaped with join_next.
-//
-// Children run where Scope::spawn puts them (the current runtime, any
-// worker); Scope::spawn_local puts them on the LocalSet being run on this
-// thread instead. Scope::spawn may be called by the body and by the
-// children (from any thread); join_next only by the body.
-//
-// Why no child outlives its scope. Every path by which the scope's
-// coroutine frame is destroyed before its end — the parent task aborted
-// while it awaits the scope, the body cancelled, a runtime shutdown or a
-// LocalSet's destruction dropping the parent, block_on ending — destroys the
-// frame of the scope's own coroutine first: it is the innermost frame of the
-// parent's chain (the body is driven in a nested context, as select drives
-// its branches, not as an awaited child), and frame chains are destroyed
-// innermost first (runtime/task.h). In that frame a ScopeDrain is the last
-// local constructed, hence the first destroyed, before the body's frame and
-// before anything of the parent. Its destructor runs synchronously, on the
-// thread destroying the parent, and returns only when every child is
-// complete, which for a task means its frame and its callable are destroyed
-// (TaskHeader publishes kComplete after that, with release order; the
-// drain reads it with acquire):
-//   * a child that is not running is cancelled right there
-//     (TaskHeader::Shutdown, the path runtime shutdown uses): its frame is
-//     destroyed on this thread, now;
-//   * a child that is running on another worker (or left its worker in
-//     block_in_place) is flagged cancelled and will destroy its frame at its
-//     next suspension point; the drain waits for that (yielding the thread).
-//     A poll is bounded, so this wait is too: it never waits on anything
-//     this thread would have to do;
-//   * a child spawned meanwhile (by a child, through Scope::spawn) is aborted
-//     at once and drained the same way.
-// A multi_thread runtime shutting down stops its workers before it drops
-// any task, so there every child is cancelled synchronously, whichever of
-// parent and children its shutdown reaches first. Only then are the body's
-// frame, the Scope and the parent's frame destroyed.
-//
-// Do not destroy the scope's parent from inside one of its children (e.g.
-// by dropping a LocalSet that owns the parent from a child's poll): the
-// drain would wait for a child running on its own thread.
+/// \file
+/// weft::scope: structured concurrency. A parent awaits a scope in which it
+/// spawns children; the scope completes only once every child has finished,
+/// so children may borrow the parent's locals (as std::thread::scope does for
+/// threads, and unlike weft::spawn, whose tasks may outlive their spawner).
+///
+///   std::vector<int> data = {1, 2, 3};
+///   co_await weft::scope([&](weft::Scope<>& s) -> weft::Task<void> {
+///     for (int& x : data) {
+///       s.spawn([&x]() -> weft::Task<void> { x *= 2; co_return; });
+///     }
+///     co_return;
+///   });  // every child has finished here: data == {2, 4, 6}
+///
+///   // Children with a value, reaped as they finish (JoinSet's join_next):
+///   int sum = co_await weft::scope<int>([&](weft::Scope<int>& s)
+///                                           -> weft::Task<int> {
+///     for (int i = 0; i < 3; ++i) s.spawn(Square(i));
+///     int total = 0;
+///     while (auto next = co_await s.join_next()) total += next->value();
+///     co_return total;
+///   });
+///
+/// What a child may borrow: anything that outlives the `co_await
+/// weft::scope(...)` expression (the parent's locals, the body lambda and its
+/// captures, the Scope itself), but not the body coroutine's own locals,
+/// which die when the body returns, possibly before its children finish (the
+/// same rule as std::thread::scope; a body that joins its children itself
+/// before returning may of course lend them its locals).
+///
+/// Failures. A child that panics (an exception escapes it) or a body that
+/// throws fails the scope, which then throws ScopeError listing every
+/// failure with the child's TaskId and name. Under ScopePolicy::kFailFast
+/// (the default) the first failure aborts every other child and cancels the
+/// body (its frame is destroyed once the aborted children are gone);
+/// under kCollectAll everything runs to the end. A child cancelled by an
+/// abort (Scope::abort_all, its AbortHandle) is not a failure: join_next
+/// reports it as a cancelled JoinError and the scope goes on. Every child's
+/// panic counts, also one the body reaped with join_next.
+///
+/// Children run where Scope::spawn puts them (the current runtime, any
+/// worker); Scope::spawn_local puts them on the LocalSet being run on this
+/// thread instead. Scope::spawn may be called by the body and by the
+/// children (from any thread); join_next only by the body.
+///
+/// Why no child outlives its scope. Every path by which the scope's
+/// coroutine frame is destroyed before its end — the parent task aborted
+/// while it awaits the scope, the body cancelled, a runtime shutdown or a
+/// LocalSet's destruction dropping the parent, block_on ending — destroys the
+/// frame of the scope's own coroutine first: it is the innermost frame of the
+/// parent's chain (the body is driven in a nested context, as select drives
+/// its branches, not as an awaited child), and frame chains are destroyed
+/// innermost first (runtime/task.h). In that frame a ScopeDrain is the last
+/// local constructed, hence the first destroyed, before the body's frame and
+/// before anything of the parent. Its destructor runs synchronously, on the
+/// thread destroying the parent, and returns only when every child is
+/// complete, which for a task means its frame and its callable are destroyed
+/// (TaskHeader publishes kComplete after that, with release order; the
+/// drain reads it with acquire):
+///   * a child that is not running is cancelled right there
+///     (TaskHeader::Shutdown, the path runtime shutdown uses): its frame is
+///     destroyed on this thread, now;
+///   * a child that is running on another worker (or left its worker in
+///     block_in_place) is flagged cancelled and will destroy its frame at its
+///     next suspension point; the drain waits for that (yielding the thread).
+///     A poll is bounded, so this wait is too: it never waits on anything
+///     this thread would have to do;
+///   * a child spawned meanwhile (by a child, through Scope::spawn) is aborted
+///     at once and drained the same way.
+/// A multi_thread runtime shutting down stops its workers before it drops
+/// any task, so there every child is cancelled synchronously, whichever of
+/// parent and children its shutdown reaches first. Only then are the body's
+/// frame, the Scope and the parent's frame destroyed.
+///
+/// Do not destroy the scope's parent from inside one of its children (e.g.
+/// by dropping a LocalSet that owns the parent from a child's poll): the
+/// drain would wait for a child running on its own thread.
 
 #ifndef WEFT_RUNTIME_SCOPE_H_
 #define WEFT_RUNTIME_SCOPE_H_
@@ -106,30 +107,30 @@
 namespace weft {
 
 enum class ScopePolicy {
-  // The first failure aborts the other children and cancels the body.
+  /// The first failure aborts the other children and cancels the body.
   kFailFast,
-  // Every child and the body run to their end; all failures are reported.
+  /// Every child and the body run to their end; all failures are reported.
   kCollectAll,
 };
 
-// One failure of a scope: a child that panicked, or the body that threw.
+/// One failure of a scope: a child that panicked, or the body that threw.
 struct ScopeFailure {
-  // The child's id; for the body, the id of the task running the scope
-  // (TaskId() in a block_on body, which is no task).
+  /// The child's id; for the body, the id of the task running the scope
+  /// (TaskId() in a block_on body, which is no task).
   TaskId id;
-  // The child's SpawnOptions::name ("" when it has none); "scope body" for
-  // the body.
+  /// The child's SpawnOptions::name ("" when it has none); "scope body" for
+  /// the body.
   std::string name;
   bool in_body = false;
-  // What was thrown.
+  /// What was thrown.
   std::exception_ptr exception;
-  // "task 42 (name, file.cc:17) panicked: <what()>" (JoinError's message),
-  // or "scope body threw: <what()>".
+  /// "task 42 (name, file.cc:17) panicked: <what()>" (JoinError's message),
+  /// or "scope body threw: <what()>".
   std::string message;
 };
 
-// Thrown by `co_await weft::scope(...)` when a child panicked or the body
-// threw. failures() lists them in the order they happened.
+/// Thrown by `co_await weft::scope(...)` when a child panicked or the body
+/// threw. failures() lists them in the order they happened.
 class ScopeError : public std::exception {
  public:
   explicit ScopeError(std::vector<ScopeFailure> failures);
@@ -146,7 +147,7 @@ class Scope;
 
 namespace internal {
 
-// "<what()>" of an exception, or "unknown exception".
+/// "<what()>" of an exception, or "unknown exception".
 std::string ExceptionText(const std::exception_ptr& exception);
 ScopeFailure BodyFailure(std::exception_ptr exception);
 ScopeFailure ChildFailure(const JoinError& error, std::string_view name);
@@ -154,8 +155,8 @@ ScopeFailure ChildFailure(const JoinError& error, std::string_view name);
 template <typename T>
 class ScopeEntry;
 
-// What a scope's children, its body and its drain share. Everything but the
-// atomics is guarded by `mu`.
+/// What a scope's children, its body and its drain share. Everything but the
+/// atomics is guarded by `mu`.
 template <typename T>
 struct ScopeShared {
   explicit ScopeShared(ScopePolicy policy, Waker owner)
@@ -166,26 +167,26 @@ struct ScopeShared {
   }
 
   const bool fail_fast;
-  // The task running the scope: woken whenever a child completes.
+  /// The task running the scope: woken whenever a child completes.
   const Waker owner;
   std::mutex mu;
-  // Children not yet reaped, in a list through ScopeEntry::prev/next.
+  /// Children not yet reaped, in a list through ScopeEntry::prev/next.
   ScopeEntry<T>* head = nullptr;
   size_t size = 0;
-  // Completed children in completion order, each holding a reference.
+  /// Completed children in completion order, each holding a reference.
   std::deque<ScopeEntry<T>*> ready;
   std::atomic<size_t> ready_count{0};
-  // Children not yet complete.
+  /// Children not yet complete.
   std::atomic<size_t> unfinished{0};
   std::atomic<bool> failed{false};
-  // Set once the owner aborted every child after a fail-fast failure (or
-  // the drain began): children spawned later are aborted at once.
+  /// Set once the owner aborted every child after a fail-fast failure (or
+  /// the drain began): children spawned later are aborted at once.
   bool aborting = false;
   std::vector<ScopeFailure> failures;
 };
 
-// One child: its JoinHandle's waker, which records the outcome on the
-// completing thread and wakes the owner.
+/// One child: its JoinHandle's waker, which records the outcome on the
+/// completing thread and wakes the owner.
 template <typename T>
 class ScopeEntry final : public Wakeable {
  public:
@@ -219,7 +220,7 @@ class ScopeEntry final : public Wakeable {
   ScopeEntry* next = nullptr;
 
  private:
-  std::atomic<uint32_t> refs_{1};  // the list's
+  std::atomic<uint32_t> refs_{1};  ///< the list's
   std::shared_ptr<ScopeShared<T>> shared_;
   bool queued_ = false;
 };
@@ -236,8 +237,8 @@ void UnlinkScopeEntry(ScopeShared<T>& shared, ScopeEntry<T>* entry) {
   --shared.size;
 }
 
-// Aborts every child not yet complete (and, from now on, every child
-// spawned later).
+/// Aborts every child not yet complete (and, from now on, every child
+/// spawned later).
 template <typename T>
 void AbortScopeChildren(ScopeShared<T>& shared) {
   std::vector<AbortHandle> running;
@@ -254,8 +255,8 @@ void AbortScopeChildren(ScopeShared<T>& shared) {
   for (const AbortHandle& handle : running) handle.abort();
 }
 
-// The last local of a scope's frame: see "Why no child outlives its scope"
-// at the top of this file.
+/// The last local of a scope's frame: see "Why no child outlives its scope"
+/// at the top of this file.
 template <typename T>
 class ScopeDrain {
  public:
@@ -317,9 +318,9 @@ class ScopeDrain {
   std::shared_ptr<ScopeShared<T>> shared_;
 };
 
-// The owner's readiness: the body (while it runs) can go on, every child is
-// done (once the body is), or a fail-fast failure needs handling (abort,
-// then wait for the children).
+/// The owner's readiness: the body (while it runs) can go on, every child is
+/// done (once the body is), or a fail-fast failure needs handling (abort,
+/// then wait for the children).
 template <typename T>
 class ScopeProgress final : public Pollable {
  public:
@@ -346,8 +347,8 @@ Task<R> RunScope(F make_body, ScopePolicy policy);
 
 }  // namespace internal
 
-// The handle a scope's body spawns children through. Lives as long as the
-// scope (children may keep a reference to it and spawn siblings).
+/// The handle a scope's body spawns children through. Lives as long as the
+/// scope (children may keep a reference to it and spawn siblings).
 template <typename T>
 class Scope {
   using Entry = internal::ScopeEntry<T>;
@@ -356,23 +357,23 @@ class Scope {
   Scope(const Scope&) = delete;
   Scope& operator=(const Scope&) = delete;
 
-  // Spawns a child on the current runtime. Returns a handle to abort it.
+  /// Spawns a child on the current runtime. Returns a handle to abort it.
   template <internal::SpawnBody B>
   requires std::is_same_v<internal::SpawnOutput<B>, T> AbortHandle
   spawn(B&& body, SpawnOptions options = {}) {
     return Insert(weft::spawn(std::forward<B>(body), std::move(options)));
   }
-  // Spawns a child on the LocalSet being run on this thread (UsageError
-  // outside one).
+  /// Spawns a child on the LocalSet being run on this thread (UsageError
+  /// outside one).
   template <internal::SpawnBody B>
   requires std::is_same_v<internal::SpawnOutput<B>, T> AbortHandle
   spawn_local(B&& body, SpawnOptions options = {}) {
     return Insert(weft::spawn_local(std::forward<B>(body), std::move(options)));
   }
 
-  // Awaitable of std::optional<JoinResult<T>>: the next child to finish, or
-  // std::nullopt when every child spawned so far was reaped. Cancel safe.
-  // Only the body may await it.
+  /// Awaitable of std::optional<JoinResult<T>>: the next child to finish, or
+  /// std::nullopt when every child spawned so far was reaped. Cancel safe.
+  /// Only the body may await it.
   auto join_next() {
     if (internal::ContextFor("Scope::join_next").waker_target != owner_) {
       throw UsageError(
@@ -383,12 +384,12 @@ class Scope {
     return NextAwaiter(*this);
   }
 
-  // Children not yet reaped by join_next.
+  /// Children not yet reaped by join_next.
   size_t size() const {
     std::lock_guard lock(shared_->mu);
     return shared_->size;
   }
-  // Aborts every child not yet finished (not a failure of the scope).
+  /// Aborts every child not yet finished (not a failure of the scope).
   void abort_all() {
     std::vector<AbortHandle> handles;
     {
@@ -558,9 +559,9 @@ Task<R> RunScope(F make_body, ScopePolicy policy) {
 
 }  // namespace internal
 
-// Runs `make_body(scope)` (a callable taking Scope<T>& and returning
-// Task<R>) and yields its value once the body and every child it spawned
-// have finished; throws ScopeError if any failed (see the top of this file).
+/// Runs `make_body(scope)` (a callable taking Scope<T>& and returning
+/// Task<R>) and yields its value once the body and every child it spawned
+/// have finished; throws ScopeError if any failed (see the top of this file).
 template <typename T = void, typename F>
 requires std::invocable < std::decay_t<F>
 &, Scope<T>& >

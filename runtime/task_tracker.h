@@ -1,20 +1,21 @@
-// TaskTracker: counts tasks so that a server can wait, on shutdown, for the
-// connection tasks it spawned (tokio_util::task::TaskTracker). Unlike a
-// JoinSet it keeps no results and no handles, so tracking a million
-// short-lived tasks costs a counter, and a task that ends is forgotten.
-//
-//   weft::TaskTracker tracker;
-//   while (auto conn = co_await accept()) {
-//     tracker.spawn(Serve(std::move(*conn)));
-//   }
-//   tracker.close();        // no more tasks will come
-//   co_await tracker.wait();  // every connection task has ended
-//
-// wait() completes once the tracker is closed and empty: a wait before
-// close() does not complete even if nothing is tracked, and close() may be
-// undone with reopen(). A task counts as done when its body is gone:
-// it returned, panicked, or was aborted (its frame destroyed). The tracker
-// may be destroyed while tasks are tracked; they keep running.
+/// \file
+/// TaskTracker: counts tasks so that a server can wait, on shutdown, for the
+/// connection tasks it spawned (tokio_util::task::TaskTracker). Unlike a
+/// JoinSet it keeps no results and no handles, so tracking a million
+/// short-lived tasks costs a counter, and a task that ends is forgotten.
+///
+///   weft::TaskTracker tracker;
+///   while (auto conn = co_await accept()) {
+///     tracker.spawn(Serve(std::move(*conn)));
+///   }
+///   tracker.close();        // no more tasks will come
+///   co_await tracker.wait();  // every connection task has ended
+///
+/// wait() completes once the tracker is closed and empty: a wait before
+/// close() does not complete even if nothing is tracked, and close() may be
+/// undone with reopen(). A task counts as done when its body is gone:
+/// it returned, panicked, or was aborted (its frame destroyed). The tracker
+/// may be destroyed while tasks are tracked; they keep running.
 
 #ifndef WEFT_RUNTIME_TASK_TRACKER_H_
 #define WEFT_RUNTIME_TASK_TRACKER_H_
@@ -43,7 +44,7 @@ struct TaskTrackerState {
   std::vector<Waker> waiters;
 
   bool Done() const { return closed && tracked == 0; }
-  // Under `mu`: the waiters to wake now that Done() may hold.
+  /// Under `mu`: the waiters to wake now that Done() may hold.
   std::vector<Waker> TakeWaitersIfDone() {
     if (!Done()) return {};
     return std::exchange(waiters, {});
@@ -54,8 +55,8 @@ struct TaskTrackerState {
 
 class TaskTracker;
 
-// Keeps one task counted in its TaskTracker while it exists. Copies count
-// again; a moved-from token counts nothing.
+/// Keeps one task counted in its TaskTracker while it exists. Copies count
+/// again; a moved-from token counts nothing.
 class TaskTrackerToken {
  public:
   TaskTrackerToken(const TaskTrackerToken& other)
@@ -97,8 +98,8 @@ class TaskTracker {
   TaskTracker(const TaskTracker&) = delete;
   TaskTracker& operator=(const TaskTracker&) = delete;
 
-  // Spawns `body` on the current runtime (spawn_local: on the current
-  // LocalSet), tracked until it ends.
+  /// Spawns `body` on the current runtime (spawn_local: on the current
+  /// LocalSet), tracked until it ends.
   template <internal::SpawnBody B>
   JoinHandle<internal::SpawnOutput<B>> spawn(B&& body,
                                              SpawnOptions options = {}) {
@@ -110,24 +111,24 @@ class TaskTracker {
     return weft::spawn_local(Tracked(std::forward<B>(body)),
                              std::move(options));
   }
-  // The same, on a given runtime.
+  /// The same, on a given runtime.
   template <internal::SpawnBody B>
   JoinHandle<internal::SpawnOutput<B>> spawn_on(B&& body, const Handle& handle,
                                                 SpawnOptions options = {}) {
     return handle.spawn(Tracked(std::forward<B>(body)), options);
   }
 
-  // `task`, counted from now until its frame is destroyed (it finished, or
-  // the task running it was cancelled), whoever runs it.
+  /// `task`, counted from now until its frame is destroyed (it finished, or
+  /// the task running it was cancelled), whoever runs it.
   template <typename T>
   Task<T> track(Task<T> task) {
     return TrackTask(token(), std::move(task));
   }
-  // A token counts as one tracked task for as long as it lives.
+  /// A token counts as one tracked task for as long as it lives.
   TaskTrackerToken token() { return TaskTrackerToken(state_); }
 
-  // No more tasks are expected: wait() completes once the count is zero.
-  // Tasks may still be spawned or tracked after close().
+  /// No more tasks are expected: wait() completes once the count is zero.
+  /// Tasks may still be spawned or tracked after close().
   void close() {
     std::vector<internal::Waker> waiters;
     {
@@ -137,7 +138,7 @@ class TaskTracker {
     }
     for (const internal::Waker& waker : waiters) waker.wake();
   }
-  // Undoes close().
+  /// Undoes close().
   void reopen() {
     std::lock_guard lock(state_->mu);
     state_->closed = false;
@@ -146,15 +147,15 @@ class TaskTracker {
     std::lock_guard lock(state_->mu);
     return state_->closed;
   }
-  // Tasks (and tokens) tracked right now.
+  /// Tasks (and tokens) tracked right now.
   size_t len() const {
     std::lock_guard lock(state_->mu);
     return state_->tracked;
   }
   bool is_empty() const { return len() == 0; }
 
-  // Awaitable: completes when the tracker is closed and tracks nothing.
-  // Cancel safe; any number of tasks may wait.
+  /// Awaitable: completes when the tracker is closed and tracks nothing.
+  /// Cancel safe; any number of tasks may wait.
   class Wait final : public internal::Pollable {
    public:
     explicit Wait(std::shared_ptr<internal::TaskTrackerState> state)
@@ -196,9 +197,9 @@ class TaskTracker {
     co_return co_await std::move(task);
   }
 
-  // A spawn body whose callable holds a token: the runtime destroys the
-  // callable with the task's frame (when it ends, or is cancelled, also
-  // before it ever ran), which releases the token.
+  /// A spawn body whose callable holds a token: the runtime destroys the
+  /// callable with the task's frame (when it ends, or is cancelled, also
+  /// before it ever ran), which releases the token.
   template <internal::SpawnBody B>
   auto Tracked(B&& body) {
     using Output = internal::SpawnOutput<B>;
