@@ -66,6 +66,11 @@ absl::StatusOr<std::shared_ptr<RuntimeCore>> RuntimeCore::Create(
           raw->scheduler_->Unpark();
         }
       });
+  core->blocking_->set_queue_limit(core->options_.blocking_queue_limit);
+  // A blocking closure's panic takes the tasks' path. The pool stops calling
+  // back in Close(), before the core dies.
+  core->blocking_->set_on_panic(
+      [raw](TaskHeader* task) { raw->OnPanic(task); });
   if (core->options_.start_paused) core->clock_.Pause();
   core->scheduler_ = core->options_.multi_thread
                          ? NewMultiThreadScheduler(*core)
@@ -102,6 +107,12 @@ void RuntimeCore::Spawn(TaskHeader* task) {
 void RuntimeCore::SpawnBlocking(TaskHeader* task) {
   spawned_.fetch_add(1, std::memory_order_relaxed);
   blocking_->Spawn(task);
+}
+
+void RuntimeCore::SpawnBlockingReserved(TaskHeader* task,
+                                        BlockingPool::RoomWaiter& waiter) {
+  spawned_.fetch_add(1, std::memory_order_relaxed);
+  blocking_->SpawnReserved(waiter, task);
 }
 
 void RuntimeCore::BlockOn(std::coroutine_handle<> root) {
@@ -152,8 +163,11 @@ void RuntimeCore::OnPanic(TaskHeader* task) {
   // A worker cannot stop the pool it runs on; a thread of its own can. The
   // current_thread flavor shuts down from its block_on thread instead (its
   // queues belong to that thread).
-  if (options_.multi_thread) {
-    std::thread([keep = shared_from_this()] {
+  // A blocking closure may panic while the last Runtime handle is being
+  // destroyed; that destructor shuts down anyway.
+  std::shared_ptr<RuntimeCore> keep = weak_from_this().lock();
+  if (options_.multi_thread && keep != nullptr) {
+    std::thread([keep = std::move(keep)] {
       keep->ShutdownAfterPanic();
     }).detach();
   }
@@ -237,6 +251,16 @@ RuntimeDump RuntimeCore::Dump() {
     entry.name = task.name() != nullptr ? *task.name() : "";
     entry.location = task.location();
     entry.state = task.State();
+    dump.tasks.push_back(std::move(entry));
+  });
+  blocking_->ForEachTask([&dump](TaskHeader& task) {
+    TaskDump entry;
+    entry.id = task.id();
+    entry.name = task.name() != nullptr ? *task.name() : "";
+    entry.location = task.location();
+    entry.state = task.State() == TaskState::kRunning
+                      ? TaskState::kBlockingRunning
+                      : TaskState::kBlockingQueued;
     dump.tasks.push_back(std::move(entry));
   });
   return dump;
