@@ -17,17 +17,18 @@
 #include "runtime/runtime_dump.h"
 #include "runtime/runtime_flavor.h"  // IWYU pragma: export
 #include "runtime/runtime_id.h"  // IWYU pragma: export     // IWYU pragma: export
-#include "runtime/runtime_metrics.h"  // IWYU pragma: export
-#include "runtime/select.h"           // IWYU pragma: export
-#include "runtime/sleep.h"            // IWYU pragma: export
-#include "runtime/spawn.h"            // IWYU pragma: export
-#include "runtime/spawn_options.h"    // IWYU pragma: export
-#include "runtime/sync.h"             // IWYU pragma: export
-#include "runtime/task.h"             // IWYU pragma: export
-#include "runtime/task_id.h"          // IWYU pragma: export
-#include "runtime/task_local.h"       // IWYU pragma: export
-#include "runtime/task_state.h"       // IWYU pragma: export
-#include "runtime/time.h"             // IWYU pragma: export
-#include "runtime/unhandled_panic.h"  // IWYU pragma: export
+#include "runtime/runtime_metrics.h"            // IWYU pragma: export
+#include "runtime/select.h"                     // IWYU pragma: export
+#include "runtime/sleep.h"                      // IWYU pragma: export
+#include "runtime/spawn.h"                      // IWYU pragma: export
+#include "runtime/spawn_blocking_when_ready.h"  // IWYU pragma: export
+#include "runtime/spawn_options.h"              // IWYU pragma: export
+#include "runtime/sync.h"                       // IWYU pragma: export
+#include "runtime/task.h"                       // IWYU pragma: export
+#include "runtime/task_id.h"                    // IWYU pragma: export
+#include "runtime/task_local.h"                 // IWYU pragma: export
+#include "runtime/task_state.h"                 // IWYU pragma: export
+#include "runtime/time.h"                       // IWYU pragma: export
+#include "runtime/unhandled_panic.h"            // IWYU pragma: export
 
 #endif  // WEFT_RUNTIME_WEFT_H_
