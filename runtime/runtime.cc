@@ -30,6 +30,10 @@ Runtime::Builder& Runtime::Builder::max_blocking_threads(size_t count) {
   options_.max_blocking_threads = count;
   return *this;
 }
+Runtime::Builder& Runtime::Builder::blocking_queue_limit(size_t limit) {
+  options_.blocking_queue_limit = limit;
+  return *this;
+}
 Runtime::Builder& Runtime::Builder::thread_keep_alive(
     std::chrono::nanoseconds duration) {
   options_.thread_keep_alive = duration;

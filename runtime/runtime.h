@@ -52,6 +52,7 @@
 #include "runtime/runtime_metrics.h"
 #include "runtime/slow_poll.h"
 #include "runtime/spawn.h"
+#include "runtime/spawn_blocking_when_ready.h"
 #include "runtime/task.h"
 #include "runtime/unhandled_panic.h"
 
@@ -103,12 +104,29 @@ class Handle {
       std::source_location location = std::source_location::current()) const {
     return internal::SpawnOn(*core_, std::forward<B>(body), {name, location});
   }
-  template <typename F>
-  requires std::invocable < std::decay_t<F>
-  & > JoinHandle<internal::BlockingOutput<F>> spawn_blocking(
-          F&& function, SpawnOptions options = {}) const {
+  template <internal::BlockingFunction F>
+  JoinHandle<internal::BlockingOutput<F>> spawn_blocking(
+      F&& function, SpawnOptions options = {}) const {
     return internal::SpawnBlockingOn(*core_, std::forward<F>(function),
                                      std::move(options));
+  }
+  // Awaitable of a JoinHandle: spawn_blocking once this runtime's blocking
+  // pool has room (runtime/spawn_blocking_when_ready.h). E.g.
+  //   auto work = [] { return Compress(chunk); };
+  //   JoinHandle<Bytes> h = co_await handle.spawn_blocking_when_ready(work);
+  template <internal::BlockingFunction F>
+  internal::SpawnBlockingWhenReady<std::decay_t<F>> spawn_blocking_when_ready(
+      F&& function, SpawnOptions options) const {
+    return internal::MakeSpawnBlockingWhenReady(
+        core_, std::forward<F>(function), std::move(options));
+  }
+  template <internal::BlockingFunction F>
+  internal::SpawnBlockingWhenReady<std::decay_t<F>> spawn_blocking_when_ready(
+      F&& function,
+      std::source_location location = std::source_location::current()) const {
+    return internal::MakeSpawnBlockingWhenReady(
+        core_, std::forward<F>(function),
+        SpawnOptions{.name = {}, .location = location});
   }
 
   // Runs `task` to completion on the calling thread; its exception
@@ -165,6 +183,16 @@ class Runtime {
     Builder& worker_threads(size_t count);
     // Limit of the blocking pool (default 512).
     Builder& max_blocking_threads(size_t count);
+    // How many closures may wait in the blocking pool's queue once every
+    // blocking thread is busy (default: no limit, as in tokio).
+    // spawn_blocking_when_ready waits while the queue is full; plain
+    // spawn_blocking still queues (see spawn.h). 0: no queue at all, a
+    // closure waits for a free thread.
+    //   auto rt = Runtime::Builder::multi_thread()
+    //                 .max_blocking_threads(8)
+    //                 .blocking_queue_limit(32)
+    //                 .build();
+    Builder& blocking_queue_limit(size_t limit);
     // How long an idle blocking thread waits before exiting (default 10 s).
     Builder& thread_keep_alive(std::chrono::nanoseconds duration);
     // Name of the threads the runtime starts, workers and blocking threads
@@ -208,6 +236,8 @@ class Runtime {
     Builder& slow_poll_threshold(
         std::chrono::nanoseconds threshold,
         std::function<void(const SlowPollReport&)> on_slow_poll);
+    // kShutdownRuntime also covers exceptions escaping spawn_blocking
+    // closures.
     Builder& unhandled_panic(UnhandledPanic behavior);
     // "uring", "epoll", "uv": one of the backends linked into the binary.
     Builder& backend(std::string name);
@@ -252,10 +282,9 @@ class Runtime {
                                              SpawnOptions options = {}) const {
     return internal::SpawnOn(*core_, std::forward<B>(body), options);
   }
-  template <typename F>
-  requires std::invocable < std::decay_t<F>
-  & > JoinHandle<internal::BlockingOutput<F>> spawn_blocking(
-          F&& function, SpawnOptions options = {}) const {
+  template <internal::BlockingFunction F>
+  JoinHandle<internal::BlockingOutput<F>> spawn_blocking(
+      F&& function, SpawnOptions options = {}) const {
     return internal::SpawnBlockingOn(*core_, std::forward<F>(function),
                                      options);
   }

@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <source_location>
+#include <stop_token>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -72,17 +73,41 @@ JoinHandle<SpawnOutput<B>> SpawnOn(RuntimeCore& runtime, B&& body,
   return handle;
 }
 
+// A spawn_blocking closure: callable with no arguments, or with a
+// std::stop_token (preferred when both work).
 template <typename F>
-using BlockingOutput = std::invoke_result_t<std::decay_t<F>&>;
+concept BlockingFunction = std::invocable < std::decay_t<F>
+& > || TakesStopToken<std::decay_t<F>>;
+
+template <typename F>
+struct BlockingOutputOf {};
+template <typename F>
+requires TakesStopToken<std::decay_t<F>>
+struct BlockingOutputOf<F> {
+  using type = std::invoke_result_t<std::decay_t<F>&, std::stop_token>;
+};
+template <typename F>
+requires(!TakesStopToken<std::decay_t<F>> &&
+         std::invocable<std::decay_t<F>&>) struct BlockingOutputOf<F> {
+  using type = std::invoke_result_t<std::decay_t<F>&>;
+};
+template <typename F>
+using BlockingOutput = typename BlockingOutputOf<F>::type;
+
+// Makes the task for `function` (not yet given to any pool).
+template <typename F>
+JoinableTask<BlockingOutput<F>>* NewBlockingTask(F&& function,
+                                                 SpawnOptions options) {
+  return new BlockingTask<BlockingOutput<F>, std::decay_t<F>>(
+      std::forward<F>(function), std::move(options));
+}
 
 template <typename F>
 JoinHandle<BlockingOutput<F>> SpawnBlockingOn(RuntimeCore& runtime,
                                               F&& function,
                                               SpawnOptions options) {
-  using R = BlockingOutput<F>;
-  auto* task = new BlockingTask<R, std::decay_t<F>>(std::forward<F>(function),
-                                                    std::move(options));
-  JoinHandle<R> handle(task);
+  auto* task = NewBlockingTask(std::forward<F>(function), std::move(options));
+  JoinHandle<BlockingOutput<F>> handle(task);
   runtime.SpawnBlocking(task);
   return handle;
 }
@@ -112,11 +137,38 @@ JoinHandle<internal::SpawnOutput<B>> spawn_named(
 }
 
 // Runs the plain function `function` on the blocking thread pool. Aborting
-// it before it starts cancels it; once it runs, abort has no effect.
-template <typename F>
-requires std::invocable < std::decay_t<F>
-& > JoinHandle<internal::BlockingOutput<F>> spawn_blocking(
-        F&& function, SpawnOptions options = {}) {
+// it before it starts cancels it. Once it runs it cannot be cancelled (a
+// thread cannot be interrupted), but a closure that takes a std::stop_token
+// sees stop requested when its JoinHandle or an AbortHandle aborts it and
+// when the runtime shuts down (destructor, shutdown_timeout,
+// shutdown_background, a panic shutdown), so that it can end early:
+//
+//   JoinHandle<int> scan = weft::spawn_blocking([](std::stop_token stop) {
+//     int files = 0;
+//     while (!stop.stop_requested() && ScanOneMoreFile()) ++files;
+//     return files;
+//   });
+//   scan.abort();  // the loop ends at its next check
+//
+// As in tokio, where aborting a running blocking task has no effect, what
+// the closure returns after a stop request is its output: the JoinHandle
+// yields that value, not a cancelled JoinError (return e.g. an
+// std::optional or absl::Status to say "stopped early"). A stop request runs
+// the token's std::stop_callbacks on the thread that aborts.
+//
+// With Builder::unhandled_panic(kShutdownRuntime) an exception escaping the
+// closure shuts the runtime down as a task's panic does.
+//
+// The pool's queue is unbounded unless Builder::blocking_queue_limit(n) is
+// set; even then spawn_blocking, which cannot wait, queues past the limit
+// rather than fail or drop the closure (tokio's spawn_blocking always
+// accepts work, and a new error here would break every caller that relies
+// on that). The limit is enforced by spawn_blocking_when_ready
+// (runtime/spawn_blocking_when_ready.h), which waits for room: use it where
+// back-pressure matters.
+template <internal::BlockingFunction F>
+JoinHandle<internal::BlockingOutput<F>> spawn_blocking(
+    F&& function, SpawnOptions options = {}) {
   return internal::SpawnBlockingOn(
       internal::CurrentRuntimeOrThrow("weft::spawn_blocking"),
       std::forward<F>(function), std::move(options));

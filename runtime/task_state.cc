@@ -16,6 +16,10 @@ std::string_view TaskStateName(TaskState state) {
       return "blocked on I/O";
     case TaskState::kBlockedOnTimer:
       return "blocked on timer";
+    case TaskState::kBlockingQueued:
+      return "blocking, queued";
+    case TaskState::kBlockingRunning:
+      return "blocking, running";
   }
   return "unknown";
 }

@@ -14,10 +14,15 @@ enum class TaskState {
   kScheduled,
   kRunning,
   kBlockedOnIo,
-  kBlockedOnTimer
+  kBlockedOnTimer,
+  // A spawn_blocking closure waiting for a thread of the blocking pool, and
+  // one running on it.
+  kBlockingQueued,
+  kBlockingRunning
 };
 
-// "idle", "scheduled", "running", "blocked on I/O", "blocked on timer".
+// "idle", "scheduled", "running", "blocked on I/O", "blocked on timer",
+// "blocking, queued", "blocking, running".
 std::string_view TaskStateName(TaskState state);
 
 }  // namespace weft

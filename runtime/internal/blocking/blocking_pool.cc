@@ -47,6 +47,15 @@ struct Idler {
   bool HandedOver() const { return task != nullptr || closing; }
 };
 
+// Wakes what was granted under the pool's lock once that lock is released
+// (declare it before the lock).
+struct WakeAfterUnlock {
+  std::vector<Waker> wakers;
+  ~WakeAfterUnlock() {
+    for (const Waker& waker : wakers) waker.wake();
+  }
+};
+
 }  // namespace
 
 struct BlockingPool::State final : public Scheduler {
@@ -67,7 +76,24 @@ struct BlockingPool::State final : public Scheduler {
   size_t blocking_threads = 0;  // counted against max_threads until leaving
   size_t live_threads = 0;      // blocking and mandatory, until their hooks ran
   bool closed = false;
-  std::function<void()> on_idle;  // guarded by mu; cleared by Close
+  std::function<void()> on_idle;              // guarded by mu; cleared by Close
+  std::function<void(TaskHeader*)> on_panic;  // guarded by mu; cleared by Close
+
+  // The line of SpawnWhenReady's awaiters, under mu.
+  std::optional<size_t> queue_limit;  // none: no limit, nobody waits
+  BlockingPool::RoomWaiter* line_head = nullptr;
+  BlockingPool::RoomWaiter* line_tail = nullptr;
+  size_t reserved = 0;  // room granted to waiters that have not spawned yet
+
+  // Whether one more task fits without the queue passing its limit, after
+  // the reservations (under mu).
+  bool HasRoomLocked() const;
+  // Grants room to the waiters at the head of the line while there is some.
+  void GrantLocked(WakeAfterUnlock& wake);
+  void Unline(BlockingPool::RoomWaiter& waiter);
+  // Hands `task` to an idle thread, a new thread or the queue; `reserved`:
+  // on room granted before.
+  void Place(TaskHeader* task, bool reserved);
 
   // Runs `first`, then every task handed over or queued, until the
   // keep-alive runs out or the pool closes.
@@ -91,6 +117,7 @@ struct BlockingPool::State final : public Scheduler {
   // Scheduler: hand a blocking task to a thread (takes its queue reference).
   void Schedule(TaskHeader* task, bool yielded) override;
   void Release(TaskHeader* task) override;
+  void OnPanic(TaskHeader* task) override;
 
   std::weak_ptr<State> self;
 };
@@ -143,12 +170,40 @@ void BlockingPool::State::Leave(Idler*& idler) {
   if (idler != nullptr) spare_idlers.push_back(std::exchange(idler, nullptr));
 }
 
+bool BlockingPool::State::HasRoomLocked() const {
+  if (closed || !queue_limit.has_value()) return true;
+  size_t room = idle_threads + (max_threads - blocking_threads);
+  // Plain spawns may have queued past the limit.
+  if (queue.size() < *queue_limit) room += *queue_limit - queue.size();
+  return room > reserved;
+}
+
+void BlockingPool::State::Unline(BlockingPool::RoomWaiter& waiter) {
+  (waiter.prev != nullptr ? waiter.prev->next : line_head) = waiter.next;
+  (waiter.next != nullptr ? waiter.next->prev : line_tail) = waiter.prev;
+  waiter.prev = waiter.next = nullptr;
+  waiter.linked = false;
+}
+
+void BlockingPool::State::GrantLocked(WakeAfterUnlock& wake) {
+  while (line_head != nullptr && HasRoomLocked()) {
+    BlockingPool::RoomWaiter& waiter = *line_head;
+    Unline(waiter);
+    if (!closed) ++reserved;
+    waiter.granted = true;
+    waiter.ready.store(true, std::memory_order_release);
+    wake.wakers.push_back(std::move(waiter.waker));
+  }
+}
+
 TaskHeader* BlockingPool::State::NextTask(Idler*& idler) {
   {
+    WakeAfterUnlock wake;
     std::lock_guard lock(mu);
     if (!queue.empty()) {
       TaskHeader* task = queue.front();
       queue.pop_front();
+      GrantLocked(wake);
       return task;
     }
     if (closed) {
@@ -166,6 +221,7 @@ TaskHeader* BlockingPool::State::NextTask(Idler*& idler) {
       idler->closing = false;
     }
     PushIdle(idler);
+    GrantLocked(wake);
   }
   Idler& mine = *idler;
   std::unique_lock lock(mine.mu);
@@ -222,6 +278,11 @@ void BlockingPool::State::StartThread(TaskHeader* first) {
   }
 }
 
+void BlockingPool::State::OnPanic(TaskHeader* task) {
+  std::lock_guard lock(mu);
+  if (on_panic) on_panic(task);
+}
+
 void BlockingPool::State::Release(TaskHeader* task) {
   owned.Remove(task);
   if (owned.Size() != 0) return;
@@ -242,6 +303,57 @@ BlockingPool::BlockingPool(size_t max_threads,
 
 BlockingPool::~BlockingPool() { Close(); }
 
+void BlockingPool::set_queue_limit(std::optional<size_t> limit) {
+  std::lock_guard lock(state_->mu);
+  state_->queue_limit = limit;
+}
+
+void BlockingPool::set_on_panic(std::function<void(TaskHeader*)> on_panic) {
+  std::lock_guard lock(state_->mu);
+  state_->on_panic = std::move(on_panic);
+}
+
+bool BlockingPool::ReserveOrWait(RoomWaiter& waiter, const Waker* waker) {
+  std::lock_guard lock(state_->mu);
+  if (state_->line_head == nullptr && state_->HasRoomLocked()) {
+    if (!state_->closed) ++state_->reserved;
+    waiter.granted = true;
+    waiter.ready.store(true, std::memory_order_release);
+    return true;
+  }
+  if (waker == nullptr) return false;
+  waiter.waker = *waker;
+  waiter.linked = true;
+  waiter.next = nullptr;
+  waiter.prev = state_->line_tail;
+  (state_->line_tail != nullptr ? state_->line_tail->next : state_->line_head) =
+      &waiter;
+  state_->line_tail = &waiter;
+  return false;
+}
+
+void BlockingPool::SpawnReserved(RoomWaiter& waiter, TaskHeader* task) {
+  waiter.used = true;
+  task->set_scheduler(state_.get());
+  if (!state_->owned.Bind(task)) {
+    task->Shutdown(/*owned=*/false);
+    task->Unref();
+    return;
+  }
+  state_->Place(task, /*reserved=*/true);
+}
+
+void BlockingPool::LeaveLine(RoomWaiter& waiter) {
+  WakeAfterUnlock wake;
+  std::lock_guard lock(state_->mu);
+  if (waiter.linked) {
+    state_->Unline(waiter);
+  } else if (waiter.granted && !waiter.used) {
+    if (!state_->closed && state_->reserved > 0) --state_->reserved;
+    state_->GrantLocked(wake);
+  }
+}
+
 void BlockingPool::Spawn(TaskHeader* task) {
   task->set_scheduler(state_.get());
   if (!state_->owned.Bind(task)) {
@@ -253,7 +365,12 @@ void BlockingPool::Spawn(TaskHeader* task) {
 }
 
 void BlockingPool::State::Schedule(TaskHeader* task, bool /*yielded*/) {
+  Place(task, /*reserved=*/false);
+}
+
+void BlockingPool::State::Place(TaskHeader* task, bool reserved_room) {
   std::unique_lock lock(mu);
+  if (reserved_room && reserved > 0) --reserved;
   if (closed) {
     lock.unlock();
     task->Unref();
@@ -300,10 +417,14 @@ bool BlockingPool::SpawnMandatory(std::function<void()> work) {
 void BlockingPool::Close() {
   std::deque<TaskHeader*> unstarted;
   {
+    WakeAfterUnlock wake;
     std::lock_guard lock(state_->mu);
     if (state_->closed) return;
     state_->closed = true;
     state_->on_idle = nullptr;
+    state_->on_panic = nullptr;
+    // The waiters go ahead; their spawns are cancelled like any after Close.
+    state_->GrantLocked(wake);
     unstarted.swap(state_->queue);
     while (Idler* idler = state_->PopNewestIdle()) {
       std::lock_guard idler_lock(idler->mu);
@@ -336,5 +457,14 @@ size_t BlockingPool::IdleThreads() const {
 }
 
 size_t BlockingPool::LiveTasks() const { return state_->owned.Size(); }
+
+size_t BlockingPool::QueuedTasks() const {
+  std::lock_guard lock(state_->mu);
+  return state_->queue.size();
+}
+
+void BlockingPool::ForEachTask(const std::function<void(TaskHeader&)>& visit) {
+  state_->owned.ForEach(visit);
+}
 
 }  // namespace weft::internal

@@ -12,6 +12,15 @@
 // take queued tasks before they park, so a queued task never waits while a
 // thread idles. Threads are started outside the pool's lock.
 //
+// Room (Builder::blocking_queue_limit): SpawnWhenReady's awaiters wait in a
+// FIFO line while the pool has no room, that is while every thread is busy,
+// none may start and the queue holds `queue_limit` tasks. A waiter at the
+// head is granted one unit of room (reserved, so that no later arrival takes
+// it) as soon as a thread goes idle or takes a task from the queue; a waiter
+// that leaves with a grant unused passes it to the next. Plain Spawn never
+// waits: it takes room when there is some and queues beyond the limit when
+// there is none (see spawn.h for why).
+//
 // Shutdown: Close() refuses new work and cancels what is queued but not
 // started; WaitIdle(timeout) waits for the running closures to end. Threads
 // hold the pool's state by shared_ptr, and the state is the tasks'
@@ -22,6 +31,7 @@
 #ifndef WEFT_RUNTIME_INTERNAL_BLOCKING_BLOCKING_POOL_H_
 #define WEFT_RUNTIME_INTERNAL_BLOCKING_BLOCKING_POOL_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -30,6 +40,7 @@
 #include <string>
 
 #include "runtime/internal/task/task_header.h"
+#include "runtime/internal/task/waker.h"
 
 namespace weft::internal {
 
@@ -52,8 +63,35 @@ class BlockingPool {
                ThreadHooks hooks, std::function<void()> on_idle = nullptr);
   ~BlockingPool();
 
+  // Before the first Spawn: a queue limit (default none), and what to call
+  // (under the pool's lock, until Close) when a blocking closure throws.
+  void set_queue_limit(std::optional<size_t> limit);
+  void set_on_panic(std::function<void(TaskHeader*)> on_panic);
+
   // Binds and queues a new blocking task; a closed pool cancels it.
   void Spawn(TaskHeader* task);
+
+  // A place in the line for room. Lives in its awaiter; the links, `waker`
+  // and `granted` are the pool's (under its lock).
+  struct RoomWaiter {
+    Waker waker;
+    bool linked = false;
+    bool granted = false;  // holds one reserved unit of room
+    bool used = false;     // the reservation went to a task
+    std::atomic<bool> ready{false};
+    RoomWaiter* prev = nullptr;
+    RoomWaiter* next = nullptr;
+  };
+  // Reserves room for `waiter` and returns true if there is some and nobody
+  // waits before it (or the pool is closed: the spawn will be cancelled).
+  // Otherwise, with a `waker`, joins the line and returns false (`ready`
+  // turns true once it is granted); without one, returns false.
+  bool ReserveOrWait(RoomWaiter& waiter, const Waker* waker);
+  // Spawns `task` on the room `waiter` was granted.
+  void SpawnReserved(RoomWaiter& waiter, TaskHeader* task);
+  // The waiter goes away: leaves the line, and hands a grant it did not
+  // use to the next waiter.
+  void LeaveLine(RoomWaiter& waiter);
   // Runs `work` on a thread of its own, not counted against the limit.
   // Returns false when the pool is closed.
   bool SpawnMandatory(std::function<void()> work);
@@ -68,6 +106,9 @@ class BlockingPool {
   size_t Threads() const;
   size_t IdleThreads() const;
   size_t LiveTasks() const;
+  size_t QueuedTasks() const;
+  // Visits every live blocking task (queued or running).
+  void ForEachTask(const std::function<void(TaskHeader&)>& visit);
 
  private:
   struct State;

@@ -76,6 +76,11 @@ absl::StatusOr<std::shared_ptr<RuntimeCore>> RuntimeCore::Create(
           raw->scheduler_->Unpark();
         }
       });
+  core->blocking_->set_queue_limit(core->options_.blocking_queue_limit);
+  // A blocking closure's panic takes the tasks' path. The pool stops calling
+  // back in Close(), before the core dies.
+  core->blocking_->set_on_panic(
+      [raw](TaskHeader* task) { raw->OnPanic(task); });
   if (core->options_.start_paused) core->clock_.Pause();
   core->scheduler_ = core->options_.multi_thread
                          ? NewMultiThreadScheduler(*core)
@@ -120,6 +125,12 @@ void RuntimeCore::Spawn(TaskHeader* task) {
 void RuntimeCore::SpawnBlocking(TaskHeader* task) {
   spawned_.fetch_add(1, std::memory_order_relaxed);
   blocking_->Spawn(task);
+}
+
+void RuntimeCore::SpawnBlockingReserved(TaskHeader* task,
+                                        BlockingPool::RoomWaiter& waiter) {
+  spawned_.fetch_add(1, std::memory_order_relaxed);
+  blocking_->SpawnReserved(waiter, task);
 }
 
 void RuntimeCore::BlockOn(std::coroutine_handle<> root) {
@@ -170,8 +181,11 @@ void RuntimeCore::OnPanic(TaskHeader* task) {
   // A worker cannot stop the pool it runs on; a thread of its own can. The
   // current_thread flavor shuts down from its block_on thread instead (its
   // queues belong to that thread).
-  if (options_.multi_thread) {
-    std::thread([keep = shared_from_this()] {
+  // A blocking closure may panic while the last Runtime handle is being
+  // destroyed; that destructor shuts down anyway.
+  std::shared_ptr<RuntimeCore> keep = weak_from_this().lock();
+  if (options_.multi_thread && keep != nullptr) {
+    std::thread([keep = std::move(keep)] {
       keep->ShutdownAfterPanic();
     }).detach();
   }
@@ -263,6 +277,13 @@ RuntimeDump RuntimeCore::Dump() {
     dump.tasks.push_back(std::move(entry));
   };
   owned_.ForEach([&append](TaskHeader& task) { append(task, false); });
+  blocking_->ForEachTask([&dump, &append](TaskHeader& task) {
+    append(task, false);
+    TaskDump& entry = dump.tasks.back();
+    entry.state = entry.state == TaskState::kRunning
+                      ? TaskState::kBlockingRunning
+                      : TaskState::kBlockingQueued;
+  });
   std::lock_guard lock(foreign_mu_);
   for (ForeignTasks* tasks : foreign_tasks_) {
     tasks->ForEachTask([&append](TaskHeader& task) { append(task, true); });

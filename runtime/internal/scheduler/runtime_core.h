@@ -52,6 +52,7 @@ struct RuntimeOptions {
   bool multi_thread = true;
   size_t worker_threads = 0;  // 0: one per CPU
   size_t max_blocking_threads = 512;
+  std::optional<size_t> blocking_queue_limit;  // none: unbounded
   std::chrono::nanoseconds thread_keep_alive = std::chrono::seconds(10);
   std::string thread_name = "weft-worker";
   // When set, names each new thread instead of thread_name.
@@ -118,6 +119,9 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
   // Binds and queues a new task; after shutdown cancels it at once.
   void Spawn(TaskHeader* task);
   void SpawnBlocking(TaskHeader* task);
+  // SpawnBlocking on the room the pool granted `waiter`.
+  void SpawnBlockingReserved(TaskHeader* task,
+                             BlockingPool::RoomWaiter& waiter);
   // Drives the coroutine `root` on this thread until it finished (the
   // caller reads its result). Throws UsageError inside a runtime task, and
   // RuntimeError when this thread's driver cannot start or a panic shut the

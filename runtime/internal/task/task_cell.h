@@ -6,10 +6,12 @@
 #ifndef WEFT_RUNTIME_INTERNAL_TASK_TASK_CELL_H_
 #define WEFT_RUNTIME_INTERNAL_TASK_TASK_CELL_H_
 
+#include <concepts>
 #include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -168,6 +170,11 @@ class CoroutineTask final : public JoinableTask<T> {
   std::exception_ptr failure_;
 };
 
+// A blocking closure that accepts a std::stop_token is given one (as
+// std::jthread does), preferred over calling it without arguments.
+template <typename F>
+concept TakesStopToken = std::invocable<F&, std::stop_token>;
+
 template <typename T, typename F>
 class BlockingTask final : public JoinableTask<T> {
  public:
@@ -176,13 +183,23 @@ class BlockingTask final : public JoinableTask<T> {
         function_(std::move(function)) {}
 
  private:
+  struct NoStopSource {};
+
+  decltype(auto) Call() {
+    if constexpr (TakesStopToken<F>) {
+      return std::invoke(*function_, stop_.get_token());
+    } else {
+      return std::invoke(*function_);
+    }
+  }
+
   bool PollBody() override {
     try {
       if constexpr (std::is_void_v<T>) {
-        std::invoke(*function_);
+        Call();
         this->value_.emplace();
       } else {
-        this->value_.emplace(std::invoke(*function_));
+        this->value_.emplace(Call());
       }
     } catch (...) {
       failure_ = std::current_exception();
@@ -214,8 +231,16 @@ class BlockingTask final : public JoinableTask<T> {
     this->SetCancelled(error);
   }
 
+  void RequestStop() override {
+    if constexpr (TakesStopToken<F>) stop_.request_stop();
+  }
+
   std::optional<F> function_;
   std::exception_ptr failure_;
+  // Only closures that take a token pay for its shared state.
+  [[no_unique_address]] std::conditional_t<TakesStopToken<F>, std::stop_source,
+                                           NoStopSource>
+      stop_;
 };
 
 }  // namespace weft::internal

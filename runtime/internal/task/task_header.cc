@@ -50,6 +50,7 @@ void TaskHeader::Abort() {
         (state | kCancelled | kNotified) + (schedule ? kOneScheduler : 0);
     if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel,
                                      std::memory_order_acquire)) {
+      if (state & kRunning) RequestStop();
       if (schedule) ScheduleCounted();
       return;
     }
@@ -143,8 +144,12 @@ void TaskHeader::Shutdown(bool owned) {
   uint32_t state = state_.load(std::memory_order_acquire);
   while (true) {
     if (state & (kComplete | kRunning)) {
-      // Its runner will see kCancelled at the next suspension point.
-      state_.fetch_or(kCancelled, std::memory_order_acq_rel);
+      // Its runner will see kCancelled at the next suspension point; a
+      // blocking closure is asked to stop.
+      if (!(state_.fetch_or(kCancelled, std::memory_order_acq_rel) &
+            kComplete)) {
+        RequestStop();
+      }
       return;
     }
     uint32_t next = state | kRunning | kCancelled;

@@ -123,6 +123,9 @@ class TaskHeader : public Wakeable {
   // panic if a destructor threw.
   virtual void CancelBody() = 0;
   virtual void DropOutput() = 0;
+  // Abort or shutdown reached the task (while it runs, or before): a
+  // blocking closure that takes a std::stop_token sees stop requested.
+  virtual void RequestStop() {}
 
   ExecContext context_;
 
