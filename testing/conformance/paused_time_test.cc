@@ -257,7 +257,9 @@ TEST_P(PausedTimeTest, NoAutoAdvanceWhileABlockingClosureRuns) {
     auto winner = co_await select(blocking, sleep(1h));
     EXPECT_EQ(winner.index(), 0u);
     EXPECT_EQ(time::now(), start);
-    if (winner.index() == 0) EXPECT_EQ(std::get<0>(winner).value_or(0), 7);
+    if (winner.index() == 0) {
+      EXPECT_EQ(std::get<0>(winner).value_or(0), 7);
+    }
   });
 }
 
