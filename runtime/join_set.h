@@ -93,16 +93,24 @@ class JoinSetEntry final : public Wakeable {
 
 }  // namespace internal
 
+/// A set of spawned tasks with results of type T, reaped in completion
+/// order by join_next (tokio's JoinSet; see the top of this file).
 template <typename T = void>
 class JoinSet {
   using Entry = internal::JoinSetEntry<T>;
 
  public:
+  /// What join_next_with_id yields: the finished task's id (with its value
+  /// unless T is void), or the JoinError of a task that panicked or was
+  /// cancelled.
   using IdResult = std::conditional_t<
       std::is_void_v<T>, std::expected<TaskId, JoinError>,
       std::expected<std::pair<TaskId, internal::VoidToMonostate<T>>,
                     JoinError>>;
 
+  /// Move-only. Assigning over a JoinSet, or destroying it, aborts every
+  /// task still in it.
+  ///@{
   JoinSet() : shared_(std::make_shared<internal::JoinSetShared<T>>()) {}
   JoinSet(JoinSet&& other) noexcept
       : shared_(std::move(other.shared_)),
@@ -118,7 +126,12 @@ class JoinSet {
     return *this;
   }
   ~JoinSet() { Clear(/*abort=*/true); }
+  ///@}
 
+  /// Spawns a task as weft::spawn, spawn_named, spawn_blocking or
+  /// spawn_local would, into this set. The AbortHandle aborts it; its
+  /// result comes out of join_next.
+  ///@{
   template <internal::SpawnBody B>
   requires std::is_same_v<internal::SpawnOutput<B>, T> AbortHandle
   spawn(B&& body, SpawnOptions options = {}) {
@@ -142,7 +155,9 @@ class JoinSet {
   spawn_local(B&& body, SpawnOptions options = {}) {
     return Insert(weft::spawn_local(std::forward<B>(body), std::move(options)));
   }
+  ///@}
   /// The same, on a given runtime or LocalSet rather than the current one.
+  ///@{
   template <internal::SpawnBody B>
   requires std::is_same_v<internal::SpawnOutput<B>, T> AbortHandle
   spawn_on(B&& body, const Handle& handle, SpawnOptions options = {}) {
@@ -159,12 +174,14 @@ class JoinSet {
   spawn_local_on(B&& body, LocalSet& local_set, SpawnOptions options = {}) {
     return Insert(local_set.spawn_local(std::forward<B>(body), options));
   }
+  ///@}
   /// Adds a task spawned elsewhere (e.g. on a given Handle or LocalSet).
   AbortHandle insert(JoinHandle<T> handle) { return Insert(std::move(handle)); }
 
   /// Spawns every body of `bodies` (Task<T>s or callables returning one) on
   /// the current runtime, as spawn would, each with `options` (tokio's
-  /// Extend and FromIterator).
+  /// Extend and FromIterator); from_range makes a new set of them.
+  ///@{
   template <std::ranges::input_range R>
   requires internal::SpawnBody<std::ranges::range_value_t<R>>
   void extend(R&& bodies, SpawnOptions options = {}) {
@@ -177,8 +194,11 @@ class JoinSet {
     set.extend(std::forward<R>(bodies), options);
     return set;
   }
+  ///@}
 
+  /// Tasks in the set: spawned or inserted, not yet reaped or detached.
   size_t size() const { return size_; }
+  /// size() == 0.
   bool empty() const { return size_ == 0; }
 
   /// Awaitable of std::optional<JoinResult<T>>: the next task to finish, or

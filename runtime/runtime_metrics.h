@@ -39,8 +39,10 @@ struct WorkerMetrics {
   /// Tasks this worker stole from other workers' queues, and how many times
   /// it stole (a steal takes up to half of another queue). Always 0 on
   /// current_thread.
+  ///@{
   uint64_t steal_count = 0;
   uint64_t steal_operations = 0;
+  ///@}
   /// Task polls on this worker.
   uint64_t poll_count = 0;
   /// Time the worker spent not parked, up to its last park (a worker that
@@ -50,13 +52,25 @@ struct WorkerMetrics {
   size_t local_queue_depth = 0;
 };
 
+/// A snapshot of a runtime's counters (Handle::metrics), in the spirit of
+/// tokio's RuntimeMetrics. Gauges are the value at the time of the call;
+/// totals count since the runtime was built.
 struct RuntimeMetrics {
+  /// Worker threads (1 for current_thread).
   size_t workers = 0;
+  /// Tasks spawned and not yet complete, blocking closures included.
   size_t alive_tasks = 0;
+  /// Threads of the blocking pool now, and how many of them are idle.
+  ///@{
   size_t blocking_threads = 0;
   size_t idle_blocking_threads = 0;
+  ///@}
+  /// Tasks waiting in the scheduler's run queues (the global queue and every
+  /// worker's own), not blocking closures.
   size_t queued_tasks = 0;
+  /// Tasks and blocking closures spawned so far.
   uint64_t total_spawned = 0;
+  /// Task polls so far, over every worker.
   uint64_t total_polls = 0;
   /// Polls longer than Runtime::Builder::slow_poll_threshold (0 when it is
   /// not set).
@@ -64,8 +78,10 @@ struct RuntimeMetrics {
   /// Times a backend's reactor failed to wait for events, and the last such
   /// failure (OK when there was none). A driver backs off after a failure
   /// rather than spin; a count that keeps growing means the backend is broken.
+  ///@{
   uint64_t reactor_failures = 0;
   absl::Status last_reactor_failure;
+  ///@}
   /// One entry per worker (`workers` of them).
   std::vector<WorkerMetrics> worker_metrics;
 };

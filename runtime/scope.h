@@ -106,6 +106,7 @@
 
 namespace weft {
 
+/// What a scope does on its first failure (weft::scope's `policy`).
 enum class ScopePolicy {
   /// The first failure aborts the other children and cancels the body.
   kFailFast,
@@ -121,6 +122,7 @@ struct ScopeFailure {
   /// The child's SpawnOptions::name ("" when it has none); "scope body" for
   /// the body.
   std::string name;
+  /// True for the body's failure, false for a child's.
   bool in_body = false;
   /// What was thrown.
   std::exception_ptr exception;
@@ -133,8 +135,11 @@ struct ScopeFailure {
 /// threw. failures() lists them in the order they happened.
 class ScopeError : public std::exception {
  public:
+  /// Makes the error of `failures` (not empty).
   explicit ScopeError(std::vector<ScopeFailure> failures);
+  /// Every failure, in the order they happened.
   const std::vector<ScopeFailure>& failures() const { return failures_; }
+  /// The failures' messages, joined.
   const char* what() const noexcept override { return what_.c_str(); }
 
  private:

@@ -7,7 +7,7 @@
 /// heavy computation inside a task; the fix is spawn_blocking, block_in_place
 /// or more co_await points).
 ///
-///   Runtime rt = *Runtime::Builder::multi_thread()
+///   Runtime rt = *%Runtime::Builder::multi_thread()
 ///                     .slow_poll_threshold(10ms, [](const SlowPollReport& r) {
 ///                       LOG(WARNING) << "task " << r.task_id.value() << " ("
 ///                                    << r.task_name << ", spawned at "
@@ -29,7 +29,9 @@
 
 namespace weft {
 
+/// One slow poll, as passed to the Builder's `on_slow_poll` callback.
 struct SlowPollReport {
+  /// The task that was polled.
   TaskId task_id;
   /// The task's name (spawn_named / SpawnOptions), empty if it has none.
   std::string task_name;

@@ -1,32 +1,33 @@
-// spawn_blocking_when_ready: spawn_blocking with back-pressure. Awaiting it
-// waits (asynchronously: the task yields its thread) until the blocking pool
-// has room for one more closure, then spawns it and yields its JoinHandle.
-//
-// Room: a thread is idle, or one may still start (max_blocking_threads), or
-// the queue holds fewer than Builder::blocking_queue_limit(n) closures. With
-// no limit (the default, as in tokio) there is always room and the await
-// completes at once. Waiters get room in FIFO order as threads go idle or
-// take closures from the queue. A waiter that goes away (its task aborted,
-// or it lost a select) leaves the line without costing anyone a place; if
-// room had just been granted to it, the next waiter gets it. After the
-// runtime shut down the await completes with a JoinHandle that yields a
-// cancelled JoinError, as spawn_blocking's does.
-//
-//   Runtime rt = *Runtime::Builder::multi_thread()
-//                     .max_blocking_threads(4)
-//                     .blocking_queue_limit(64)
-//                     .build();
-//   rt.block_on([&]() -> Task<void> {
-//     for (const std::string& path : paths) {
-//       auto hash = [path] { return HashFile(path); };
-//       JoinHandle<Digest> handle =
-//           co_await weft::spawn_blocking_when_ready(std::move(hash));
-//       pending.push_back(std::move(handle));
-//     }
-//   });
-//
-// (Make the closure a named local before the co_await: g++ 12 mishandles a
-// lambda temporary inside a co_await expression.)
+/// \file
+/// spawn_blocking_when_ready: spawn_blocking with back-pressure. Awaiting it
+/// waits (asynchronously: the task yields its thread) until the blocking pool
+/// has room for one more closure, then spawns it and yields its JoinHandle.
+///
+/// Room: a thread is idle, or one may still start (max_blocking_threads), or
+/// the queue holds fewer than Builder::blocking_queue_limit(n) closures. With
+/// no limit (the default, as in tokio) there is always room and the await
+/// completes at once. Waiters get room in FIFO order as threads go idle or
+/// take closures from the queue. A waiter that goes away (its task aborted,
+/// or it lost a select) leaves the line without costing anyone a place; if
+/// room had just been granted to it, the next waiter gets it. After the
+/// runtime shut down the await completes with a JoinHandle that yields a
+/// cancelled JoinError, as spawn_blocking's does.
+///
+///   Runtime rt = *%Runtime::Builder::multi_thread()
+///                     .max_blocking_threads(4)
+///                     .blocking_queue_limit(64)
+///                     .build();
+///   rt.block_on([&]() -> Task<void> {
+///     for (const std::string& path : paths) {
+///       auto hash = [path] { return HashFile(path); };
+///       JoinHandle<Digest> handle =
+///           co_await weft::spawn_blocking_when_ready(std::move(hash));
+///       pending.push_back(std::move(handle));
+///     }
+///   });
+///
+/// (Make the closure a named local before the co_await: g++ 12 mishandles a
+/// lambda temporary inside a co_await expression.)
 
 #ifndef WEFT_RUNTIME_SPAWN_BLOCKING_WHEN_READY_H_
 #define WEFT_RUNTIME_SPAWN_BLOCKING_WHEN_READY_H_
@@ -50,7 +51,7 @@
 namespace weft {
 namespace internal {
 
-// The awaitable; `F` is the decayed closure type.
+/// The awaitable; `F` is the decayed closure type.
 template <typename F>
 class [[nodiscard]] SpawnBlockingWhenReady final : public Pollable {
  public:
@@ -94,7 +95,7 @@ class [[nodiscard]] SpawnBlockingWhenReady final : public Pollable {
  private:
   std::shared_ptr<RuntimeCore> runtime_;
   F function_;
-  // A copy: the caller's name may be gone by the time there is room.
+  /// A copy: the caller's name may be gone by the time there is room.
   std::string name_;
   std::source_location location_;
   BlockingPool::RoomWaiter waiter_;
@@ -111,9 +112,11 @@ SpawnBlockingWhenReady<std::decay_t<F>> MakeSpawnBlockingWhenReady(
 
 }  // namespace internal
 
-// Awaitable of a JoinHandle: spawn_blocking on the current runtime once its
-// blocking pool has room (see above). Throws UsageError outside a runtime.
-// SpawnOptions (name, location) as for spawn_blocking.
+/// Awaitable of a JoinHandle: spawn_blocking on the current runtime once its
+/// blocking pool has room (see above). Throws UsageError outside a runtime.
+/// SpawnOptions (name, location) as for spawn_blocking; the second overload
+/// takes only the caller's location.
+///@{
 template <internal::BlockingFunction F>
 internal::SpawnBlockingWhenReady<std::decay_t<F>> spawn_blocking_when_ready(
     F&& function, SpawnOptions options) {
@@ -130,6 +133,7 @@ internal::SpawnBlockingWhenReady<std::decay_t<F>> spawn_blocking_when_ready(
       std::forward<F>(function),
       SpawnOptions{.name = {}, .location = location});
 }
+///@}
 
 }  // namespace weft
 

@@ -59,6 +59,8 @@ class TaskTracker;
 /// again; a moved-from token counts nothing.
 class TaskTrackerToken {
  public:
+  /// Copyable (the copy counts as one more task) and movable.
+  ///@{
   TaskTrackerToken(const TaskTrackerToken& other)
       : TaskTrackerToken(other.state_) {}
   TaskTrackerToken(TaskTrackerToken&& other) noexcept
@@ -68,6 +70,7 @@ class TaskTrackerToken {
     return *this;
   }
   ~TaskTrackerToken() { Release(); }
+  ///@}
 
  private:
   friend class TaskTracker;
@@ -92,6 +95,9 @@ class TaskTrackerToken {
   std::shared_ptr<internal::TaskTrackerState> state_;
 };
 
+/// Counts the tasks spawned or tracked through it, so that their owner can
+/// wait for all of them to end (see the top of this file). Not copyable;
+/// every member may be called from any thread.
 class TaskTracker {
  public:
   TaskTracker() : state_(std::make_shared<internal::TaskTrackerState>()) {}
@@ -100,6 +106,7 @@ class TaskTracker {
 
   /// Spawns `body` on the current runtime (spawn_local: on the current
   /// LocalSet), tracked until it ends.
+  ///@{
   template <internal::SpawnBody B>
   JoinHandle<internal::SpawnOutput<B>> spawn(B&& body,
                                              SpawnOptions options = {}) {
@@ -111,6 +118,7 @@ class TaskTracker {
     return weft::spawn_local(Tracked(std::forward<B>(body)),
                              std::move(options));
   }
+  ///@}
   /// The same, on a given runtime.
   template <internal::SpawnBody B>
   JoinHandle<internal::SpawnOutput<B>> spawn_on(B&& body, const Handle& handle,
@@ -143,6 +151,7 @@ class TaskTracker {
     std::lock_guard lock(state_->mu);
     state_->closed = false;
   }
+  /// Whether close() was called (and not undone by reopen()).
   bool is_closed() const {
     std::lock_guard lock(state_->mu);
     return state_->closed;
@@ -152,14 +161,19 @@ class TaskTracker {
     std::lock_guard lock(state_->mu);
     return state_->tracked;
   }
+  /// len() == 0.
   bool is_empty() const { return len() == 0; }
 
   /// Awaitable: completes when the tracker is closed and tracks nothing.
   /// Cancel safe; any number of tasks may wait.
   class Wait final : public internal::Pollable {
    public:
+    /// \cond
     explicit Wait(std::shared_ptr<internal::TaskTrackerState> state)
         : state_(std::move(state)) {}
+    /// \endcond
+    /// The awaitable protocol.
+    ///@{
     bool await_ready() { return IsReady(); }
     bool await_suspend(std::coroutine_handle<> handle) {
       internal::ExecContext& context =
@@ -182,10 +196,12 @@ class TaskTracker {
       std::lock_guard lock(state_->mu);
       return state_->Done();
     }
+    ///@}
 
    private:
     std::shared_ptr<internal::TaskTrackerState> state_;
   };
+  /// Completes once the tracker is closed and empty (see Wait).
   Wait wait() const { return Wait(state_); }
 
  private:

@@ -1,5 +1,6 @@
-// weft: tokio's task model in C++23 coroutines. Include this header and
-// depend on //runtime:weft.
+/// \file
+/// weft: tokio's task model in C++23 coroutines. Include this header and
+/// depend on //runtime:weft.
 
 #ifndef WEFT_RUNTIME_WEFT_H_
 #define WEFT_RUNTIME_WEFT_H_
