@@ -2,6 +2,7 @@
 // how you find the task a hung program waits on: every live task with its
 // name, where it was spawned and what it waits for.
 
+#include <chrono>
 #include <cstdio>
 
 #include "runtime/weft.h"
@@ -39,6 +40,12 @@ int main() {
 
     release.notify_waiters();
     co_await waiters.join_all();
+    // A joined task is released by its worker a moment after its JoinHandle
+    // learns the result (as in tokio), so wait for the count to settle.
+    for (int polls = 0; handle.metrics().alive_tasks != 0; ++polls) {
+      if (polls > 10000) co_return 1;
+      co_await weft::sleep(std::chrono::milliseconds(1));
+    }
     std::printf("alive tasks after release: %zu\n",
                 handle.metrics().alive_tasks);
     co_return 0;

@@ -58,7 +58,10 @@ struct WorkerMetrics {
 struct RuntimeMetrics {
   /// Worker threads (1 for current_thread).
   size_t workers = 0;
-  /// Tasks spawned and not yet complete, blocking closures included.
+  /// Tasks spawned and not yet released, blocking closures included. As in
+  /// tokio, a task is released just after its JoinHandle learns that it
+  /// finished, so on a multi-thread runtime this count may still include a
+  /// task that was just joined, for a moment.
   size_t alive_tasks = 0;
   /// Threads of the blocking pool now, and how many of them are idle.
   ///@{

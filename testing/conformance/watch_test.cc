@@ -121,7 +121,9 @@ TEST_P(WatchTest, SendWithoutReceiversGivesTheValueBack) {
     EXPECT_TRUE(tx.is_closed());
     auto refused = tx.send("b");
     EXPECT_FALSE(refused.has_value());
-    if (!refused.has_value()) EXPECT_EQ(refused.error().value, "b");
+    if (!refused.has_value()) {
+      EXPECT_EQ(refused.error().value, "b");
+    }
     EXPECT_EQ(tx.borrow(), "a");
     // send_replace and send_modify work without receivers.
     EXPECT_EQ(tx.send_replace("c"), "a");
