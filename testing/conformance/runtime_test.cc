@@ -432,6 +432,48 @@ TEST_P(RuntimeLifecycleTest, ShutdownBackgroundDoesNotWait) {
   EXPECT_TRUE(SpinUntil([&] { return state->done.load(); }));
 }
 
+// As in tokio, a closure that outlives its Runtime (given up on by
+// shutdown_background) still has a runtime to look up: the shut-down one,
+// which cancels what is spawned onto it. Under ASan this read a freed
+// runtime before pool threads held on to it.
+TEST_P(RuntimeLifecycleTest, AClosureOutlivingItsRuntimeStillSeesTheRuntime) {
+  struct Outcome {
+    std::atomic<bool> started{false};
+    std::atomic<bool> release{false};
+    std::atomic<bool> done{false};
+    std::atomic<bool> had_runtime{false};
+    std::atomic<bool> late_spawn_ended{false};
+  };
+  auto outcome = std::make_shared<Outcome>();
+  {
+    std::optional<Runtime> rt(MakeRuntime());
+    rt->block_on([outcome]() -> Task<void> {
+      JoinHandle<void> blocker = spawn_blocking([outcome] {
+        outcome->started.store(true);
+        SpinUntil([&] { return outcome->release.load(); });
+        std::optional<Handle> handle = Handle::try_current();
+        outcome->had_runtime.store(handle.has_value());
+        if (handle.has_value()) {
+          (void)handle->metrics();
+          JoinHandle<int> late =
+              handle->spawn([]() -> Task<int> { co_return 1; });
+          outcome->late_spawn_ended.store(
+              SpinUntil([&late] { return late.is_finished(); }));
+        }
+        outcome->done.store(true);
+      });
+      co_return;
+    });
+    ASSERT_TRUE(SpinUntil([&] { return outcome->started.load(); }));
+    rt->shutdown_background();
+  }
+  outcome->release.store(true);
+  ASSERT_TRUE(SpinUntil([&] { return outcome->done.load(); }));
+  EXPECT_TRUE(outcome->had_runtime.load());
+  EXPECT_TRUE(outcome->late_spawn_ended.load())
+      << "a task spawned onto a shut-down runtime ends at once (cancelled)";
+}
+
 TEST_P(RuntimeLifecycleTest, DestructionCancelsPendingTasksBeforeReturning) {
   std::atomic<int> drops{0};
   std::atomic<int> started{0};

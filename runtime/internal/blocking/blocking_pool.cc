@@ -126,7 +126,10 @@ bool OnBlockingThread() { return tls_on_blocking_thread; }
 
 template <typename F>
 void BlockingPool::State::RunOnPoolThread(F&& body) {
-  if (hooks.enter_runtime) hooks.enter_runtime();
+  // Let go of the runtime before the thread counts as exited, so that a
+  // shutdown that waited for every thread holds the last reference.
+  std::shared_ptr<void> runtime =
+      hooks.enter_runtime ? hooks.enter_runtime() : nullptr;
   if (hooks.thread_name) NameThisThread(hooks.thread_name());
   if (hooks.on_thread_start) hooks.on_thread_start();
   body();

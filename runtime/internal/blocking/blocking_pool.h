@@ -51,8 +51,11 @@ struct ThreadHooks {
   size_t stack_size = 0;
   std::function<void()> on_thread_start;
   std::function<void()> on_thread_stop;
-  // Runs first on every thread of the pool (sets the thread's runtime).
-  std::function<void()> enter_runtime;
+  // Runs first on every thread of the pool: sets the thread's runtime and
+  // returns what keeps that runtime alive until the thread is done with it
+  // (a closure may outlive its Runtime after shutdown_background). Null when
+  // the runtime is already gone.
+  std::function<std::shared_ptr<void>()> enter_runtime;
 };
 
 class BlockingPool {

@@ -104,9 +104,19 @@ ThreadHooks RuntimeCore::MakeThreadHooks() {
   hooks.stack_size = options_.thread_stack_size;
   hooks.on_thread_start = options_.on_thread_start;
   hooks.on_thread_stop = options_.on_thread_stop;
-  hooks.enter_runtime = [this] {
-    tls_runtime = this;
-    SetCurrentSlowPollDetector(slow_poll_detector_.get());
+  // A pool thread holds the core while it runs: after shutdown_timeout or
+  // shutdown_background, a closure may still run (and look up its runtime)
+  // when the Runtime is gone.
+  hooks.enter_runtime = [weak = weak_from_this()]() -> std::shared_ptr<void> {
+    std::shared_ptr<RuntimeCore> core = weak.lock();
+    if (core == nullptr) return nullptr;
+    tls_runtime = core.get();
+    SetCurrentSlowPollDetector(core->slow_poll_detector_.get());
+    return std::shared_ptr<void>(core.get(), [core](void*) mutable {
+      SetCurrentSlowPollDetector(nullptr);
+      tls_runtime = nullptr;
+      core.reset();
+    });
   };
   return hooks;
 }
