@@ -26,13 +26,13 @@ class StoreTest : public ::testing::Test {
 };
 
 TEST_F(StoreTest, SetGetDelete) {
-  EXPECT_EQ(store_.Get("k"), std::nullopt);
+  EXPECT_EQ(store_.Get("k").value, std::nullopt);
   EXPECT_TRUE(store_.Set("k", "v", {}).written);
-  EXPECT_EQ(store_.Get("k"), "v");
+  EXPECT_EQ(store_.Get("k").value, "v");
   std::vector<std::string> keys = {"k", "k", "missing"};
   EXPECT_EQ(store_.CountExisting(keys), 2);
   EXPECT_EQ(store_.Delete(keys), 1);
-  EXPECT_EQ(store_.Get("k"), std::nullopt);
+  EXPECT_EQ(store_.Get("k").value, std::nullopt);
 }
 
 TEST_F(StoreTest, ConditionalSet) {
@@ -46,7 +46,7 @@ TEST_F(StoreTest, ConditionalSet) {
   EXPECT_FALSE(second.written);
   EXPECT_EQ(second.previous, "a");
   EXPECT_TRUE(store_.Set("k", "c", xx).written);
-  EXPECT_EQ(store_.Get("k"), "c");
+  EXPECT_EQ(store_.Get("k").value, "c");
 }
 
 TEST_F(StoreTest, ExpiryIsLazyAndInvisible) {
@@ -58,13 +58,13 @@ TEST_F(StoreTest, ExpiryIsLazyAndInvisible) {
   EXPECT_EQ(store_.GetTtl("missing").state, Store::TtlState::kMissing);
 
   now_ += seconds(9);
-  EXPECT_EQ(store_.Get("k"), "v");
+  EXPECT_EQ(store_.Get("k").value, "v");
   now_ += seconds(1);            // exactly at the deadline: gone
   EXPECT_EQ(store_.Size(), 2u);  // not yet removed...
   std::vector<std::string> keys = {"k"};
   EXPECT_EQ(store_.CountExisting(keys), 0);  // ...but never visible
   EXPECT_EQ(store_.Size(), 1u);              // and removed once touched
-  EXPECT_EQ(store_.Get("k"), std::nullopt);
+  EXPECT_EQ(store_.Get("k").value, std::nullopt);
   EXPECT_EQ(store_.GetTtl("k").state, Store::TtlState::kMissing);
 }
 
@@ -111,7 +111,7 @@ TEST_F(StoreTest, ExpireConditions) {
   EXPECT_FALSE(store_.Persist("k"));
   // A deadline that is not in the future deletes the key.
   EXPECT_TRUE(store_.Expire("k", now_));
-  EXPECT_EQ(store_.Get("k"), std::nullopt);
+  EXPECT_EQ(store_.Get("k").value, std::nullopt);
 }
 
 TEST_F(StoreTest, HugeTtlSaturates) {
@@ -119,14 +119,14 @@ TEST_F(StoreTest, HugeTtlSaturates) {
   store_.Set("k", "v",
              {.expires_at = store_.DeadlineAfter(milliseconds::max())});
   now_ += std::chrono::hours(24 * 365 * 100);
-  EXPECT_EQ(store_.Get("k"), "v");
+  EXPECT_EQ(store_.Get("k").value, "v");
 }
 
 TEST_F(StoreTest, IncrementBy) {
   EXPECT_EQ(store_.IncrementBy("n", 1).value, 1);
   EXPECT_EQ(store_.IncrementBy("n", 41).value, 42);
   EXPECT_EQ(store_.IncrementBy("n", -50).value, -8);
-  EXPECT_EQ(store_.Get("n"), "-8");
+  EXPECT_EQ(store_.Get("n").value, "-8");
   store_.Set("s", "abc", {});
   Store::IncrementResult bad = store_.IncrementBy("s", 1);
   EXPECT_FALSE(bad.value.has_value());
@@ -135,7 +135,7 @@ TEST_F(StoreTest, IncrementBy) {
   Store::IncrementResult overflow = store_.IncrementBy("big", 1);
   EXPECT_FALSE(overflow.value.has_value());
   EXPECT_EQ(overflow.error, Store::IncrementError::kOverflow);
-  EXPECT_EQ(store_.Get("big"), "9223372036854775807");
+  EXPECT_EQ(store_.Get("big").value, "9223372036854775807");
 }
 
 TEST_F(StoreTest, IncrementKeepsTtl) {
@@ -166,7 +166,7 @@ TEST(StoreConcurrencyTest, ConcurrentIncrementsAreAtomic) {
     });
   }
   for (std::thread& thread : threads) thread.join();
-  EXPECT_EQ(store.Get("n"), std::to_string(kThreads * kPerThread));
+  EXPECT_EQ(store.Get("n").value, std::to_string(kThreads * kPerThread));
 }
 
 }  // namespace
