@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -152,6 +153,86 @@ TEST_F(StoreTest, ManyKeysAtOnce) {
             (std::vector<std::optional<std::string>>{"1", std::nullopt, "2"}));
   store_.Clear();
   EXPECT_EQ(store_.Size(), 0u);
+}
+
+TEST_F(StoreTest, AccessCreatesReadsAndRemovesEmptied) {
+  using Mode = Store::AccessMode;
+  bool ran = false;
+  EXPECT_TRUE(store_.Access<ListValue>("l", Mode::kRead, [&](ListValue* list) {
+    ran = true;
+    EXPECT_EQ(list, nullptr);
+  }));
+  EXPECT_TRUE(ran);
+  EXPECT_EQ(store_.Size(), 0u);  // reading created nothing
+  EXPECT_TRUE(store_.Access<ListValue>(
+      "l", Mode::kCreate, [](ListValue* list) { list->push_back("a"); }));
+  EXPECT_EQ(store_.TypeOf("l"), "list");
+  // Creating and leaving it empty stores nothing, as Redis never keeps an
+  // empty aggregate.
+  EXPECT_TRUE(store_.Access<SetValue>("s", Mode::kCreate, [](SetValue*) {}));
+  EXPECT_EQ(store_.TypeOf("s"), "none");
+  EXPECT_TRUE(store_.Access<ListValue>(
+      "l", Mode::kRead, [](ListValue* list) { list->pop_front(); }));
+  EXPECT_EQ(store_.TypeOf("l"), "none");
+  EXPECT_EQ(store_.Size(), 0u);
+}
+
+TEST_F(StoreTest, WrongTypeLeavesTheValueAlone) {
+  using Mode = Store::AccessMode;
+  store_.Set("str", "v", {});
+  bool ran = false;
+  EXPECT_FALSE(store_.Access<HashValue>("str", Mode::kCreate,
+                                        [&](HashValue*) { ran = true; }));
+  EXPECT_FALSE(ran);
+  EXPECT_EQ(store_.Get("str").value, "v");
+
+  store_.Access<SortedSetValue>(
+      "z", Mode::kCreate, [](SortedSetValue* zset) { zset->Insert("m", 1.5); });
+  EXPECT_EQ(store_.TypeOf("z"), "zset");
+  Store::GetResult get = store_.Get("z");
+  EXPECT_TRUE(get.wrong_type);
+  EXPECT_EQ(get.value, std::nullopt);
+  EXPECT_EQ(store_.IncrementBy("z", 1).error,
+            Store::IncrementError::kWrongType);
+  Store::SetOptions with_get;
+  with_get.get_previous = true;
+  EXPECT_TRUE(store_.Set("z", "x", with_get).wrong_type);
+  EXPECT_EQ(store_.TypeOf("z"), "zset");
+  std::vector<std::string> keys = {"z", "str"};
+  EXPECT_EQ(store_.GetMany(keys),
+            (std::vector<std::optional<std::string>>{std::nullopt, "v"}));
+  // SET without GET replaces any type.
+  EXPECT_TRUE(store_.Set("z", "x", {}).written);
+  EXPECT_EQ(store_.TypeOf("z"), "string");
+}
+
+TEST_F(StoreTest, AggregatesExpireLikeStrings) {
+  using Mode = Store::AccessMode;
+  store_.Access<SetValue>("s", Mode::kCreate,
+                          [](SetValue* set) { set->insert("a"); });
+  EXPECT_TRUE(store_.Expire("s", store_.DeadlineAfter(seconds(3))));
+  EXPECT_EQ(store_.GetTtl("s").state, Store::TtlState::kExpires);
+  now_ += seconds(3);
+  EXPECT_TRUE(store_.Access<SetValue>(
+      "s", Mode::kRead, [](SetValue* set) { EXPECT_EQ(set, nullptr); }));
+  EXPECT_EQ(store_.TypeOf("s"), "none");
+  EXPECT_EQ(store_.Size(), 0u);
+}
+
+TEST(SortedSetValueTest, OrdersByScoreThenMember) {
+  SortedSetValue zset;
+  EXPECT_TRUE(zset.Insert("b", 2));
+  EXPECT_TRUE(zset.Insert("a", 2));
+  EXPECT_TRUE(zset.Insert("c", 1));
+  EXPECT_FALSE(zset.Insert("c", 3));  // a new score, not a new member
+  EXPECT_EQ(zset.size(), 3u);
+  ASSERT_NE(zset.Score("c"), nullptr);
+  EXPECT_EQ(*zset.Score("c"), 3);
+  EXPECT_EQ(zset.PopMin(), std::make_pair(2.0, std::string("a")));
+  EXPECT_EQ(zset.PopMin(), std::make_pair(2.0, std::string("b")));
+  EXPECT_EQ(zset.PopMin(), std::make_pair(3.0, std::string("c")));
+  EXPECT_TRUE(zset.empty());
+  EXPECT_EQ(zset.Score("c"), nullptr);
 }
 
 // Concurrent INCRs lose no update (run under TSan too).
