@@ -14,6 +14,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "examples/mini_redis/command_call.h"
 #include "examples/mini_redis/glob.h"
 #include "examples/mini_redis/integer.h"
 #include "examples/mini_redis/resp_writer.h"
@@ -23,49 +24,6 @@ namespace mini_redis {
 namespace {
 
 using std::chrono::milliseconds;
-
-constexpr std::string_view kNotAnInteger =
-    "ERR value is not an integer or out of range";
-constexpr std::string_view kSyntaxError = "ERR syntax error";
-
-// ASCII case-insensitive comparison (Debian's Abseil takes absl::string_view,
-// which is not std::string_view there, so absl::EqualsIgnoreCase does not
-// accept the views this file passes around).
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (absl::ascii_tolower(static_cast<unsigned char>(a[i])) !=
-        absl::ascii_tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// What a handler sees: the store, the arguments (args[0] is the name as the
-// client spelled it), and the reply buffer.
-struct Call {
-  Store& store;
-  std::span<const std::string> args;
-  std::string& reply;
-  const std::string& name;  // lower case, as in the command table
-  AfterReply after = AfterReply::kKeepOpen;
-};
-
-using Handler = void (*)(Call&);
-
-struct CommandSpec {
-  // Redis's convention: n > 0 means exactly n arguments (name included),
-  // n < 0 means at least -n.
-  int arity;
-  Handler handler;
-};
-
-void ReplyArityError(Call& call) {
-  resp::AppendError(
-      call.reply, absl::StrCat("ERR wrong number of arguments for '", call.name,
-                               "' command"));
-}
 
 void ReplyInvalidExpire(Call& call) {
   resp::AppendError(call.reply, absl::StrCat("ERR invalid expire time in '",
@@ -126,7 +84,9 @@ void Ping(Call& call) {
 void Echo(Call& call) { resp::AppendBulkString(call.reply, call.args[1]); }
 
 void Get(Call& call) {
-  ReplyOptionalBulk(call.reply, call.store.Get(call.args[1]));
+  Store::GetResult result = call.store.Get(call.args[1]);
+  if (result.wrong_type) return ReplyWrongType(call);
+  ReplyOptionalBulk(call.reply, result.value);
 }
 
 // SET key value [NX|XX] [GET] [EX seconds|PX milliseconds|KEEPTTL], with
@@ -147,6 +107,7 @@ void Set(Call& call) {
       options.condition = Store::SetCondition::kIfPresent;
     } else if (EqualsIgnoreCase(option, "GET")) {
       return_previous = true;
+      options.get_previous = true;
     } else if (EqualsIgnoreCase(option, "KEEPTTL") && expire_unit == kNone) {
       options.keep_ttl = true;
     } else if (EqualsIgnoreCase(option, "EX") && !options.keep_ttl &&
@@ -168,6 +129,7 @@ void Set(Call& call) {
     options.expires_at = call.store.DeadlineAfter(*ttl);
   }
   Store::SetResult result = call.store.Set(call.args[1], call.args[2], options);
+  if (result.wrong_type) return ReplyWrongType(call);
   if (return_previous) {
     ReplyOptionalBulk(call.reply, result.previous);
   } else if (result.written) {
@@ -190,6 +152,8 @@ void ReplyIncrement(Call& call, int64_t delta) {
   Store::IncrementResult result = call.store.IncrementBy(call.args[1], delta);
   if (result.value.has_value()) {
     resp::AppendInteger(call.reply, *result.value);
+  } else if (result.error == Store::IncrementError::kWrongType) {
+    ReplyWrongType(call);
   } else if (result.error == Store::IncrementError::kOverflow) {
     resp::AppendError(call.reply, "ERR increment or decrement would overflow");
   } else {
@@ -298,8 +262,7 @@ void Persist(Call& call) {
 }
 
 void Type(Call& call) {
-  bool exists = call.store.CountExisting(call.args.subspan(1, 1)) > 0;
-  resp::AppendSimpleString(call.reply, exists ? "string" : "none");
+  resp::AppendSimpleString(call.reply, call.store.TypeOf(call.args[1]));
 }
 
 void Keys(Call& call) {
@@ -412,7 +375,7 @@ void Info(Call& call) {
 const absl::flat_hash_map<std::string_view, CommandSpec>& CommandTable() {
   // Never destroyed: connection tasks may still run during static
   // destruction at exit.
-  static const auto* const kTable =
+  static auto* const kTable =
       new absl::flat_hash_map<std::string_view, CommandSpec>{
           {"ping", {-1, &Ping}},
           {"echo", {2, &Echo}},
@@ -441,6 +404,16 @@ const absl::flat_hash_map<std::string_view, CommandSpec>& CommandTable() {
           {"command", {-1, &Command}},
           {"info", {-1, &Info}},
       };
+  static const bool kAddedTypes = [] {
+    for (auto commands :
+         {ListCommands(), SetCommands(), HashCommands(), SortedSetCommands()}) {
+      for (const NamedCommand& command : commands) {
+        kTable->emplace(command.name, command.spec);
+      }
+    }
+    return true;
+  }();
+  (void)kAddedTypes;
   return *kTable;
 }
 

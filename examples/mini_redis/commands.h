@@ -10,6 +10,12 @@
 // the introspection that clients send on their own: CONFIG GET (save and
 // appendonly, which redis-benchmark asks for), COMMAND [DOCS|COUNT|INFO|
 // LIST] (redis-cli's interactive mode asks for DOCS) and a minimal INFO.
+// The other data types' commands live in a file each: lists
+// (list_commands.cc: LPUSH, RPUSH, LPOP, RPOP, LRANGE, LLEN), sets
+// (set_commands.cc: SADD, SREM, SPOP, SCARD, SISMEMBER, SMEMBERS), hashes
+// (hash_commands.cc: HSET, HGET, HGETALL, HDEL, HLEN) and sorted sets
+// (sorted_set_commands.cc: ZADD, ZPOPMIN, ZRANGE, ZCARD, ZSCORE); a command
+// meeting a key of another type answers WRONGTYPE, as in Redis.
 // Names are case-insensitive; replies and error texts follow Redis 7's, so
 // that clients written for Redis read them the same way.
 

@@ -10,6 +10,10 @@
 #   * redis-cli round trips return the right values (SET/GET, INCR/DECR,
 #     EXPIRE/TTL, MSET/MGET, DEL/EXISTS, KEYS, PING, ECHO, an unknown
 #     command, FLUSHALL) and an inline command over a raw socket works;
+#   * lists, sets, hashes and sorted sets answer redis-cli as redis-server
+#     7.0 does (the expected outputs below were taken from it), including
+#     WRONGTYPE, TYPE, pops with counts, negative LRANGE indexes, expiry
+#     of an aggregate and the removal of an emptied one;
 #   * malformed frames sent over raw sockets (bash's /dev/tcp) get
 #     "-ERR Protocol error: ..." and that connection is closed, while
 #     another connection keeps working;
@@ -21,6 +25,9 @@
 #     finishes with exit status 0, no error, a "requests per second" line
 #     for each of SET, GET, INCR and MSET, and every one of its INCRs
 #     counted;
+#   * a full default `redis-benchmark -n 2000 -q` (every test, no -t)
+#     finishes with status 0, no error and a requests-per-second line for
+#     each of its 20 tests, and leaves the keys Redis would;
 #   * the server is still running afterwards and logged no sanitizer report.
 # A backend that the binary does not link is skipped, with mini_redis's own
 # message saying so; if no listed backend is linked, the test fails.
@@ -169,6 +176,92 @@ round_trips() {
   expect "" KEYS '*'
 }
 
+# The data types beyond strings. Every expected output is what redis-cli
+# printed for the same command against redis-server 7.0.15.
+data_types() {
+  expect "5" RPUSH list a b c d e
+  expect "7" LPUSH list z y
+  expect $'y\nz\na\nb\nc\nd\ne' LRANGE list 0 -1
+  expect $'c\nd\ne' LRANGE list -3 -1
+  expect $'y\nz' LRANGE list -100 1
+  expect "" LRANGE list 5 2
+  expect "7" LLEN list
+  expect "y" LPOP list
+  expect "e" RPOP list
+  expect $'z\na' LPOP list 2
+  expect $'d\nc' RPOP list 2
+  expect "" LPOP nolist
+  expect "ERR value is out of range, must be positive" LPOP list -1
+  expect "ERR value is not an integer or out of range" LRANGE list x 1
+  expect "ERR wrong number of arguments for 'lpush' command" LPUSH list
+  expect "list" TYPE list
+  expect "1" EXPIRE list 100
+  expect_one_of "100|99" TTL list
+  expect $'b' RPOP list 5
+  # The emptied list is gone, expiry and all.
+  expect "0" EXISTS list
+  expect "-2" TTL list
+  expect "none" TYPE list
+
+  expect "3" SADD set a b c a
+  expect "3" SCARD set
+  expect "1" SISMEMBER set a
+  expect "0" SISMEMBER set q
+  expect "1" SREM set a q
+  local members
+  members=$(cli SMEMBERS set | sort)
+  [ "$members" = $'b\nc' ] || fail "SMEMBERS set: got '$members'"
+  expect_one_of "b|c" SPOP set
+  expect "1" SCARD set
+  expect "ERR syntax error" SPOP set 1 2
+  expect "ERR value is out of range, must be positive" SPOP set x
+  expect_one_of "b|c" SPOP set 5
+  expect "none" TYPE set
+  expect "" SPOP set
+
+  expect "2" HSET hash f1 v1 f2 v2
+  expect "1" HSET hash f1 w1 f3 v3
+  expect "w1" HGET hash f1
+  expect "" HGET hash nofield
+  expect "3" HLEN hash
+  expect "ERR wrong number of arguments for 'hset' command" HSET hash f1
+  expect "2" HDEL hash f1 f2 nofield
+  expect $'f3\nv3' HGETALL hash
+  expect "hash" TYPE hash
+  expect "1" HDEL hash f3
+  expect "0" EXISTS hash
+
+  expect "3" ZADD zset 1 a 2 b 1.5 c
+  expect "0" ZADD zset 3 a
+  expect "1.5" ZSCORE zset c
+  expect "1" ZADD zset 1.1 d
+  expect "1.1000000000000001" ZSCORE zset d
+  expect "4" ZCARD zset
+  expect $'d\nc\nb\na' ZRANGE zset 0 -1
+  expect $'b\n2\na\n3' ZRANGE zset -2 -1 WITHSCORES
+  expect "ERR value is not a valid float" ZADD zset x a
+  expect "ERR syntax error" ZADD zset 1 a 2
+  expect $'d\n1.1000000000000001' ZPOPMIN zset
+  expect $'c\n1.5\nb\n2' ZPOPMIN zset 2
+  expect "zset" TYPE zset
+  expect $'a\n3' ZPOPMIN zset 9
+  expect "0" EXISTS zset
+  expect "" ZPOPMIN zset
+
+  local wrongtype="WRONGTYPE Operation against a key holding the wrong kind of value"
+  expect "OK" SET str v
+  expect "$wrongtype" LPUSH str a
+  expect "$wrongtype" SADD str a
+  expect "$wrongtype" HGET str f
+  expect "$wrongtype" ZSCORE str a
+  expect "1" RPUSH list a
+  expect "$wrongtype" GET list
+  expect "$wrongtype" INCR list
+  expect $'\nv' MGET list str
+  expect "2" DEL str list
+  expect "OK" FLUSHALL
+}
+
 # Sends FRAME (printf format) on a connection of its own and expects the
 # reply line EXPECTED, then the server closing the connection: EOF (read
 # status 1), not a timeout (status > 128). WHAT names the case in failures.
@@ -271,6 +364,41 @@ benchmark() {
   [ ${#value} -eq 3 ] || fail "GET key:__rand_int__ after the benchmark: '$value'"
 }
 
+# The whole default run of redis-benchmark (every test it knows, lists,
+# sets, hashes and sorted sets included), small enough to stay quick.
+default_benchmark() {
+  local output status
+  expect "OK" FLUSHALL
+  output=$(timeout 300 "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$port" -n 2000 -q 2>&1)
+  status=$?
+  output=$(printf '%s\n' "$output" | tr '\r' '\n' | grep -v 'rps=' | grep -v '^ *$')
+  echo "redis-benchmark default run [$label]:"
+  printf '%s\n' "$output" | sed 's/^/  /'
+  [ "$status" -eq 0 ] || fail "default redis-benchmark exited with status $status"
+  if grep -qE 'ERR|Error|error|WARNING|WRONGTYPE' <<<"$output"; then
+    fail "default redis-benchmark reported errors"
+  fi
+  local test_name
+  for test_name in PING_INLINE PING_MBULK SET GET INCR LPUSH RPUSH LPOP RPOP \
+    SADD HSET SPOP ZADD ZPOPMIN 'LPUSH \(needed to benchmark LRANGE\)' \
+    'LRANGE_100 \(first 100 elements\)' 'LRANGE_300 \(first 300 elements\)' \
+    'LRANGE_500 \(first 500 elements\)' 'LRANGE_600 \(first 600 elements\)' \
+    'MSET \(10 keys\)'; do
+    grep -qE "^ *$test_name: [0-9.]+ requests per second" <<<"$output" ||
+      fail "default redis-benchmark printed no requests-per-second line for $test_name"
+  done
+  local lines
+  lines=$(grep -c 'requests per second' <<<"$output")
+  [ "$lines" -eq 20 ] ||
+    fail "default redis-benchmark: $lines requests-per-second lines, expected 20"
+  # What redis-server 7.0 holds after the same run: the LRANGE list, one
+  # hash field, and the set and sorted set popped empty (so gone).
+  expect "2000" LLEN mylist
+  expect "1" HLEN myhash
+  expect "none" TYPE myset
+  expect "none" TYPE myzset
+}
+
 ran=()
 skipped=()
 for backend in "${BACKENDS[@]}"; do
@@ -288,9 +416,11 @@ for backend in "${BACKENDS[@]}"; do
     echo "[$label] mini_redis on port $port ($(head -n 1 "$err"))"
     before=$failures
     round_trips
+    data_types
     raw_protocol
     query_buffer_limit
     benchmark
+    default_benchmark
     if ! kill -0 "$server_pid" 2>/dev/null; then
       fail "mini_redis is no longer running"
     fi

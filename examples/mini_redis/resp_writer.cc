@@ -50,6 +50,8 @@ void AppendBulkString(std::string& out, std::string_view value) {
 
 void AppendNullBulkString(std::string& out) { out.append("$-1\r\n"); }
 
+void AppendNullArray(std::string& out) { out.append("*-1\r\n"); }
+
 void AppendArrayHeader(std::string& out, size_t count) {
   AppendNumberLine(out, '*', count);
 }

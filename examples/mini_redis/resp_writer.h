@@ -23,6 +23,8 @@ void AppendInteger(std::string& out, int64_t value);
 void AppendBulkString(std::string& out, std::string_view value);
 // "$-1\r\n", RESP2's nil.
 void AppendNullBulkString(std::string& out);
+// "*-1\r\n", RESP2's nil array (LPOP with a count on a missing key).
+void AppendNullArray(std::string& out);
 // "*count\r\n"; the `count` elements follow.
 void AppendArrayHeader(std::string& out, size_t count);
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -47,12 +48,14 @@ Store::Entry* Store::FindLive(std::string_view key, TimePoint now) {
   return &it->second;
 }
 
-std::optional<std::string> Store::Get(std::string_view key) {
+Store::GetResult Store::Get(std::string_view key) {
   TimePoint now = now_();
   std::lock_guard<std::mutex> lock(mutex_);
   Entry* entry = FindLive(key, now);
-  if (entry == nullptr) return std::nullopt;
-  return entry->value;
+  if (entry == nullptr) return {};
+  const auto* text = std::get_if<std::string>(&entry->value);
+  if (text == nullptr) return {std::nullopt, /*wrong_type=*/true};
+  return {*text, false};
 }
 
 Store::SetResult Store::Set(std::string key, std::string value,
@@ -61,7 +64,14 @@ Store::SetResult Store::Set(std::string key, std::string value,
   std::lock_guard<std::mutex> lock(mutex_);
   Entry* entry = FindLive(key, now);
   SetResult result;
-  if (entry != nullptr) result.previous = entry->value;
+  if (entry != nullptr) {
+    if (const auto* text = std::get_if<std::string>(&entry->value)) {
+      result.previous = *text;
+    } else if (options.get_previous) {
+      result.wrong_type = true;
+      return result;
+    }
+  }
   if ((options.condition == SetCondition::kIfMissing && entry != nullptr) ||
       (options.condition == SetCondition::kIfPresent && entry == nullptr)) {
     return result;
@@ -92,10 +102,12 @@ std::vector<std::optional<std::string>> Store::GetMany(
   std::lock_guard<std::mutex> lock(mutex_);
   for (const std::string& key : keys) {
     Entry* entry = FindLive(key, now);
-    if (entry == nullptr) {
+    const std::string* text =
+        entry == nullptr ? nullptr : std::get_if<std::string>(&entry->value);
+    if (text == nullptr) {
       values.emplace_back();
     } else {
-      values.emplace_back(entry->value);
+      values.emplace_back(*text);
     }
   }
   return values;
@@ -131,7 +143,9 @@ Store::IncrementResult Store::IncrementBy(std::string_view key, int64_t delta) {
   Entry* entry = FindLive(key, now);
   int64_t current = 0;
   if (entry != nullptr) {
-    std::optional<int64_t> parsed = ParseInteger(entry->value);
+    const auto* text = std::get_if<std::string>(&entry->value);
+    if (text == nullptr) return {std::nullopt, IncrementError::kWrongType};
+    std::optional<int64_t> parsed = ParseInteger(*text);
     if (!parsed.has_value())
       return {std::nullopt, IncrementError::kNotAnInteger};
     current = *parsed;
@@ -192,6 +206,34 @@ Store::Ttl Store::GetTtl(std::string_view key) {
   return {TtlState::kExpires,
           std::chrono::duration_cast<std::chrono::milliseconds>(
               *entry->expires_at - now)};
+}
+
+std::string_view Store::TypeOf(std::string_view key) {
+  TimePoint now = now_();
+  std::lock_guard<std::mutex> lock(mutex_);
+  Entry* entry = FindLive(key, now);
+  return entry == nullptr ? "none" : TypeName(entry->value);
+}
+
+bool Store::AccessValue(std::string_view key, AccessMode mode,
+                        absl::FunctionRef<bool(const Value&)> holds_type,
+                        absl::FunctionRef<Value()> make_empty,
+                        absl::FunctionRef<void(Value*)> operation) {
+  TimePoint now = now_();
+  std::lock_guard<std::mutex> lock(mutex_);
+  Entry* entry = FindLive(key, now);
+  if (entry != nullptr && !holds_type(entry->value)) return false;
+  if (entry == nullptr) {
+    if (mode == AccessMode::kRead) {
+      operation(nullptr);
+      return true;
+    }
+    entry = &map_[std::string(key)];
+    entry->value = make_empty();
+  }
+  operation(&entry->value);
+  if (IsEmptyAggregate(entry->value)) map_.erase(Key(key));
+  return true;
 }
 
 std::vector<std::string> Store::Keys(std::string_view pattern) {

@@ -1,5 +1,8 @@
-// Store: mini_redis's keyspace, one map of string keys to string values
-// with optional expiry deadlines, shared by every connection.
+// Store: mini_redis's keyspace, one map of string keys to values of any of
+// Redis's types (value.h) with optional expiry deadlines, shared by every
+// connection. String commands use the methods named after them; the other
+// types' commands run their work on a typed value through Access(), inside
+// the same lock, so they keep the store's one-lock design and atomicity.
 //
 // Locking: one std::mutex, taken by each public method for the duration of
 // one command's work on the map, never across an await. Every Redis command
@@ -39,9 +42,12 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
+#include "examples/mini_redis/value.h"
 
 namespace mini_redis {
 
@@ -69,7 +75,13 @@ class Store {
   TimePoint now() const { return now_(); }
   TimePoint DeadlineAfter(std::chrono::milliseconds ttl) const;
 
-  std::optional<std::string> Get(std::string_view key);
+  // The string at `key`; none when missing. `wrong_type` when the key holds
+  // another type (GET's WRONGTYPE error).
+  struct GetResult {
+    std::optional<std::string> value;
+    bool wrong_type = false;
+  };
+  GetResult Get(std::string_view key);
 
   enum class SetCondition { kAlways, kIfMissing /* NX */, kIfPresent /* XX */ };
   struct SetOptions {
@@ -77,15 +89,21 @@ class Store {
     // The new deadline; none means no expiry, unless keep_ttl.
     std::optional<TimePoint> expires_at;
     bool keep_ttl = false;  // KEEPTTL: keep the key's current deadline
+    // SET GET: a key of another type then fails the SET (wrong_type) and
+    // is left as it was; otherwise SET overwrites a value of any type.
+    bool get_previous = false;
   };
   struct SetResult {
     bool written = false;
-    std::optional<std::string> previous;  // the value before (for SET GET)
+    std::optional<std::string> previous;  // the string before (for SET GET)
+    bool wrong_type = false;
   };
   SetResult Set(std::string key, std::string value, const SetOptions& options);
 
-  // Sets every (key, value) pair at once, clearing their deadlines.
+  // Sets every (key, value) pair at once, clearing their deadlines and
+  // replacing values of any type.
   void SetMany(std::vector<std::pair<std::string, std::string>> pairs);
+  // MGET: none for a key that is missing or holds another type.
   std::vector<std::optional<std::string>> GetMany(
       std::span<const std::string> keys);
 
@@ -94,7 +112,7 @@ class Store {
   int64_t Delete(std::span<const std::string> keys);
   int64_t CountExisting(std::span<const std::string> keys);
 
-  enum class IncrementError { kNotAnInteger, kOverflow };
+  enum class IncrementError { kNotAnInteger, kOverflow, kWrongType };
   struct IncrementResult {
     std::optional<int64_t> value;  // set on success
     IncrementError error = IncrementError::kNotAnInteger;
@@ -117,6 +135,33 @@ class Store {
   };
   Ttl GetTtl(std::string_view key);
 
+  // TYPE: the TypeName() of the value at `key`, or "none" when missing.
+  std::string_view TypeOf(std::string_view key);
+
+  // How Access() treats a missing key: kRead runs the operation with null,
+  // kCreate first stores an empty T (without expiry) under the key.
+  enum class AccessMode { kRead, kCreate };
+  // Runs `operation` on the T at `key` under the store's lock, and removes
+  // the key afterwards if the operation left an aggregate empty. Returns
+  // false, without running it, when the key holds another type (the
+  // command's WRONGTYPE error). `operation` must not call the Store.
+  //
+  //   bool ok = store.Access<ListValue>(key, Store::AccessMode::kCreate,
+  //                                     [&](ListValue* list) {
+  //                                       list->push_back("x");
+  //                                     });
+  template <typename T>
+  bool Access(std::string_view key, AccessMode mode,
+              absl::FunctionRef<void(T*)> operation) {
+    return AccessValue(
+        key, mode,
+        [](const Value& value) { return std::holds_alternative<T>(value); },
+        [] { return Value(std::in_place_type<T>); },
+        [&](Value* value) {
+          operation(value == nullptr ? nullptr : &std::get<T>(*value));
+        });
+  }
+
   // Keys matching the glob `pattern` (see glob.h), in no particular order.
   std::vector<std::string> Keys(std::string_view pattern);
   // Keys in the map, including expired ones not yet removed (Redis's
@@ -126,7 +171,7 @@ class Store {
 
  private:
   struct Entry {
-    std::string value;
+    Value value;
     std::optional<TimePoint> expires_at;
   };
   using Map = absl::flat_hash_map<std::string, Entry>;
@@ -137,6 +182,10 @@ class Store {
   // The live entry of `key`, removing it first if it has expired; null when
   // missing. Requires mutex_.
   Entry* FindLive(std::string_view key, TimePoint now);
+  bool AccessValue(std::string_view key, AccessMode mode,
+                   absl::FunctionRef<bool(const Value&)> holds_type,
+                   absl::FunctionRef<Value()> make_empty,
+                   absl::FunctionRef<void(Value*)> operation);
 
   const std::function<TimePoint()> now_;
   std::mutex mutex_;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -26,13 +27,13 @@ class StoreTest : public ::testing::Test {
 };
 
 TEST_F(StoreTest, SetGetDelete) {
-  EXPECT_EQ(store_.Get("k"), std::nullopt);
+  EXPECT_EQ(store_.Get("k").value, std::nullopt);
   EXPECT_TRUE(store_.Set("k", "v", {}).written);
-  EXPECT_EQ(store_.Get("k"), "v");
+  EXPECT_EQ(store_.Get("k").value, "v");
   std::vector<std::string> keys = {"k", "k", "missing"};
   EXPECT_EQ(store_.CountExisting(keys), 2);
   EXPECT_EQ(store_.Delete(keys), 1);
-  EXPECT_EQ(store_.Get("k"), std::nullopt);
+  EXPECT_EQ(store_.Get("k").value, std::nullopt);
 }
 
 TEST_F(StoreTest, ConditionalSet) {
@@ -46,7 +47,7 @@ TEST_F(StoreTest, ConditionalSet) {
   EXPECT_FALSE(second.written);
   EXPECT_EQ(second.previous, "a");
   EXPECT_TRUE(store_.Set("k", "c", xx).written);
-  EXPECT_EQ(store_.Get("k"), "c");
+  EXPECT_EQ(store_.Get("k").value, "c");
 }
 
 TEST_F(StoreTest, ExpiryIsLazyAndInvisible) {
@@ -58,13 +59,13 @@ TEST_F(StoreTest, ExpiryIsLazyAndInvisible) {
   EXPECT_EQ(store_.GetTtl("missing").state, Store::TtlState::kMissing);
 
   now_ += seconds(9);
-  EXPECT_EQ(store_.Get("k"), "v");
+  EXPECT_EQ(store_.Get("k").value, "v");
   now_ += seconds(1);            // exactly at the deadline: gone
   EXPECT_EQ(store_.Size(), 2u);  // not yet removed...
   std::vector<std::string> keys = {"k"};
   EXPECT_EQ(store_.CountExisting(keys), 0);  // ...but never visible
   EXPECT_EQ(store_.Size(), 1u);              // and removed once touched
-  EXPECT_EQ(store_.Get("k"), std::nullopt);
+  EXPECT_EQ(store_.Get("k").value, std::nullopt);
   EXPECT_EQ(store_.GetTtl("k").state, Store::TtlState::kMissing);
 }
 
@@ -111,7 +112,7 @@ TEST_F(StoreTest, ExpireConditions) {
   EXPECT_FALSE(store_.Persist("k"));
   // A deadline that is not in the future deletes the key.
   EXPECT_TRUE(store_.Expire("k", now_));
-  EXPECT_EQ(store_.Get("k"), std::nullopt);
+  EXPECT_EQ(store_.Get("k").value, std::nullopt);
 }
 
 TEST_F(StoreTest, HugeTtlSaturates) {
@@ -119,14 +120,14 @@ TEST_F(StoreTest, HugeTtlSaturates) {
   store_.Set("k", "v",
              {.expires_at = store_.DeadlineAfter(milliseconds::max())});
   now_ += std::chrono::hours(24 * 365 * 100);
-  EXPECT_EQ(store_.Get("k"), "v");
+  EXPECT_EQ(store_.Get("k").value, "v");
 }
 
 TEST_F(StoreTest, IncrementBy) {
   EXPECT_EQ(store_.IncrementBy("n", 1).value, 1);
   EXPECT_EQ(store_.IncrementBy("n", 41).value, 42);
   EXPECT_EQ(store_.IncrementBy("n", -50).value, -8);
-  EXPECT_EQ(store_.Get("n"), "-8");
+  EXPECT_EQ(store_.Get("n").value, "-8");
   store_.Set("s", "abc", {});
   Store::IncrementResult bad = store_.IncrementBy("s", 1);
   EXPECT_FALSE(bad.value.has_value());
@@ -135,7 +136,7 @@ TEST_F(StoreTest, IncrementBy) {
   Store::IncrementResult overflow = store_.IncrementBy("big", 1);
   EXPECT_FALSE(overflow.value.has_value());
   EXPECT_EQ(overflow.error, Store::IncrementError::kOverflow);
-  EXPECT_EQ(store_.Get("big"), "9223372036854775807");
+  EXPECT_EQ(store_.Get("big").value, "9223372036854775807");
 }
 
 TEST_F(StoreTest, IncrementKeepsTtl) {
@@ -154,6 +155,86 @@ TEST_F(StoreTest, ManyKeysAtOnce) {
   EXPECT_EQ(store_.Size(), 0u);
 }
 
+TEST_F(StoreTest, AccessCreatesReadsAndRemovesEmptied) {
+  using Mode = Store::AccessMode;
+  bool ran = false;
+  EXPECT_TRUE(store_.Access<ListValue>("l", Mode::kRead, [&](ListValue* list) {
+    ran = true;
+    EXPECT_EQ(list, nullptr);
+  }));
+  EXPECT_TRUE(ran);
+  EXPECT_EQ(store_.Size(), 0u);  // reading created nothing
+  EXPECT_TRUE(store_.Access<ListValue>(
+      "l", Mode::kCreate, [](ListValue* list) { list->push_back("a"); }));
+  EXPECT_EQ(store_.TypeOf("l"), "list");
+  // Creating and leaving it empty stores nothing, as Redis never keeps an
+  // empty aggregate.
+  EXPECT_TRUE(store_.Access<SetValue>("s", Mode::kCreate, [](SetValue*) {}));
+  EXPECT_EQ(store_.TypeOf("s"), "none");
+  EXPECT_TRUE(store_.Access<ListValue>(
+      "l", Mode::kRead, [](ListValue* list) { list->pop_front(); }));
+  EXPECT_EQ(store_.TypeOf("l"), "none");
+  EXPECT_EQ(store_.Size(), 0u);
+}
+
+TEST_F(StoreTest, WrongTypeLeavesTheValueAlone) {
+  using Mode = Store::AccessMode;
+  store_.Set("str", "v", {});
+  bool ran = false;
+  EXPECT_FALSE(store_.Access<HashValue>("str", Mode::kCreate,
+                                        [&](HashValue*) { ran = true; }));
+  EXPECT_FALSE(ran);
+  EXPECT_EQ(store_.Get("str").value, "v");
+
+  store_.Access<SortedSetValue>(
+      "z", Mode::kCreate, [](SortedSetValue* zset) { zset->Insert("m", 1.5); });
+  EXPECT_EQ(store_.TypeOf("z"), "zset");
+  Store::GetResult get = store_.Get("z");
+  EXPECT_TRUE(get.wrong_type);
+  EXPECT_EQ(get.value, std::nullopt);
+  EXPECT_EQ(store_.IncrementBy("z", 1).error,
+            Store::IncrementError::kWrongType);
+  Store::SetOptions with_get;
+  with_get.get_previous = true;
+  EXPECT_TRUE(store_.Set("z", "x", with_get).wrong_type);
+  EXPECT_EQ(store_.TypeOf("z"), "zset");
+  std::vector<std::string> keys = {"z", "str"};
+  EXPECT_EQ(store_.GetMany(keys),
+            (std::vector<std::optional<std::string>>{std::nullopt, "v"}));
+  // SET without GET replaces any type.
+  EXPECT_TRUE(store_.Set("z", "x", {}).written);
+  EXPECT_EQ(store_.TypeOf("z"), "string");
+}
+
+TEST_F(StoreTest, AggregatesExpireLikeStrings) {
+  using Mode = Store::AccessMode;
+  store_.Access<SetValue>("s", Mode::kCreate,
+                          [](SetValue* set) { set->insert("a"); });
+  EXPECT_TRUE(store_.Expire("s", store_.DeadlineAfter(seconds(3))));
+  EXPECT_EQ(store_.GetTtl("s").state, Store::TtlState::kExpires);
+  now_ += seconds(3);
+  EXPECT_TRUE(store_.Access<SetValue>(
+      "s", Mode::kRead, [](SetValue* set) { EXPECT_EQ(set, nullptr); }));
+  EXPECT_EQ(store_.TypeOf("s"), "none");
+  EXPECT_EQ(store_.Size(), 0u);
+}
+
+TEST(SortedSetValueTest, OrdersByScoreThenMember) {
+  SortedSetValue zset;
+  EXPECT_TRUE(zset.Insert("b", 2));
+  EXPECT_TRUE(zset.Insert("a", 2));
+  EXPECT_TRUE(zset.Insert("c", 1));
+  EXPECT_FALSE(zset.Insert("c", 3));  // a new score, not a new member
+  EXPECT_EQ(zset.size(), 3u);
+  ASSERT_NE(zset.Score("c"), nullptr);
+  EXPECT_EQ(*zset.Score("c"), 3);
+  EXPECT_EQ(zset.PopMin(), std::make_pair(2.0, std::string("a")));
+  EXPECT_EQ(zset.PopMin(), std::make_pair(2.0, std::string("b")));
+  EXPECT_EQ(zset.PopMin(), std::make_pair(3.0, std::string("c")));
+  EXPECT_TRUE(zset.empty());
+  EXPECT_EQ(zset.Score("c"), nullptr);
+}
+
 // Concurrent INCRs lose no update (run under TSan too).
 TEST(StoreConcurrencyTest, ConcurrentIncrementsAreAtomic) {
   Store store;
@@ -166,7 +247,7 @@ TEST(StoreConcurrencyTest, ConcurrentIncrementsAreAtomic) {
     });
   }
   for (std::thread& thread : threads) thread.join();
-  EXPECT_EQ(store.Get("n"), std::to_string(kThreads * kPerThread));
+  EXPECT_EQ(store.Get("n").value, std::to_string(kThreads * kPerThread));
 }
 
 }  // namespace
