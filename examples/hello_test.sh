@@ -1,8 +1,13 @@
 #!/bin/sh
-# Runs the README's example: tasks must finish in completion order (2 1 0).
+# Runs the README's example: every task is reaped exactly once. The order it
+# prints (2 1 0) comes from wall-clock sleeps 10 ms apart, which a loaded
+# machine may blur, so it is not asserted here; JoinSet's completion order is
+# asserted deterministically by the conformance suite (JoinSetTest.
+# JoinNextFollowsCompletionOrder, with gates instead of clocks).
 output=$("$@" 2>&1) || { echo "$output"; exit 1; }
 echo "$output"
-expected="task 2 finished
+sorted=$(echo "$output" | sort)
+expected="task 0 finished
 task 1 finished
-task 0 finished"
-[ "$output" = "$expected" ] || { echo "unexpected output" >&2; exit 1; }
+task 2 finished"
+[ "$sorted" = "$expected" ] || { echo "unexpected output" >&2; exit 1; }
