@@ -16,7 +16,10 @@ weft::Task<int> Download(int id) {
 }
 
 int main() {
-  auto runtime = weft::Runtime::Builder::multi_thread().build();
+  // A paused clock (current_thread only) advances straight to the next
+  // timer, so the order below is the same on any machine, however loaded.
+  auto runtime =
+      weft::Runtime::Builder::current_thread().start_paused(true).build();
   if (!runtime.ok()) return 1;
   runtime->block_on([]() -> weft::Task<void> {
     weft::JoinSet<int> set;
