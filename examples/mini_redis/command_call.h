@@ -74,6 +74,18 @@ inline void ReplyWrongType(Call& call) {
   resp::AppendError(call.reply, kWrongType);
 }
 
+// LLEN, SCARD, HLEN, ZCARD: the size of the aggregate at args[1] (0 when
+// the key is missing), or WRONGTYPE.
+template <typename Value>
+void ReplySizeOf(Call& call) {
+  size_t size = 0;
+  bool ok = call.store.Access<Value>(
+      call.args[1], Store::AccessMode::kRead,
+      [&](Value* value) { size = value == nullptr ? 0 : value->size(); });
+  if (!ok) return ReplyWrongType(call);
+  resp::AppendInteger(call.reply, static_cast<int64_t>(size));
+}
+
 // A command's table entry, named as the client spells it in lower case.
 struct NamedCommand {
   std::string_view name;

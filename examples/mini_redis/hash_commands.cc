@@ -79,18 +79,12 @@ void HDel(Call& call) {
   resp::AppendInteger(call.reply, removed);
 }
 
-void HLen(Call& call) {
-  size_t size = 0;
-  bool ok = call.store.Access<HashValue>(
-      call.args[1], Store::AccessMode::kRead,
-      [&](HashValue* hash) { size = hash == nullptr ? 0 : hash->size(); });
-  if (!ok) return ReplyWrongType(call);
-  resp::AppendInteger(call.reply, static_cast<int64_t>(size));
-}
-
 constexpr NamedCommand kHashCommands[] = {
-    {"hset", {-4, &HSet}}, {"hget", {3, &HGet}}, {"hgetall", {2, &HGetAll}},
-    {"hdel", {-3, &HDel}}, {"hlen", {2, &HLen}},
+    {"hset", {-4, &HSet}},
+    {"hget", {3, &HGet}},
+    {"hgetall", {2, &HGetAll}},
+    {"hdel", {-3, &HDel}},
+    {"hlen", {2, &ReplySizeOf<HashValue>}},
 };
 
 }  // namespace

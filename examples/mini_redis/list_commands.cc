@@ -110,18 +110,10 @@ void LRange(Call& call) {
   }
 }
 
-void LLen(Call& call) {
-  size_t length = 0;
-  bool ok = call.store.Access<ListValue>(
-      call.args[1], Store::AccessMode::kRead,
-      [&](ListValue* list) { length = list == nullptr ? 0 : list->size(); });
-  if (!ok) return ReplyWrongType(call);
-  resp::AppendInteger(call.reply, static_cast<int64_t>(length));
-}
-
 constexpr NamedCommand kListCommands[] = {
-    {"lpush", {-3, &LPush}}, {"rpush", {-3, &RPush}},  {"lpop", {-2, &LPop}},
-    {"rpop", {-2, &RPop}},   {"lrange", {4, &LRange}}, {"llen", {2, &LLen}},
+    {"lpush", {-3, &LPush}},  {"rpush", {-3, &RPush}},
+    {"lpop", {-2, &LPop}},    {"rpop", {-2, &RPop}},
+    {"lrange", {4, &LRange}}, {"llen", {2, &ReplySizeOf<ListValue>}},
 };
 
 }  // namespace

@@ -77,15 +77,6 @@ void SPop(Call& call) {
   resp::AppendBulkString(call.reply, popped.front());
 }
 
-void SCard(Call& call) {
-  size_t size = 0;
-  bool ok = call.store.Access<SetValue>(
-      call.args[1], Store::AccessMode::kRead,
-      [&](SetValue* set) { size = set == nullptr ? 0 : set->size(); });
-  if (!ok) return ReplyWrongType(call);
-  resp::AppendInteger(call.reply, static_cast<int64_t>(size));
-}
-
 void SIsMember(Call& call) {
   bool member = false;
   bool ok = call.store.Access<SetValue>(
@@ -110,7 +101,7 @@ void SMembers(Call& call) {
 
 constexpr NamedCommand kSetCommands[] = {
     {"sadd", {-3, &SAdd}},          {"srem", {-3, &SRem}},
-    {"spop", {-2, &SPop}},          {"scard", {2, &SCard}},
+    {"spop", {-2, &SPop}},          {"scard", {2, &ReplySizeOf<SetValue>}},
     {"sismember", {3, &SIsMember}}, {"smembers", {2, &SMembers}},
 };
 

@@ -150,15 +150,6 @@ void ZRange(Call& call) {
   }
 }
 
-void ZCard(Call& call) {
-  size_t size = 0;
-  bool ok = call.store.Access<SortedSetValue>(
-      call.args[1], Store::AccessMode::kRead,
-      [&](SortedSetValue* zset) { size = zset == nullptr ? 0 : zset->size(); });
-  if (!ok) return ReplyWrongType(call);
-  resp::AppendInteger(call.reply, static_cast<int64_t>(size));
-}
-
 void ZScore(Call& call) {
   std::optional<double> score;
   bool ok = call.store.Access<SortedSetValue>(
@@ -173,7 +164,7 @@ void ZScore(Call& call) {
 
 constexpr NamedCommand kSortedSetCommands[] = {
     {"zadd", {-4, &ZAdd}},     {"zpopmin", {-2, &ZPopMin}},
-    {"zrange", {-4, &ZRange}}, {"zcard", {2, &ZCard}},
+    {"zrange", {-4, &ZRange}}, {"zcard", {2, &ReplySizeOf<SortedSetValue>}},
     {"zscore", {3, &ZScore}},
 };
 
