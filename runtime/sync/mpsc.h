@@ -1,21 +1,23 @@
 /// \file
 /// mpsc::channel<T>(capacity): a bounded multi-producer, single-consumer
-/// queue (tokio's mpsc::channel).
+/// queue (tokio's mpsc::channel); unbounded_channel<T>() is in
+/// mpsc_unbounded.h and included here.
 ///
 /// send waits for room (senders are served in FIFO order); recv yields the
-/// next value, or std::nullopt once every Sender is gone and the queue is
-/// empty. try_send / try_recv never wait.
+/// next value, or std::nullopt once the channel is finished (see
+/// mpsc_receiver.h). reserve waits for room without a value and yields a
+/// Permit that sends later without waiting. try_send / try_recv never wait;
+/// blocking_send / blocking_recv are for plain threads.
 ///
 /// No value is ever lost to cancellation: values sit in the queue until
 /// recv's await completes (a recv that loses a select takes nothing), and a
 /// send that waits has not yet moved its value into the channel — room granted
-/// to a send whose task is aborted passes to the next waiting sender. Values
-/// left in the channel are destroyed once, with it.
+/// to a send (or reserve) whose task is aborted passes to the next waiting
+/// sender. Values left in the channel are destroyed once, with it.
 
 #ifndef WEFT_RUNTIME_SYNC_MPSC_H_
 #define WEFT_RUNTIME_SYNC_MPSC_H_
 
-#include <atomic>
 #include <coroutine>
 #include <cstddef>
 #include <deque>
@@ -28,131 +30,114 @@
 
 #include "runtime/errors.h"
 #include "runtime/internal/task/exec_context.h"
-#include "runtime/sync/wait_list.h"
+#include "runtime/sync/mpsc_channel.h"
+#include "runtime/sync/mpsc_receiver.h"
+#include "runtime/sync/mpsc_unbounded.h"  // IWYU pragma: export
+#include "runtime/sync/thread_parker.h"
 
 namespace weft::mpsc {
 
-/// The receiver is gone; the value comes back.
 template <typename T>
-struct SendError {
-  T value;  ///< The value that was not sent.
-};
-/// Why try_send did not send.
-enum class TrySendErrorKind {
-  kFull,    ///< No room now.
-  kClosed,  ///< The receiver is gone or closed.
-};
-/// try_send's error: why, and the value back.
+class WeakSender;
+
+/// One reserved slot of a bounded channel: send() fills it without waiting;
+/// dropping it unsent gives the room back. Move-only.
 template <typename T>
-struct TrySendError {
-  TrySendErrorKind kind;  ///< Why it was not sent.
-  T value;                ///< The value, returned to the caller.
-};
-/// Why try_recv yielded no value.
-enum class TryRecvError {
-  kEmpty,         ///< Nothing queued now; senders remain.
-  kDisconnected,  ///< Nothing queued and every Sender is gone.
-};
-
-namespace internal {
-
-using weft::internal::WaitList;
-using weft::internal::WaitNode;
-using weft::internal::Waker;
-
-template <typename T>
-struct Channel {
-  explicit Channel(size_t capacity) : capacity(capacity) {}
-
-  std::mutex mu;
-  std::deque<T> queue;
-  size_t capacity;
-  size_t reserved = 0;  ///< room granted to waiting senders, not yet filled
-  size_t senders = 1;
-  bool receiver_closed = false;
-  WaitList send_waiters;
-  Waker receiver_waker;
-  /// Mirrors for lock-free readiness checks.
-  std::atomic<size_t> queued{0};
-  std::atomic<bool> disconnected{false};
-
-  bool HasRoomLocked() const {
-    return send_waiters.empty() && queue.size() + reserved < capacity;
-  }
-  /// Pushes under the lock; returns the receiver's waker to wake after it.
-  Waker PushLocked(T value) {
-    queue.push_back(std::move(value));
-    queued.store(queue.size(), std::memory_order_release);
-    return std::move(receiver_waker);
-  }
-  /// Grants freed room to waiting senders. Call with `mu` held.
-  void GrantLocked(std::vector<Waker>& wake) {
-    while (!send_waiters.empty() && queue.size() + reserved < capacity) {
-      WaitNode* node = send_waiters.PopFront();
-      ++reserved;
-      wake.push_back(std::move(node->waker));
-      node->Grant();
+class [[nodiscard]] Permit {
+ public:
+  /// Move-only; the slot moves with it.
+  ///@{
+  Permit(Permit&& other) noexcept : channel_(std::move(other.channel_)) {}
+  Permit& operator=(Permit&& other) noexcept {
+    if (this != &other) {
+      Release();
+      channel_ = std::move(other.channel_);
     }
+    return *this;
   }
-  /// Wakes every waiting sender (the receiver is gone). Call with `mu` held.
-  void ReleaseSendersLocked(std::vector<Waker>& wake) {
-    while (WaitNode* node = send_waiters.PopFront()) {
-      wake.push_back(std::move(node->waker));
-      node->needed = 1;  // marks "woken because closed"
-      node->ready.store(true, std::memory_order_release);
+  ///@}
+  /// Gives the slot back unless it was used.
+  ~Permit() { Release(); }
+
+  /// Queues `value` in the reserved slot (dropped if the receiver is gone).
+  /// Consumes the permit: calling it twice throws UsageError.
+  void send(T value) {
+    if (channel_ == nullptr) {
+      throw UsageError(
+          "mpsc::Permit::send on a permit already used or moved from: each "
+          "permit sends one value; reserve() again for another");
     }
+    std::deque<T> dropped;
+    internal::Waker waker;
+    {
+      std::lock_guard lock(channel_->mu);
+      --channel_->reserved;
+      waker = channel_->PushLocked(std::move(value), dropped);
+    }
+    waker.wake();
+    channel_.reset();
   }
+
+ private:
+  template <typename U>
+  friend class Sender;
+  explicit Permit(std::shared_ptr<internal::Channel<T>> channel)
+      : channel_(std::move(channel)) {}
+
+  void Release() {
+    if (channel_ == nullptr) return;
+    std::vector<internal::Waker> wake;
+    {
+      std::lock_guard lock(channel_->mu);
+      channel_->UnreserveLocked(wake);
+    }
+    internal::WakeAll(wake);
+    channel_.reset();
+  }
+
+  std::shared_ptr<internal::Channel<T>> channel_;
 };
 
-}  // namespace internal
-
-template <typename T>
-class Receiver;
-
-/// The sending half of a channel; copy it for more producers. The channel
-/// closes for the receiver when the last copy is gone.
+/// The sending half of a bounded channel; copy it for more producers. The
+/// channel finishes for the receiver when the last copy is gone.
 template <typename T>
 class Sender {
  public:
   /// Copyable and movable; a copy is one more producer.
   ///@{
-  Sender(const Sender& other) : channel_(other.Checked()) {
-    std::lock_guard lock(channel_->mu);
-    ++channel_->senders;
-  }
-  Sender(Sender&& other) noexcept : channel_(std::move(other.channel_)) {}
+  Sender(const Sender& other) : ref_((other.Checked("copy"), other.ref_)) {}
+  Sender(Sender&& other) noexcept = default;
   Sender& operator=(Sender other) noexcept {
-    std::swap(channel_, other.channel_);
+    std::swap(ref_, other.ref_);
     return *this;
   }
   ///@}
   /// One producer fewer; the last one gone wakes the receiver.
-  ~Sender() { Drop(); }
+  ~Sender() = default;
 
-  /// What send() returns: waits for room, then sends.
-  class Send final : public weft::internal::Pollable {
+  /// What reserve() returns: waits for room, then holds one slot.
+  class Reserve : public weft::internal::Pollable {
    public:
     /// \cond
-    Send(std::shared_ptr<internal::Channel<T>> channel, T value)
-        : channel_(std::move(channel)), value_(std::move(value)) {}
+    explicit Reserve(std::shared_ptr<internal::Channel<T>> channel)
+        : channel_(std::move(channel)) {}
     /// \endcond
-    /// Only a Send that was never awaited may be moved.
-    Send(Send&& other) noexcept
-        : channel_(std::move(other.channel_)),
-          value_(std::move(other.value_)) {}
-    ~Send() {
+    /// Only a Reserve that was never awaited may be moved.
+    Reserve(Reserve&& other) noexcept : channel_(std::move(other.channel_)) {}
+    /// Leaves the queue of waiting senders; room granted to it and never
+    /// taken passes to the next one.
+    ~Reserve() {
       if (channel_ == nullptr) return;
       std::vector<internal::Waker> wake;
       {
         std::lock_guard lock(channel_->mu);
         if (node_.linked) {
           channel_->send_waiters.Remove(&node_);
-        } else if (node_.granted && !done_) {
-          --channel_->reserved;  // pass the room on
-          channel_->GrantLocked(wake);
+        } else if (Holds()) {
+          channel_->UnreserveLocked(wake);
         }
       }
-      for (const auto& waker : wake) waker.wake();
+      internal::WakeAll(wake);
     }
 
     /// The awaitable protocol: `co_await` calls these, select() polls
@@ -181,45 +166,104 @@ class Sender {
       weft::internal::SuspendOn(handle, this, weft::internal::WaitKind::kOther);
       return true;
     }
-    std::expected<void, SendError<T>> await_resume() {
-      internal::Waker waker;
+    std::expected<Permit<T>, SendError<void>> await_resume() {
+      std::vector<internal::Waker> wake;
+      bool closed = false;
       {
         std::lock_guard lock(channel_->mu);
-        done_ = true;
-        if (node_.granted) --channel_->reserved;
         if (channel_->receiver_closed) {
-          return std::unexpected(SendError<T>{std::move(value_)});
+          closed = true;
+          if (Holds()) channel_->UnreserveLocked(wake);
         }
-        waker = channel_->PushLocked(std::move(value_));
+        taken_ = true;
       }
-      waker.wake();
-      return {};
+      internal::WakeAll(wake);
+      if (closed) return std::unexpected(SendError<void>{});
+      return Permit<T>(channel_);
     }
     bool IsReady() override { return node_.IsReady(); }
     ///@}
 
    private:
-    /// Holds a slot for this send so that no other send takes it before
-    /// await_resume pushes the value.
+    // Granted a slot that no one has taken over yet.
+    bool Holds() const {
+      return node_.granted && node_.needed != internal::kWokenByClose &&
+             !taken_;
+    }
     void ReserveLocked() {
       ++channel_->reserved;
       node_.Grant();
     }
 
     std::shared_ptr<internal::Channel<T>> channel_;
-    T value_;
     internal::WaitNode node_;
-    bool done_ = false;
+    bool taken_ = false;
+  };
+
+  /// What send() returns: waits for room, then sends.
+  class Send final : public weft::internal::Pollable {
+   public:
+    /// \cond
+    Send(std::shared_ptr<internal::Channel<T>> channel, T value)
+        : reserve_(std::move(channel)), value_(std::move(value)) {}
+    /// \endcond
+    /// Only a Send that was never awaited may be moved.
+    Send(Send&& other) noexcept
+        : reserve_(std::move(other.reserve_)),
+          value_(std::move(other.value_)) {}
+
+    /// The awaitable protocol: `co_await` calls these, select() polls
+    /// IsReady.
+    ///@{
+    bool await_ready() { return reserve_.await_ready(); }
+    bool await_suspend(std::coroutine_handle<> handle) {
+      return reserve_.await_suspend(handle);
+    }
+    std::expected<void, SendError<T>> await_resume() {
+      std::expected<Permit<T>, SendError<void>> permit =
+          reserve_.await_resume();
+      if (!permit.has_value()) {
+        return std::unexpected(SendError<T>{std::move(value_)});
+      }
+      permit->send(std::move(value_));
+      return {};
+    }
+    bool IsReady() override { return reserve_.IsReady(); }
+    ///@}
+
+   private:
+    Reserve reserve_;
+    T value_;
   };
 
   /// Awaitable of std::expected<void, SendError<T>>: waits for room. If the
   /// await is cancelled, the value was not sent.
-  Send send(T value) const { return Send(Checked(), std::move(value)); }
+  Send send(T value) const { return Send(Checked("send"), std::move(value)); }
+
+  /// Awaitable of std::expected<Permit<T>, SendError<void>>: waits for room
+  /// and holds one slot for a later Permit::send. Cancel safe.
+  Reserve reserve() const { return Reserve(Checked("reserve")); }
+
+  /// A slot now if there is room, else why not; never waits.
+  std::expected<Permit<T>, TrySendError<void>> try_reserve() const {
+    const std::shared_ptr<internal::Channel<T>>& channel =
+        Checked("try_reserve");
+    std::lock_guard lock(channel->mu);
+    if (channel->receiver_closed) {
+      return std::unexpected(TrySendError<void>{TrySendErrorKind::kClosed});
+    }
+    if (!channel->HasRoomLocked()) {
+      return std::unexpected(TrySendError<void>{TrySendErrorKind::kFull});
+    }
+    ++channel->reserved;
+    return Permit<T>(channel);
+  }
 
   /// Sends now if there is room, else gives the value back with the reason;
   /// never waits.
   std::expected<void, TrySendError<T>> try_send(T value) const {
-    auto& channel = *Checked();
+    internal::Channel<T>& channel = *Checked("try_send");
+    std::deque<T> dropped;
     internal::Waker waker;
     {
       std::lock_guard lock(channel.mu);
@@ -231,186 +275,107 @@ class Sender {
         return std::unexpected(
             TrySendError<T>{TrySendErrorKind::kFull, std::move(value)});
       }
-      waker = channel.PushLocked(std::move(value));
+      waker = channel.PushLocked(std::move(value), dropped);
     }
     waker.wake();
     return {};
   }
 
-  /// True once the receiver is gone or closed: sends would fail.
-  bool is_closed() const {
-    std::lock_guard lock(Checked()->mu);
-    return channel_->receiver_closed;
-  }
-  /// The capacity the channel was made with.
-  size_t capacity() const { return Checked()->capacity; }
-
- private:
-  template <typename U>
-  friend std::pair<Sender<U>, Receiver<U>> channel(size_t);
-  explicit Sender(std::shared_ptr<internal::Channel<T>> channel)
-      : channel_(std::move(channel)) {}
-
-  const std::shared_ptr<internal::Channel<T>>& Checked() const {
-    if (channel_ == nullptr) {
-      throw UsageError(
-          "use of a moved-from mpsc::Sender: keep using the Sender it was "
-          "moved into, or copy a Sender to have two");
-    }
-    return channel_;
-  }
-
-  void Drop() {
-    if (channel_ == nullptr) return;
-    internal::Waker waker;
+  /// send() for a plain thread: blocks it until there is room. Throws
+  /// UsageError inside a runtime task (use `co_await send(value)` there).
+  std::expected<void, SendError<T>> blocking_send(T value) const {
+    internal::Channel<T>& channel = *Checked("blocking_send");
+    weft::internal::ThreadParker::CheckNotInRuntime(
+        "mpsc::Sender::blocking_send", "co_await sender.send(value)");
+    weft::internal::ThreadParker* parker = nullptr;
+    internal::WaitNode node;
+    std::deque<T> dropped;
+    internal::Waker receiver;
+    bool closed = false;
     {
-      std::lock_guard lock(channel_->mu);
-      if (--channel_->senders == 0) {
-        channel_->disconnected.store(true, std::memory_order_release);
-        waker = std::move(channel_->receiver_waker);
-      }
-    }
-    waker.wake();
-    channel_.reset();
-  }
-
-  std::shared_ptr<internal::Channel<T>> channel_;
-};
-
-/// The receiving half of a channel (its single consumer).
-template <typename T>
-class Receiver {
- public:
-  /// Move-only. Assigning over a receiver closes its channel.
-  ///@{
-  Receiver(Receiver&&) noexcept = default;
-  Receiver& operator=(Receiver&& other) noexcept {
-    if (this != &other) {
-      Close();
-      channel_ = std::move(other.channel_);
-    }
-    return *this;
-  }
-  ///@}
-  /// Closes the channel and destroys the values still queued.
-  ~Receiver() { Close(); }
-
-  /// What recv() returns: waits for the next value.
-  class Recv final : public weft::internal::Pollable {
-   public:
-    /// \cond
-    explicit Recv(internal::Channel<T>& channel) : channel_(channel) {}
-    /// \endcond
-    /// The awaitable protocol: `co_await` calls these, select() polls
-    /// IsReady.
-    ///@{
-    bool await_ready() {
-      return IsReady() && weft::internal::TryConsumeBudget();
-    }
-    bool await_suspend(std::coroutine_handle<> handle) {
-      weft::internal::ExecContext& context =
-          weft::internal::ContextFor("mpsc::Receiver::recv");
-      std::lock_guard lock(channel_.mu);
-      if (IsReady()) {
-        weft::internal::YieldFrom(handle);  // Ready, but the budget is spent.
-        return true;
-      }
-      channel_.receiver_waker = internal::Waker(context.waker_target);
-      weft::internal::SuspendOn(handle, this, weft::internal::WaitKind::kOther);
-      return true;
-    }
-    std::optional<T> await_resume() {
-      std::vector<internal::Waker> wake;
-      std::optional<T> value;
-      {
-        std::lock_guard lock(channel_.mu);
-        if (!channel_.queue.empty()) {
-          value.emplace(std::move(channel_.queue.front()));
-          channel_.queue.pop_front();
-          channel_.queued.store(channel_.queue.size(),
-                                std::memory_order_release);
-          channel_.GrantLocked(wake);
+      std::unique_lock lock(channel.mu);
+      if (!channel.receiver_closed && !channel.HasRoomLocked()) {
+        parker = weft::internal::ThreadParker::Create();
+        node.waker = parker->MakeWaker();
+        channel.send_waiters.PushBack(&node);
+        while (!node.IsReady()) {
+          lock.unlock();
+          parker->Park();
+          lock.lock();
         }
       }
-      for (const auto& waker : wake) waker.wake();
-      return value;
-    }
-    bool IsReady() override {
-      return channel_.queued.load(std::memory_order_acquire) > 0 ||
-             channel_.disconnected.load(std::memory_order_acquire);
-    }
-    ///@}
-
-   private:
-    internal::Channel<T>& channel_;
-  };
-
-  /// Awaitable of std::optional<T>: the next value, or std::nullopt once
-  /// every Sender is gone and the queue is drained. Cancel safe.
-  Recv recv() { return Recv(Checked()); }
-
-  /// The next value if one is queued, else why not; never waits.
-  std::expected<T, TryRecvError> try_recv() {
-    internal::Channel<T>& channel = Checked();
-    std::vector<internal::Waker> wake;
-    std::optional<T> value;
-    {
-      std::lock_guard lock(channel.mu);
-      if (channel.queue.empty()) {
-        return std::unexpected(channel.senders == 0
-                                   ? TryRecvError::kDisconnected
-                                   : TryRecvError::kEmpty);
+      closed = channel.receiver_closed;
+      bool granted = node.granted && node.needed != internal::kWokenByClose;
+      if (closed) {
+        std::vector<internal::Waker> wake;
+        if (granted) channel.UnreserveLocked(wake);  // nobody's room now
+        lock.unlock();
+        internal::WakeAll(wake);
+      } else {
+        if (granted) --channel.reserved;  // the slot this send was granted
+        receiver = channel.PushLocked(std::move(value), dropped);
       }
-      value.emplace(std::move(channel.queue.front()));
-      channel.queue.pop_front();
-      channel.queued.store(channel.queue.size(), std::memory_order_release);
-      channel.GrantLocked(wake);
     }
-    for (const auto& waker : wake) waker.wake();
-    return std::move(*value);
+    if (parker != nullptr) parker->Release();
+    if (closed) return std::unexpected(SendError<T>{std::move(value)});
+    receiver.wake();
+    return {};
   }
 
-  /// Refuses further sends; values already queued can still be received.
-  void close() {
-    std::vector<internal::Waker> wake;
-    {
-      std::lock_guard lock(Checked().mu);
-      channel_->receiver_closed = true;
-      channel_->ReleaseSendersLocked(wake);
-    }
-    for (const auto& waker : wake) waker.wake();
+  /// A sender that does not keep the channel open (see WeakSender).
+  WeakSender<T> downgrade() const {
+    return WeakSender<T>(Checked("downgrade"));
   }
+
+  /// True once the receiver is gone or closed: sends would fail.
+  bool is_closed() const {
+    internal::Channel<T>& channel = *Checked("is_closed");
+    std::lock_guard lock(channel.mu);
+    return channel.receiver_closed;
+  }
+  /// The room left now: max_capacity() minus the values queued and the
+  /// slots reserved (tokio's Sender::capacity).
+  size_t capacity() const {
+    internal::Channel<T>& channel = *Checked("capacity");
+    std::lock_guard lock(channel.mu);
+    return channel.RoomLocked();
+  }
+  /// The capacity the channel was made with.
+  size_t max_capacity() const { return Checked("max_capacity")->capacity; }
 
  private:
   template <typename U>
   friend std::pair<Sender<U>, Receiver<U>> channel(size_t);
-  explicit Receiver(std::shared_ptr<internal::Channel<T>> channel)
+  friend class WeakSender<T>;
+  explicit Sender(internal::SenderRef<T> ref) : ref_(std::move(ref)) {}
+
+  const std::shared_ptr<internal::Channel<T>>& Checked(const char* call) const {
+    (void)call;
+    ref_.Checked("mpsc::Sender");
+    return ref_.shared();
+  }
+
+  internal::SenderRef<T> ref_;
+};
+
+/// A sender that does not count: the channel finishes when the last Sender
+/// is gone even if WeakSenders remain. upgrade() yields a Sender while one
+/// still exists.
+template <typename T>
+class WeakSender {
+ public:
+  /// A Sender if any Sender is still alive, else std::nullopt.
+  std::optional<Sender<T>> upgrade() const {
+    std::optional<internal::SenderRef<T>> ref =
+        internal::SenderRef<T>::Upgrade(channel_);
+    if (!ref.has_value()) return std::nullopt;
+    return Sender<T>(std::move(*ref));
+  }
+
+ private:
+  friend class Sender<T>;
+  explicit WeakSender(std::shared_ptr<internal::Channel<T>> channel)
       : channel_(std::move(channel)) {}
-
-  internal::Channel<T>& Checked() const {
-    if (channel_ == nullptr) {
-      throw UsageError(
-          "use of a moved-from mpsc::Receiver: receive through the Receiver "
-          "it was moved into (a channel has one Receiver)");
-    }
-    return *channel_;
-  }
-
-  void Close() {
-    if (channel_ == nullptr) return;
-    std::deque<T> dropped;
-    std::vector<internal::Waker> wake;
-    {
-      std::lock_guard lock(channel_->mu);
-      channel_->receiver_closed = true;
-      channel_->ReleaseSendersLocked(wake);
-      dropped.swap(channel_->queue);
-      channel_->queued.store(0, std::memory_order_release);
-      channel_->receiver_waker = internal::Waker();
-    }
-    for (const auto& waker : wake) waker.wake();
-    channel_.reset();
-  }
 
   std::shared_ptr<internal::Channel<T>> channel_;
 };
@@ -425,7 +390,8 @@ std::pair<Sender<T>, Receiver<T>> channel(size_t capacity) {
         "least 1");
   }
   auto shared = std::make_shared<internal::Channel<T>>(capacity);
-  return {Sender<T>(shared), Receiver<T>(std::move(shared))};
+  return {Sender<T>(internal::SenderRef<T>(shared)),
+          Receiver<T>(std::move(shared))};
 }
 
 }  // namespace weft::mpsc

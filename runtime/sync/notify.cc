@@ -46,11 +46,16 @@ bool Notify::Notified::await_suspend(std::coroutine_handle<> handle) {
   return true;
 }
 
-void Notify::notify_one() {
+void Notify::notify_one() { NotifyOne(/*last=*/false); }
+
+void Notify::notify_last() { NotifyOne(/*last=*/true); }
+
+void Notify::NotifyOne(bool last) {
   internal::Waker waker;
   {
     std::lock_guard lock(mu_);
-    internal::WaitNode* node = waiters_.PopFront();
+    internal::WaitNode* node = last ? waiters_.back() : waiters_.front();
+    if (node != nullptr) waiters_.Remove(node);
     if (node == nullptr) {
       permit_ = true;
       return;

@@ -1,11 +1,11 @@
 /// \file
 /// Notify: wakes tasks without passing data (tokio's Notify).
 ///
-/// notify_one wakes the first waiter, or stores one permit that the next
-/// notified() consumes at once; notify_waiters wakes every task waiting now
-/// and stores nothing. A waiter woken by notify_one that is then dropped
-/// (aborted, or it lost a select) passes the notification on, so it is never
-/// lost.
+/// notify_one wakes the first waiter (notify_last the most recent one), or
+/// stores one permit that the next notified() consumes at once; notify_waiters
+/// wakes every task waiting now and stores nothing. A waiter woken by
+/// notify_one that is then dropped (aborted, or it lost a select) passes the
+/// notification on, so it is never lost.
 
 #ifndef WEFT_RUNTIME_SYNC_NOTIFY_H_
 #define WEFT_RUNTIME_SYNC_NOTIFY_H_
@@ -57,11 +57,17 @@ class Notify {
   /// Wakes the first waiter, or stores one permit for the next notified()
   /// if nobody waits.
   void notify_one();
+  /// Like notify_one, but wakes the most recent waiter (LIFO) instead of
+  /// the first.
+  void notify_last();
   /// Wakes every task waiting now; stores nothing.
   void notify_waiters();
 
  private:
   std::mutex mu_;
+  /// Grants the node notify_one or notify_last chose, or stores the permit.
+  void NotifyOne(bool last);
+
   bool permit_ = false;
   internal::WaitList waiters_;
 };

@@ -43,6 +43,7 @@ class WaitList {
  public:
   bool empty() const { return head_ == nullptr; }
   WaitNode* front() const { return head_; }
+  WaitNode* back() const { return tail_; }
 
   void PushBack(WaitNode* node) {
     node->linked = true;

@@ -444,5 +444,118 @@ TEST_P(SyncTest, MutexTryLockFailsWhileHeld) {
   });
 }
 
+TEST_P(SyncTest, NotifyLastWakesTheMostRecentWaiter) {
+  Runtime runtime = MakeRuntime();
+  std::vector<int> order = runtime.block_on([]() -> Task<std::vector<int>> {
+    Notify notify;
+    std::vector<int> order;
+    std::vector<JoinHandle<void>> waiters;
+    for (int i = 0; i < 3; ++i) {
+      waiters.push_back(spawn([&notify, &order, i]() -> Task<void> {
+        co_await notify.notified();
+        order.push_back(i);
+      }));
+      EXPECT_TRUE(co_await UntilWaiting(waiters.back().id()));
+    }
+    notify.notify_last();
+    (void)co_await waiters[2];
+    notify.notify_one();
+    (void)co_await waiters[0];
+    notify.notify_last();
+    (void)co_await waiters[1];
+    co_return order;
+  });
+  EXPECT_EQ(order, (std::vector<int>{2, 0, 1}));
+}
+
+TEST_P(SyncTest, SemaphoreCloseFailsWaitersAndLaterAcquires) {
+  Runtime runtime = MakeRuntime();
+  runtime.block_on([]() -> Task<void> {
+    Semaphore semaphore(1);
+    auto held = co_await semaphore.acquire();
+    auto waiter = spawn([&semaphore]() -> Task<bool> {
+      try {
+        auto permit = co_await semaphore.acquire();
+      } catch (const AcquireError&) {
+        co_return true;
+      }
+      co_return false;
+    });
+    EXPECT_TRUE(co_await UntilWaiting(waiter.id()));
+    semaphore.close();
+    EXPECT_TRUE(semaphore.is_closed());
+    EXPECT_TRUE((co_await waiter).value_or(false))
+        << "a waiter is woken with AcquireError";
+    EXPECT_FALSE(semaphore.try_acquire().has_value());
+    bool threw = false;
+    try {
+      auto permit = co_await semaphore.acquire();
+    } catch (const AcquireError& error) {
+      threw = true;
+      EXPECT_STREQ(error.what(), "semaphore closed");
+    }
+    EXPECT_TRUE(threw);
+    EXPECT_EQ(held.count(), 1u) << "permits already out stay valid";
+  });
+}
+
+TEST_P(SyncTest, OwnedPermitsAndGuardsMoveIntoTasks) {
+  Runtime runtime = MakeRuntime();
+  runtime.block_on([]() -> Task<void> {
+    auto semaphore = std::make_shared<Semaphore>(2);
+    auto mutex = std::make_shared<Mutex<int>>(0);
+    JoinSet<void> set;
+    for (int i = 0; i < 8; ++i) {
+      OwnedSemaphorePermit permit =
+          co_await Semaphore::acquire_owned(semaphore);
+      OwnedMutexGuard<int> guard = co_await Mutex<int>::lock_owned(mutex);
+      set.spawn([permit = std::move(permit),
+                 guard = std::move(guard)]() mutable -> Task<void> {
+        co_await yield_now();
+        *guard += 1;
+        co_return;
+      });
+    }
+    co_await set.join_all();
+    EXPECT_EQ(semaphore->available_permits(), 2u);
+    auto guard = Mutex<int>::try_lock_owned(mutex);
+    WEFT_CO_ASSERT_TRUE(guard.has_value());
+    EXPECT_EQ(**guard, 8);
+    EXPECT_FALSE(Mutex<int>::try_lock_owned(mutex).has_value());
+    auto owned = Semaphore::try_acquire_owned(semaphore, 2);
+    WEFT_CO_ASSERT_TRUE(owned.has_value());
+    EXPECT_EQ(owned->count(), 2u);
+  });
+}
+
+TEST_P(SyncTest, AnOwnedGuardKeepsItsMutexAlive) {
+  Runtime runtime = MakeRuntime();
+  runtime.block_on([]() -> Task<void> {
+    auto mutex = std::make_shared<Mutex<std::string>>("kept");
+    OwnedMutexGuard<std::string> guard =
+        co_await Mutex<std::string>::lock_owned(mutex);
+    std::weak_ptr<Mutex<std::string>> weak = mutex;
+    mutex.reset();
+    EXPECT_FALSE(weak.expired());
+    EXPECT_EQ(*guard, "kept");
+    { auto drop = std::move(guard); }
+    EXPECT_TRUE(weak.expired());
+  });
+}
+
+TEST_P(SyncTest, SemaphorePermitSplits) {
+  Semaphore semaphore(3);
+  auto permit = semaphore.try_acquire(3);
+  ASSERT_TRUE(permit.has_value());
+  auto part = permit->split(2);
+  ASSERT_TRUE(part.has_value());
+  EXPECT_EQ(permit->count(), 1u);
+  EXPECT_FALSE(permit->split(2).has_value());
+  { auto drop = std::move(*part); }
+  EXPECT_EQ(semaphore.available_permits(), 2u);
+  EXPECT_EQ(semaphore.forget_permits(5), 2u);
+  EXPECT_EQ(semaphore.available_permits(), 0u);
+}
+
 }  // namespace
 }  // namespace weft::conformance
