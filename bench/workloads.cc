@@ -115,6 +115,35 @@ weft::Task<uint64_t> Initiator(weft::mpsc::Sender<uint64_t> to_responder,
   co_return value;
 }
 
+// mpsc_unbounded's producer: sends first .. first + count - 1, never waits.
+weft::Task<uint64_t> UnboundedProducer(weft::mpsc::UnboundedSender<uint64_t> tx,
+                                       uint64_t first, uint64_t count) {
+  for (uint64_t value = first; value < first + count; ++value) {
+    Check(tx.send(value).has_value(), "mpsc_unbounded: receiver gone");
+  }
+  co_return count;
+}
+
+// broadcast_fanout's receiver: sums what it receives until the sender is
+// gone; yields the sum.
+weft::Task<uint64_t> FanoutReceiver(weft::broadcast::Receiver<uint64_t> rx,
+                                    uint64_t n) {
+  uint64_t sum = 0;
+  uint64_t count = 0;
+  while (true) {
+    auto value = co_await rx.recv();
+    if (!value.has_value()) {
+      Check(value.error() == weft::broadcast::RecvError::Closed(),
+            "broadcast_fanout: a receiver lagged");
+      break;
+    }
+    sum += *value;
+    ++count;
+  }
+  Check(count == n, "broadcast_fanout: wrong count");
+  co_return sum;
+}
+
 weft::Task<uint64_t> Sleeper(uint64_t ms) {
   co_await weft::sleep(std::chrono::milliseconds(ms));
   co_return ms;
@@ -480,6 +509,17 @@ void BM_AbortMany(benchmark::State& state) {
   RunWorkload(state, kAbortTasks, [] { return AbortMany(kAbortTasks); });
 }
 
+void BM_MpscUnbounded(benchmark::State& state) {
+  RunWorkload(state, kMpscMessages,
+              [] { return MpscUnbounded(kMpscProducers, kMpscMessages); });
+}
+
+void BM_BroadcastFanout(benchmark::State& state) {
+  RunWorkload(state, kFanoutReceivers * kFanoutMessages, [] {
+    return BroadcastFanout(kFanoutReceivers, kFanoutMessages);
+  });
+}
+
 void BM_TcpEcho(benchmark::State& state) {
   weft::net::SocketAddress server;
   RunWorkload(
@@ -549,6 +589,8 @@ BENCHMARK(BM_SpawnBlockingBurst)
 BENCHMARK(BM_SleepMany)->Name("sleep_many")->Apply(TwoWorkers);
 BENCHMARK(BM_AbortMany)->Name("abort_many")->Apply(TwoWorkers);
 BENCHMARK(BM_TcpEcho)->Name("tcp_echo")->Apply(TwoWorkers);
+BENCHMARK(BM_MpscUnbounded)->Name("mpsc_unbounded")->Apply(TwoWorkers);
+BENCHMARK(BM_BroadcastFanout)->Name("broadcast_fanout")->Apply(TwoWorkers);
 // One fresh child process per iteration, so one iteration per repetition.
 BENCHMARK(BM_MemoryPerTask)
     ->Name("memory_per_task")
@@ -673,6 +715,50 @@ weft::Task<void> AbortMany(uint64_t n) {
     ++cancelled;
   }
   Check(cancelled == n, "abort_many: wrong count");
+}
+
+weft::Task<void> MpscUnbounded(uint64_t producers, uint64_t n) {
+  Check(n % producers == 0, "mpsc_unbounded: n must divide among producers");
+  auto [tx, rx] = weft::mpsc::unbounded_channel<uint64_t>();
+  const uint64_t each = n / producers;
+  std::vector<weft::JoinHandle<uint64_t>> handles;
+  handles.reserve(producers);
+  for (uint64_t p = 0; p < producers; ++p) {
+    handles.push_back(weft::spawn(UnboundedProducer(tx, p * each, each)));
+  }
+  { weft::mpsc::UnboundedSender<uint64_t> last = std::move(tx); }
+  uint64_t sum = 0;
+  uint64_t count = 0;
+  while (std::optional<uint64_t> value = co_await rx.recv()) {
+    sum += *value;
+    ++count;
+  }
+  Check(count == n && sum == n * (n - 1) / 2, "mpsc_unbounded: wrong sum");
+  for (weft::JoinHandle<uint64_t>& handle : handles) {
+    weft::JoinResult<uint64_t> result = co_await handle;
+    Check(result.has_value() && *result == each, "mpsc_unbounded: a producer");
+  }
+}
+
+weft::Task<void> BroadcastFanout(uint64_t receivers, uint64_t n) {
+  auto [tx, rx] = weft::broadcast::channel<uint64_t>(kFanoutCapacity);
+  std::vector<weft::JoinHandle<uint64_t>> handles;
+  handles.reserve(receivers);
+  handles.push_back(weft::spawn(FanoutReceiver(std::move(rx), n)));
+  for (uint64_t r = 1; r < receivers; ++r) {
+    handles.push_back(weft::spawn(FanoutReceiver(tx.subscribe(), n)));
+  }
+  for (uint64_t value = 0; value < n; ++value) {
+    auto sent = tx.send(value);
+    Check(sent.has_value() && *sent == receivers,
+          "broadcast_fanout: a receiver is gone");
+  }
+  { weft::broadcast::Sender<uint64_t> last = std::move(tx); }
+  for (weft::JoinHandle<uint64_t>& handle : handles) {
+    weft::JoinResult<uint64_t> result = co_await handle;
+    Check(result.has_value() && *result == n * (n - 1) / 2,
+          "broadcast_fanout: wrong sum");
+  }
 }
 
 weft::Task<weft::net::SocketAddress> StartEchoServer() {

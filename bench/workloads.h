@@ -35,6 +35,11 @@ inline constexpr uint64_t kEchoConnections = 64;       // tcp_echo
 inline constexpr uint64_t kEchoRoundTrips = 2'000;     // per connection
 inline constexpr uint64_t kEchoMessageBytes = 64;      // tcp_echo
 inline constexpr uint64_t kParkedTasks = 1'000'000;    // memory_per_task
+inline constexpr uint64_t kMpscProducers = 8;          // mpsc_unbounded
+inline constexpr uint64_t kMpscMessages = 100'000;     // in all, n
+inline constexpr uint64_t kFanoutReceivers = 16;       // broadcast_fanout
+inline constexpr uint64_t kFanoutMessages = 10'000;    // broadcast_fanout, n
+inline constexpr uint64_t kFanoutCapacity = 16'384;    // >= n: nobody lags
 
 // spawn_blocking_burst, weft's own (not in BENCH.md, no tokio peer): the
 // reliability issue's burst of closures queued at once, far more than the
@@ -69,6 +74,8 @@ weft::Task<void> PingPong(uint64_t pairs, uint64_t hops);
 weft::Task<void> SpawnBlockingMany(uint64_t n);
 weft::Task<void> SleepMany(std::shared_ptr<const std::vector<uint64_t>> ms);
 weft::Task<void> AbortMany(uint64_t n);
+weft::Task<void> MpscUnbounded(uint64_t producers, uint64_t n);
+weft::Task<void> BroadcastFanout(uint64_t receivers, uint64_t n);
 // Binds 127.0.0.1:0 and spawns the echo server's accept loop (detached; it
 // runs until the runtime is dropped). Returns the bound address.
 weft::Task<weft::net::SocketAddress> StartEchoServer();

@@ -22,6 +22,7 @@
 #include "runtime/runtime_metrics.h"            // IWYU pragma: export
 #include "runtime/scope.h"                      // IWYU pragma: export
 #include "runtime/select.h"                     // IWYU pragma: export
+#include "runtime/signal.h"                     // IWYU pragma: export
 #include "runtime/sleep.h"                      // IWYU pragma: export
 #include "runtime/slow_poll.h"                  // IWYU pragma: export
 #include "runtime/spawn.h"                      // IWYU pragma: export

@@ -63,6 +63,8 @@ ROWS = [
     ("sleep_many", 2),
     ("abort_many", 2),
     ("tcp_echo", 2),
+    ("mpsc_unbounded", 2),
+    ("broadcast_fanout", 2),
     ("memory_per_task", 2),
 ]
 # Workloads whose tokio run is a single repetition (no warm-up on either side).

@@ -192,6 +192,8 @@ class [[nodiscard]] OwnedSemaphorePermit {
   SemaphorePermit permit_;
 };
 
+/// What Semaphore::acquire_owned returns: an Acquire that keeps the
+/// semaphore alive and yields an OwnedSemaphorePermit.
 class Semaphore::AcquireOwned {
  public:
   /// \cond

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Runtime;
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 use tokio::task::{JoinHandle, JoinSet};
 
 /// The tokio this binary was built against (from Cargo.lock, see build.rs).
@@ -49,8 +49,13 @@ const ECHO_CONNECTIONS: u64 = 64; // tcp_echo
 const ECHO_ROUND_TRIPS: u64 = 2_000; // tcp_echo, per connection
 const ECHO_MESSAGE_BYTES: usize = 64; // tcp_echo
 const PARKED_TASKS: u64 = 1_000_000; // memory_per_task
+const MPSC_PRODUCERS: u64 = 8; // mpsc_unbounded
+const MPSC_MESSAGES: u64 = 100_000; // mpsc_unbounded, in all
+const FANOUT_RECEIVERS: u64 = 16; // broadcast_fanout
+const FANOUT_MESSAGES: u64 = 10_000; // broadcast_fanout
+const FANOUT_CAPACITY: usize = 16_384; // broadcast_fanout, >= n: nobody lags
 
-const WORKLOADS: [&str; 10] = [
+const WORKLOADS: [&str; 12] = [
     "spawn_many",
     "joinset_many",
     "yield_many",
@@ -60,6 +65,8 @@ const WORKLOADS: [&str; 10] = [
     "sleep_many",
     "abort_many",
     "tcp_echo",
+    "mpsc_unbounded",
+    "broadcast_fanout",
     "memory_per_task",
 ];
 
@@ -182,6 +189,77 @@ async fn ping_pong(pairs: u64, hops: u64) {
     }
     for handle in handles {
         assert_eq!(handle.await.expect("ping_pong: a task failed"), hops, "ping_pong: wrong count");
+    }
+}
+
+/// mpsc_unbounded: `producers` tasks send n values in all (producer p sends
+/// p·each .. (p+1)·each − 1) into one unbounded channel; the root task
+/// receives until every sender is gone and checks the count and the sum.
+async fn mpsc_unbounded(producers: u64, n: u64) {
+    assert!(n % producers == 0, "mpsc_unbounded: n must divide among producers");
+    let (tx, mut rx) = mpsc::unbounded_channel::<u64>();
+    let each = n / producers;
+    let mut handles: Vec<JoinHandle<u64>> = Vec::with_capacity(producers as usize);
+    for p in 0..producers {
+        let tx = tx.clone();
+        handles.push(tokio::spawn(async move {
+            for value in p * each..(p + 1) * each {
+                tx.send(value).expect("mpsc_unbounded: receiver gone");
+            }
+            each
+        }));
+    }
+    drop(tx);
+    let (mut sum, mut count) = (0u64, 0u64);
+    while let Some(value) = rx.recv().await {
+        sum += value;
+        count += 1;
+    }
+    assert!(count == n && sum == n * (n - 1) / 2, "mpsc_unbounded: wrong sum");
+    for handle in handles {
+        assert_eq!(handle.await.expect("mpsc_unbounded: a producer failed"), each);
+    }
+}
+
+/// broadcast_fanout: one broadcast channel (capacity 16,384, so nobody
+/// lags), `receivers` receiver tasks that sum what they get until the
+/// channel closes; the root task sends 0 .. n − 1 and drops the sender.
+async fn broadcast_fanout(receivers: u64, n: u64) {
+    let (tx, rx) = broadcast::channel::<u64>(FANOUT_CAPACITY);
+    let mut rxs = vec![rx];
+    for _ in 1..receivers {
+        rxs.push(tx.subscribe());
+    }
+    let handles: Vec<JoinHandle<u64>> = rxs
+        .into_iter()
+        .map(|mut rx| {
+            tokio::spawn(async move {
+                let (mut sum, mut count) = (0u64, 0u64);
+                loop {
+                    match rx.recv().await {
+                        Ok(value) => {
+                            sum += value;
+                            count += 1;
+                        }
+                        Err(broadcast::error::RecvError::Closed) => break,
+                        Err(broadcast::error::RecvError::Lagged(_)) => {
+                            panic!("broadcast_fanout: a receiver lagged")
+                        }
+                    }
+                }
+                assert_eq!(count, n, "broadcast_fanout: wrong count");
+                sum
+            })
+        })
+        .collect();
+    for value in 0..n {
+        let sent = tx.send(value).expect("broadcast_fanout: no receiver");
+        assert_eq!(sent as u64, receivers, "broadcast_fanout: a receiver is gone");
+    }
+    drop(tx);
+    for handle in handles {
+        let sum = handle.await.expect("broadcast_fanout: a receiver failed");
+        assert_eq!(sum, n * (n - 1) / 2, "broadcast_fanout: wrong sum");
     }
 }
 
@@ -590,6 +668,14 @@ fn run(options: &Options) {
             let (n, conns) = (size(ECHO_ROUND_TRIPS), o.conns);
             let server = runtime.block_on(start_echo_server());
             (n, n * conns, measure(&runtime, o, || tcp_echo(server, conns, n)))
+        }
+        "mpsc_unbounded" => {
+            let n = size(MPSC_MESSAGES);
+            (n, n, measure(&runtime, o, || mpsc_unbounded(MPSC_PRODUCERS, n)))
+        }
+        "broadcast_fanout" => {
+            let n = size(FANOUT_MESSAGES);
+            (n, n * FANOUT_RECEIVERS, measure(&runtime, o, || broadcast_fanout(FANOUT_RECEIVERS, n)))
         }
         "memory_per_task" => {
             // One run in this fresh process: a second one would find the
