@@ -80,9 +80,12 @@ IoRequest* NewPathRequest(IoOpcode opcode, std::string_view path,
   char* memory = request->buffer();
   std::memset(memory, 0, size);
   char* first = memory + payload;
-  std::memcpy(first, path.data(), path.size());
+  // An empty view may have a null data(), which memcpy must not get.
+  if (!path.empty()) std::memcpy(first, path.data(), path.size());
   char* second = first + path.size() + 1;
-  std::memcpy(second, second_path.data(), second_path.size());
+  if (!second_path.empty()) {
+    std::memcpy(second, second_path.data(), second_path.size());
+  }
   IoOperation& op = request->op();
   op.buffer = payload > 0 ? memory : nullptr;
   op.length = payload;

@@ -82,14 +82,18 @@ TEST_P(FsTest, WriteThenReadRoundTrips) {
     EXPECT_TRUE(written.ok()) << written;
     absl::StatusOr<std::string> read = co_await fs::read(path);
     EXPECT_TRUE(read.ok()) << read.status();
-    if (read.ok()) EXPECT_TRUE(*read == data) << read->size();
+    if (read.ok()) {
+      EXPECT_TRUE(*read == data) << read->size();
+    }
 
     // Replacing truncates.
     absl::Status again = co_await fs::write(path, "short text");
     EXPECT_TRUE(again.ok()) << again;
     absl::StatusOr<std::string> text = co_await fs::read_to_string(path);
     EXPECT_TRUE(text.ok()) << text.status();
-    if (text.ok()) EXPECT_EQ(*text, "short text");
+    if (text.ok()) {
+      EXPECT_EQ(*text, "short text");
+    }
 
     // Through File, chunk by chunk.
     absl::StatusOr<fs::File> file = co_await fs::File::open(path);
