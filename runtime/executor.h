@@ -30,11 +30,11 @@
 ///      must identify the operation by a token it reads inside Cancel (e.g. a
 ///      sequence number in backend_state) and ignore tokens no longer in
 ///      flight — never by dereferencing `op` later.
-///   4. The IoOperation, its buffer and its address stay valid until the
-///      completion has been delivered. The backend touches none of them after
-///      calling `complete`. This is what lets an aborted task's I/O be
-///      cancelled safely: whoever owns the buffer keeps it until the completion
-///      arrives.
+///   4. The IoOperation, its buffer, its address and its paths stay valid
+///      until the completion has been delivered. The backend touches none of
+///      them after calling `complete`. This is what lets an aborted task's I/O
+///      be cancelled safely: whoever owns the buffer keeps it until the
+///      completion arrives.
 ///   5. Destroying a Reactor delivers every operation still in flight exactly
 ///      once: -ECANCELED if it had not completed, its real result if it had
 ///      completed but was not yet delivered (bytes sent stay reported as
@@ -78,7 +78,24 @@ enum class IoOpcode : uint8_t {
   kPoll,  ///< waits until fd has one of `poll_events` (POLLIN, POLLOUT, ...);
           /// the result is revents, which may also carry POLLERR/POLLHUP
   kTimeout,  ///< completes with -ETIME after `timeout` (<= 0: next turn)
+  // File-system operations. Only submitted to a reactor whose
+  // SupportsFileOps() is true; elsewhere the runtime runs the same system
+  // call on its blocking pool. For the ones with a path, `fd` is the
+  // directory that `path` (and `second_path`) are relative to (AT_FDCWD: the
+  // working directory).
+  kOpenAt,    ///< openat(fd, path, flags | O_CLOEXEC, mode): the new fd
+  kFsync,     ///< fsync(fd), or fdatasync(fd) when flags has kFsyncDataOnly
+  kStatx,     ///< statx(fd, path, flags, STATX_BASIC_STATS, buffer), where
+              /// `buffer` is a `struct statx` (`path` "" with AT_EMPTY_PATH in
+              /// flags: the file `fd` itself)
+  kRenameAt,  ///< renameat2(fd, path, fd, second_path, flags)
+  kUnlinkAt,  ///< unlinkat(fd, path, flags): AT_REMOVEDIR removes a directory
+  kMkdirAt,   ///< mkdirat(fd, path, mode)
 };
+
+/// kFsync's flag: sync the data (and the metadata needed to read it back),
+/// not the rest of the metadata (fdatasync).
+inline constexpr int kFsyncDataOnly = 1;
 
 /// One operation in flight. The submitter owns it (usually embedded in a larger
 /// object) and keeps it alive until `complete` has been called.
@@ -88,13 +105,17 @@ struct IoOperation {
   void* buffer = nullptr;  ///< destination of read/recv, source of write/send
   size_t length = 0;       ///< bytes to read/recv into `buffer`, or write/send
   int64_t offset = -1;     ///< kRead/kWrite: file offset; -1 means "current"
-  int flags = 0;           ///< kRecv/kSend/kAccept: flags for the system call
+  int flags = 0;  ///< kRecv/kSend/kAccept and the file-system operations:
+                  /// flags for the system call
   sockaddr* address = nullptr;   ///< kAccept: peer address out (may be null);
                                  /// kConnect: address to connect to
   socklen_t address_length = 0;  ///< kAccept: capacity in, length out;
                                  /// kConnect: length of `address`
   uint32_t poll_events = 0;      ///< kPoll: events to wait for
   std::chrono::nanoseconds timeout{0};  ///< kTimeout: relative duration
+  const char* path = nullptr;           ///< file-system operations: the path
+  const char* second_path = nullptr;    ///< kRenameAt: the new path
+  uint32_t mode = 0;  ///< kOpenAt, kMkdirAt: permissions of what is created
 
   /// Called exactly once, on the driving thread, from Reactor::Run.
   void (*complete)(void* context, int32_t result) = nullptr;
@@ -135,6 +156,13 @@ class Reactor {
 
   /// Driving thread only. Operations submitted and not yet delivered.
   virtual size_t InFlight() const = 0;
+
+  /// Whether Submit runs the file-system opcodes (kOpenAt ... kMkdirAt) and
+  /// kRead/kWrite/kFsync on regular files natively and without blocking the
+  /// driving thread. When false the runtime never submits the file-system
+  /// opcodes and runs every file operation on its blocking pool instead (as
+  /// tokio does).
+  virtual bool SupportsFileOps() const { return false; }
 };
 
 /// A backend, created once per runtime.

@@ -8,6 +8,7 @@
 #include "runtime/backend_info.h"               // IWYU pragma: export
 #include "runtime/coop.h"                       // IWYU pragma: export
 #include "runtime/errors.h"                     // IWYU pragma: export
+#include "runtime/fs.h"                         // IWYU pragma: export
 #include "runtime/join.h"                       // IWYU pragma: export
 #include "runtime/join_error.h"                 // IWYU pragma: export
 #include "runtime/join_handle.h"                // IWYU pragma: export

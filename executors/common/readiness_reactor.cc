@@ -102,6 +102,13 @@ void ReadinessReactor::Submit(IoOperation* op) {
     case IoOpcode::kConnect:
       SubmitFdIo(op);
       return;
+    case IoOpcode::kOpenAt:
+    case IoOpcode::kFsync:
+    case IoOpcode::kStatx:
+    case IoOpcode::kRenameAt:
+    case IoOpcode::kUnlinkAt:
+    case IoOpcode::kMkdirAt:
+      break;  // SupportsFileOps() is false: the runtime never submits these
   }
   Finish(op, -EINVAL);
 }

@@ -89,8 +89,15 @@ constexpr RequiredOpcode kRequiredOpcodes[] = {
     {IORING_OP_RECV, "IORING_OP_RECV", "5.6"},
 };
 
-// Checks the opcodes (and the features the reactor relies on) of `ring`.
-absl::Status CheckOpcodes(io_uring* ring) {
+// The file-system opcodes: all of them, or the runtime uses its blocking pool.
+constexpr int kFileOpcodes[] = {
+    IORING_OP_OPENAT,   IORING_OP_FSYNC,    IORING_OP_STATX,
+    IORING_OP_RENAMEAT, IORING_OP_UNLINKAT, IORING_OP_MKDIRAT,
+};
+
+// Checks the opcodes (and the features the reactor relies on) of `ring`,
+// and notes whether it has the file-system ones in `*file_ops`.
+absl::Status CheckOpcodes(io_uring* ring, bool* file_ops) {
   constexpr int kProbeOps = 256;
   const size_t size =
       sizeof(io_uring_probe) + kProbeOps * sizeof(io_uring_probe_op);
@@ -112,6 +119,10 @@ absl::Status CheckOpcodes(io_uring* ring) {
     if (!io_uring_opcode_supported(probe.get(), required.opcode)) {
       return MissingOpcodeError(required.name, required.since);
     }
+  }
+  *file_ops = true;
+  for (int opcode : kFileOpcodes) {
+    if (!io_uring_opcode_supported(probe.get(), opcode)) *file_ops = false;
   }
   // Both came with Linux 5.6 too; checked for kernels that backport opcodes.
   if ((ring->features & IORING_FEAT_RW_CUR_POS) == 0) {
@@ -182,9 +193,12 @@ absl::StatusOr<UringCapabilities> ProbeNow() {
   const int ret = io_uring_queue_init(4, &ring, 0);
   if (ret < 0) return UringError(-ret, "io_uring_setup");
   absl::StatusOr<UringCapabilities> result = [&] {
-    absl::Status opcodes = CheckOpcodes(&ring);
+    bool file_ops = false;
+    absl::Status opcodes = CheckOpcodes(&ring, &file_ops);
     if (!opcodes.ok()) return absl::StatusOr<UringCapabilities>(opcodes);
-    return RoundTrip(&ring);
+    absl::StatusOr<UringCapabilities> capabilities = RoundTrip(&ring);
+    if (capabilities.ok()) capabilities->file_ops = file_ops;
+    return capabilities;
   }();
   io_uring_queue_exit(&ring);
   return result;

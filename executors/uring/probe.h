@@ -35,6 +35,9 @@ struct UringCapabilities {
   // IORING_REGISTER_SYNC_CANCEL (Linux 6.0): Cancel disarms a waiting
   // operation from the calling thread, before it returns.
   bool sync_cancel = false;
+  // IORING_OP_OPENAT, FSYNC, STATX, RENAMEAT, UNLINKAT and MKDIRAT (all
+  // there from Linux 5.15): the file-system opcodes run natively.
+  bool file_ops = false;
 };
 
 // Thread-safe; probes on the first call only.

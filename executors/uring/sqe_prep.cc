@@ -1,6 +1,8 @@
 #include "executors/uring/sqe_prep.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -36,13 +38,32 @@ bool IsKnownOpcode(IoOpcode opcode) {
     case IoOpcode::kClose:
     case IoOpcode::kPoll:
     case IoOpcode::kTimeout:
+    case IoOpcode::kOpenAt:
+    case IoOpcode::kFsync:
+    case IoOpcode::kStatx:
+    case IoOpcode::kRenameAt:
+    case IoOpcode::kUnlinkAt:
+    case IoOpcode::kMkdirAt:
       return true;
   }
   return false;
 }
 
 bool UsesFd(IoOpcode opcode) {
-  return opcode != IoOpcode::kNop && opcode != IoOpcode::kTimeout;
+  switch (opcode) {
+    case IoOpcode::kNop:
+    case IoOpcode::kTimeout:
+    // The path operations' fd is a directory (or AT_FDCWD) that a kClose
+    // does not concern.
+    case IoOpcode::kOpenAt:
+    case IoOpcode::kStatx:
+    case IoOpcode::kRenameAt:
+    case IoOpcode::kUnlinkAt:
+    case IoOpcode::kMkdirAt:
+      return false;
+    default:
+      return true;
+  }
 }
 
 void PrepareSqe(IoOperation* op, io_uring_sqe* sqe) {
@@ -80,6 +101,29 @@ void PrepareSqe(IoOperation* op, io_uring_sqe* sqe) {
       break;
     case IoOpcode::kTimeout:
       io_uring_prep_timeout(sqe, StoreTimespec(op, op->timeout), 0, 0);
+      break;
+    case IoOpcode::kOpenAt:
+      io_uring_prep_openat(sqe, op->fd, op->path, op->flags | O_CLOEXEC,
+                           op->mode);
+      break;
+    case IoOpcode::kFsync:
+      io_uring_prep_fsync(
+          sqe, op->fd,
+          (op->flags & kFsyncDataOnly) != 0 ? IORING_FSYNC_DATASYNC : 0);
+      break;
+    case IoOpcode::kStatx:
+      io_uring_prep_statx(sqe, op->fd, op->path, op->flags, STATX_BASIC_STATS,
+                          static_cast<struct statx*>(op->buffer));
+      break;
+    case IoOpcode::kRenameAt:
+      io_uring_prep_renameat(sqe, op->fd, op->path, op->fd, op->second_path,
+                             static_cast<unsigned>(op->flags));
+      break;
+    case IoOpcode::kUnlinkAt:
+      io_uring_prep_unlinkat(sqe, op->fd, op->path, op->flags);
+      break;
+    case IoOpcode::kMkdirAt:
+      io_uring_prep_mkdirat(sqe, op->fd, op->path, op->mode);
       break;
   }
   io_uring_sqe_set_data(sqe, op);

@@ -14,6 +14,14 @@
 //             operations first; see uring_reactor.h)
 //   kPoll     IORING_OP_POLL_ADD, one-shot: revents
 //   kTimeout  IORING_OP_TIMEOUT, a pure timer: -ETIME
+//   kOpenAt   IORING_OP_OPENAT  with flags | O_CLOEXEC
+//   kFsync    IORING_OP_FSYNC   (kFsyncDataOnly: IORING_FSYNC_DATASYNC)
+//   kStatx    IORING_OP_STATX   with mask STATX_BASIC_STATS
+//   kRenameAt IORING_OP_RENAMEAT (Linux 5.11)
+//   kUnlinkAt IORING_OP_UNLINKAT (Linux 5.11)
+//   kMkdirAt  IORING_OP_MKDIRAT  (Linux 5.15)
+//   (the file-system opcodes only where the probe found them all:
+//   UringCapabilities::file_ops, UringReactor::SupportsFileOps)
 //
 // Lengths above what one read or write can move on Linux (0x7ffff000) are
 // clamped, so that the byte count always fits the int32_t result.

@@ -148,6 +148,8 @@ class UringReactor final : public Reactor {
   void Wake() override;
   absl::StatusOr<int> Run(std::optional<TimePoint> deadline) override;
   size_t InFlight() const override { return ops_.size(); }
+  // True where the kernel has every file-system opcode (probe.h).
+  bool SupportsFileOps() const override { return capabilities_.file_ops; }
 
   // The IORING_SETUP_* flags the ring runs with (ring_setup.h).
   unsigned setup_flags() const { return ring_.flags; }

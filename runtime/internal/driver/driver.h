@@ -60,6 +60,9 @@ class Driver {
   void Cancel(IoOperation* op);
   // Any thread.
   void Wake() { reactor_->Wake(); }
+  // Any thread. Whether the backend runs file operations natively
+  // (Reactor::SupportsFileOps); constant for the driver's life.
+  bool SupportsFileOps() const { return reactor_->SupportsFileOps(); }
 
   // The calling thread drives this driver from now on (it will Park).
   void BecomeDrivingThread();

@@ -38,6 +38,11 @@ void IoRequest::Submit(Driver& driver, Waker waker) {
   driver_->Submit(&op_);
 }
 
+void IoRequest::SubmitElsewhere(Waker waker) {
+  waker_ = std::move(waker);
+  refs_.fetch_add(1, std::memory_order_relaxed);  // the runner's
+}
+
 void IoRequest::Cancel() {
   if (driver_ != nullptr && !done()) driver_->Cancel(&op_);
 }
@@ -62,9 +67,12 @@ void IoRequest::Abandon() {
 }
 
 void IoRequest::ReleaseResult() {
-  // An accept that won the race against its cancel produced a socket that
-  // nobody will own.
-  if (op_.opcode == IoOpcode::kAccept && result_ >= 0) ::close(result_);
+  // An accept or an open that won the race against its cancel produced a
+  // descriptor that nobody will own.
+  if ((op_.opcode == IoOpcode::kAccept || op_.opcode == IoOpcode::kOpenAt) &&
+      result_ >= 0) {
+    ::close(result_);
+  }
 }
 
 IoAwaiter::~IoAwaiter() {
@@ -78,6 +86,12 @@ IoAwaiter::~IoAwaiter() {
 
 void IoAwaiter::await_suspend(std::coroutine_handle<> handle) {
   ExecContext& context = ContextFor(operation_);
+  if (runner_ != nullptr) {
+    request_->SubmitElsewhere(Waker(context.waker_target));
+    runner_(request_);
+    SuspendOn(handle, this, WaitKind::kIo);
+    return;
+  }
   Driver* driver = CurrentDriver();
   if (driver == nullptr) {
     throw UsageError(std::string(operation_) +

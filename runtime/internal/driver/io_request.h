@@ -19,6 +19,7 @@
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <utility>
 
 #include "runtime/executor.h"
@@ -43,6 +44,18 @@ class IoRequest {
 
   // Submits on `driver` (this thread's); the completion wakes `waker`.
   void Submit(Driver& driver, Waker waker);
+  // Instead of Submit, for an operation that something else runs (the
+  // blocking pool, when the backend does not do file operations): takes the
+  // runner's reference, which op().complete(op().context, result) drops, on
+  // any thread, exactly once. Cancel then does nothing: the result comes
+  // when the runner is done.
+  void SubmitElsewhere(Waker waker);
+  // Keeps `owner` alive as long as the request (an open file, so that its
+  // fd is not closed, and its number not reused, while the backend may
+  // still use it).
+  void KeepAlive(std::shared_ptr<const void> owner) {
+    keep_alive_ = std::move(owner);
+  }
   // Asks the backend to cancel, if submitted and not complete.
   void Cancel();
   // The awaiter is gone without taking the result: a resource the
@@ -67,18 +80,25 @@ class IoRequest {
   Waker waker_;
   Driver* driver_ = nullptr;
   sockaddr_storage address_{};
+  std::shared_ptr<const void> keep_alive_;
   char* buffer_ = nullptr;
 };
 
 // The awaitable of one request: suspends the task until its completion.
 class IoAwaiter final : public Pollable {
  public:
-  // `operation` names the call for the UsageError outside a runtime.
-  IoAwaiter(const char* operation, IoRequest* request)
-      : operation_(operation), request_(request) {}
+  // Runs a request elsewhere (see IoRequest::SubmitElsewhere, which has
+  // been called when it is).
+  using Runner = void (*)(IoRequest* request);
+
+  // `operation` names the call for the UsageError outside a runtime. With
+  // a `runner`, the request goes to it instead of the thread's driver.
+  IoAwaiter(const char* operation, IoRequest* request, Runner runner = nullptr)
+      : operation_(operation), request_(request), runner_(runner) {}
   IoAwaiter(IoAwaiter&& other) noexcept
       : operation_(other.operation_),
         request_(std::exchange(other.request_, nullptr)),
+        runner_(other.runner_),
         taken_(other.taken_) {}
   ~IoAwaiter();
 
@@ -96,6 +116,7 @@ class IoAwaiter final : public Pollable {
  private:
   const char* operation_;
   IoRequest* request_;
+  Runner runner_;
   bool taken_ = false;
 };
 

@@ -1,0 +1,157 @@
+#include "runtime/fs/file_op.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/internal/driver/driver.h"
+#include "runtime/spawn.h"
+
+namespace weft::fs::internal {
+namespace {
+
+using weft::internal::IoAwaiter;
+using weft::internal::IoRequest;
+
+// The runner's reference to a request on the blocking pool. Destroyed
+// without having run (the runtime shut down first), it still completes the
+// request, with -ECANCELED, so that the request is freed and its awaiter
+// woken.
+class BlockingRun {
+ public:
+  explicit BlockingRun(IoRequest* request) : request_(request) {}
+  BlockingRun(BlockingRun&& other) noexcept
+      : request_(std::exchange(other.request_, nullptr)) {}
+  BlockingRun& operator=(BlockingRun&&) = delete;
+  ~BlockingRun() {
+    if (request_ != nullptr) Complete(-ECANCELED);
+  }
+
+  void operator()() { Complete(RunBlocking(request_->op())); }
+
+ private:
+  void Complete(int32_t result) {
+    IoOperation& op = std::exchange(request_, nullptr)->op();
+    op.complete(op.context, result);  // may free the request
+  }
+
+  IoRequest* request_;
+};
+
+void RunOnBlockingPool(IoRequest* request) {
+  BlockingRun run(request);
+  (void)weft::spawn_blocking(std::move(run));  // detached
+}
+
+IoAwaiter::Runner RunnerForThisThread() {
+  weft::internal::Driver* driver = weft::internal::CurrentDriver();
+  // No driver: the IoAwaiter throws the UsageError that says so.
+  if (driver == nullptr || driver->SupportsFileOps()) return nullptr;
+  return &RunOnBlockingPool;
+}
+
+template <typename F>
+int32_t Retrying(F call) {
+  for (;;) {
+    const auto result = call();
+    if (result >= 0) return static_cast<int32_t>(result);
+    if (errno != EINTR) return -errno;
+  }
+}
+
+}  // namespace
+
+OwnedFd::~OwnedFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+IoRequest* NewPathRequest(IoOpcode opcode, std::string_view path,
+                          std::string_view second_path, size_t payload) {
+  // Payload first: it is suitably aligned right after the request.
+  const size_t size = payload + path.size() + 1 + second_path.size() + 1;
+  IoRequest* request = IoRequest::New(opcode, AT_FDCWD, size);
+  char* memory = request->buffer();
+  std::memset(memory, 0, size);
+  char* first = memory + payload;
+  // An empty view may have a null data(), which memcpy must not get.
+  if (!path.empty()) std::memcpy(first, path.data(), path.size());
+  char* second = first + path.size() + 1;
+  if (!second_path.empty()) {
+    std::memcpy(second, second_path.data(), second_path.size());
+  }
+  IoOperation& op = request->op();
+  op.buffer = payload > 0 ? memory : nullptr;
+  op.length = payload;
+  op.path = first;
+  op.second_path = second;
+  return request;
+}
+
+FileOp::FileOp(const char* operation, IoRequest* request)
+    : awaiter_(operation, request, RunnerForThisThread()) {}
+
+int32_t RunBlocking(IoOperation& op) {
+  switch (op.opcode) {
+    case IoOpcode::kRead:
+      return Retrying([&] {
+        const size_t length = std::min(op.length, kMaxTransfer);
+        return op.offset >= 0 ? ::pread(op.fd, op.buffer, length, op.offset)
+                              : ::read(op.fd, op.buffer, length);
+      });
+    case IoOpcode::kWrite:
+      return Retrying([&] {
+        const size_t length = std::min(op.length, kMaxTransfer);
+        return op.offset >= 0 ? ::pwrite(op.fd, op.buffer, length, op.offset)
+                              : ::write(op.fd, op.buffer, length);
+      });
+    case IoOpcode::kOpenAt:
+      return Retrying([&] {
+        return ::openat(op.fd, op.path, op.flags | O_CLOEXEC, op.mode);
+      });
+    case IoOpcode::kFsync:
+      return Retrying([&] {
+        return (op.flags & kFsyncDataOnly) != 0 ? ::fdatasync(op.fd)
+                                                : ::fsync(op.fd);
+      });
+    case IoOpcode::kStatx:
+      return Retrying([&] {
+        return ::statx(op.fd, op.path, op.flags, STATX_BASIC_STATS,
+                       static_cast<struct statx*>(op.buffer));
+      });
+    case IoOpcode::kRenameAt:
+      return Retrying([&] {
+        return ::renameat2(op.fd, op.path, op.fd, op.second_path,
+                           static_cast<unsigned>(op.flags));
+      });
+    case IoOpcode::kUnlinkAt:
+      return Retrying([&] { return ::unlinkat(op.fd, op.path, op.flags); });
+    case IoOpcode::kMkdirAt:
+      return Retrying([&] { return ::mkdirat(op.fd, op.path, op.mode); });
+    default:
+      return -EINVAL;
+  }
+}
+
+absl::Status FsError(int error_number, std::string_view operation,
+                     std::string_view path) {
+  // strerrordesc_np reads a constant table (see net/socket.cc on why not
+  // absl::ErrnoToStatus).
+  const char* description = strerrordesc_np(error_number);
+  std::string message =
+      absl::StrCat(std::string(operation), " ", std::string(path), ": ");
+  if (description != nullptr) {
+    absl::StrAppend(&message, description);
+  } else {
+    absl::StrAppend(&message, "error ", error_number);
+  }
+  return absl::Status(absl::ErrnoToStatusCode(error_number), message);
+}
+
+}  // namespace weft::fs::internal
