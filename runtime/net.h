@@ -1,9 +1,11 @@
 /// \file
-/// Networking for tasks: TcpListener, TcpStream, UdpSocket, SocketAddress.
+/// Networking for tasks: TcpListener, TcpStream (and its split halves),
+/// UdpSocket, SocketAddress, lookup_host.
 
 #ifndef WEFT_RUNTIME_NET_H_
 #define WEFT_RUNTIME_NET_H_
 
+#include "runtime/net/lookup_host.h"     // IWYU pragma: export
 #include "runtime/net/socket_address.h"  // IWYU pragma: export
 #include "runtime/net/tcp.h"             // IWYU pragma: export
 #include "runtime/net/udp.h"             // IWYU pragma: export

@@ -9,6 +9,8 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/errors.h"
+#include "runtime/net/lookup_host.h"
 
 namespace weft::net {
 namespace {
@@ -39,20 +41,34 @@ Task<absl::StatusOr<TcpStream>> TcpStream::connect(SocketAddress address) {
 
 Task<absl::StatusOr<TcpStream>> TcpStream::connect(std::string address) {
   absl::StatusOr<SocketAddress> parsed = SocketAddress::Parse(address);
-  if (!parsed.ok()) co_return parsed.status();
-  co_return co_await connect(*parsed);
+  if (parsed.ok()) co_return co_await connect(*parsed);
+  absl::StatusOr<std::vector<SocketAddress>> resolved =
+      co_await lookup_host(address);
+  if (!resolved.ok()) co_return resolved.status();
+  absl::Status last_error;
+  for (const SocketAddress& candidate : *resolved) {
+    absl::StatusOr<TcpStream> stream = co_await connect(candidate);
+    if (stream.ok()) co_return stream;
+    last_error = stream.status();
+  }
+  // lookup_host never yields an empty list.
+  co_return last_error;
 }
 
-TcpStream::Read::Read(TcpStream& stream, void* buffer, size_t length)
+TcpStream::Read::Read(TcpStream& stream, void* buffer, size_t length, int flags)
     : stream_(stream),
       buffer_(buffer),
+      peek_((flags & MSG_PEEK) != 0),
       awaiter_("TcpStream::read",
-               NewRequest(IoOpcode::kRecv, stream.socket_.fd(), length)) {}
+               NewRequest(IoOpcode::kRecv, stream.socket_.fd(), length)) {
+  awaiter_.request().op().flags = flags;
+}
 
 absl::StatusOr<size_t> TcpStream::Read::await_resume() {
   int32_t result = awaiter_.await_resume();
   if (result < 0) {
-    return internal::ErrorStatus(-result, "read from", stream_.peer_);
+    return internal::ErrorStatus(-result, peek_ ? "peek from" : "read from",
+                                 stream_.peer_);
   }
   std::memcpy(buffer_, awaiter_.request().buffer(),
               static_cast<size_t>(result));
@@ -111,13 +127,108 @@ absl::Status TcpStream::shutdown_write() {
   return absl::OkStatus();
 }
 
-absl::Status TcpStream::set_nodelay(bool enabled) {
-  int value = enabled ? 1 : 0;
-  if (::setsockopt(socket_.fd(), IPPROTO_TCP, TCP_NODELAY, &value,
-                   sizeof(value)) != 0) {
-    return internal::ErrorStatus(errno, "set_nodelay on", peer_);
+absl::Status TcpStream::SetOption(int level, int name, int value,
+                                  const char* operation) {
+  if (::setsockopt(socket_.fd(), level, name, &value, sizeof(value)) != 0) {
+    return internal::ErrorStatus(errno, operation, peer_);
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<int> TcpStream::GetOption(int level, int name,
+                                         const char* operation) const {
+  int value = 0;
+  socklen_t length = sizeof(value);
+  if (::getsockopt(socket_.fd(), level, name, &value, &length) != 0) {
+    return internal::ErrorStatus(errno, operation, peer_);
+  }
+  return value;
+}
+
+absl::Status TcpStream::set_nodelay(bool enabled) {
+  return SetOption(IPPROTO_TCP, TCP_NODELAY, enabled ? 1 : 0, "set_nodelay on");
+}
+
+absl::StatusOr<bool> TcpStream::nodelay() const {
+  absl::StatusOr<int> value = GetOption(IPPROTO_TCP, TCP_NODELAY, "nodelay of");
+  if (!value.ok()) return value.status();
+  return *value != 0;
+}
+
+absl::Status TcpStream::set_keepalive(bool enabled) {
+  return SetOption(SOL_SOCKET, SO_KEEPALIVE, enabled ? 1 : 0,
+                   "set_keepalive on");
+}
+
+absl::StatusOr<bool> TcpStream::keepalive() const {
+  absl::StatusOr<int> value =
+      GetOption(SOL_SOCKET, SO_KEEPALIVE, "keepalive of");
+  if (!value.ok()) return value.status();
+  return *value != 0;
+}
+
+namespace {
+
+// IP_TTL, or its IPv6 counterpart on an IPv6 socket.
+std::pair<int, int> TtlOption(int fd) {
+  sockaddr_storage local{};
+  socklen_t length = sizeof(local);
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) == 0 &&
+      local.ss_family == AF_INET6) {
+    return {IPPROTO_IPV6, IPV6_UNICAST_HOPS};
+  }
+  return {IPPROTO_IP, IP_TTL};
+}
+
+}  // namespace
+
+absl::Status TcpStream::set_ttl(uint32_t ttl) {
+  auto [level, name] = TtlOption(socket_.fd());
+  return SetOption(level, name, static_cast<int>(ttl), "set_ttl on");
+}
+
+absl::StatusOr<uint32_t> TcpStream::ttl() const {
+  auto [level, name] = TtlOption(socket_.fd());
+  absl::StatusOr<int> value = GetOption(level, name, "ttl of");
+  if (!value.ok()) return value.status();
+  return static_cast<uint32_t>(*value);
+}
+
+std::pair<OwnedReadHalf, OwnedWriteHalf> TcpStream::into_split() && {
+  auto shared = std::make_shared<TcpStream>(std::move(*this));
+  return {OwnedReadHalf(shared), OwnedWriteHalf(shared)};
+}
+
+TcpStream TcpStream::reunite(OwnedReadHalf&& read, OwnedWriteHalf&& write) {
+  if (!read.is_pair_of(write)) {
+    throw UsageError(
+        "TcpStream::reunite: the halves come from two different "
+        "into_split() calls; pass the read and write half of one stream");
+  }
+  std::shared_ptr<TcpStream> shared = std::move(read.stream_);
+  write.stream_.reset();
+  return std::move(*shared);
+}
+
+bool OwnedReadHalf::is_pair_of(const OwnedWriteHalf& write) const {
+  return stream_ != nullptr && stream_ == write.stream_;
+}
+
+OwnedWriteHalf& OwnedWriteHalf::operator=(OwnedWriteHalf&& other) noexcept {
+  if (this != &other) {
+    if (stream_ != nullptr && stream_->is_open()) {
+      (void)stream_->shutdown_write();
+    }
+    stream_ = std::move(other.stream_);
+  }
+  return *this;
+}
+
+OwnedWriteHalf::~OwnedWriteHalf() {
+  // Not when moved from or reunited (stream_ is null then).
+  if (stream_ != nullptr && stream_->is_open()) {
+    (void)stream_->shutdown_write();
+  }
 }
 
 absl::StatusOr<SocketAddress> TcpStream::peer_addr() const {

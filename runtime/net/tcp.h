@@ -11,7 +11,11 @@
 #ifndef WEFT_RUNTIME_NET_TCP_H_
 #define WEFT_RUNTIME_NET_TCP_H_
 
+#include <sys/socket.h>
+
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,6 +28,9 @@
 #include "runtime/task.h"
 
 namespace weft::net {
+
+class OwnedReadHalf;
+class OwnedWriteHalf;
 
 /// A connected TCP socket: connect() makes one, TcpListener::accept() yields
 /// one.
@@ -40,7 +47,10 @@ class TcpStream {
   /// Connects to `address`.
   ///@{
   static Task<absl::StatusOr<TcpStream>> connect(SocketAddress address);
-  /// `address` is "1.2.3.4:port" or "[::1]:port".
+  /// `address` is "host:port": a numeric "1.2.3.4:port" or "[::1]:port"
+  /// connects at once; a name ("localhost:6379") is resolved with
+  /// lookup_host and each of its addresses is tried in turn, as tokio does;
+  /// when none connects, the error is the last address's.
   static Task<absl::StatusOr<TcpStream>> connect(std::string address);
   ///@}
 
@@ -48,8 +58,9 @@ class TcpStream {
   /// bytes; 0 means the peer closed its side (EOF).
   class Read {
    public:
-    /// Same as stream.read(buffer, length).
-    Read(TcpStream& stream, void* buffer, size_t length);
+    /// Same as stream.read(buffer, length); `flags` are recv(2)'s
+    /// (MSG_PEEK for peek()).
+    Read(TcpStream& stream, void* buffer, size_t length, int flags = 0);
     /// The awaitable protocol: `co_await` calls these.
     ///@{
     bool await_ready() const noexcept { return false; }
@@ -62,6 +73,7 @@ class TcpStream {
    private:
     TcpStream& stream_;
     void* buffer_;
+    bool peek_;
     weft::internal::IoAwaiter awaiter_;
   };
 
@@ -87,6 +99,11 @@ class TcpStream {
 
   /// One read of at most `length` bytes into `buffer`; see Read.
   Read read(void* buffer, size_t length) { return Read(*this, buffer, length); }
+  /// Like read(), but the bytes stay in the socket: the next read or peek
+  /// sees them again (recv with MSG_PEEK). Waits until there is data or EOF.
+  Read peek(void* buffer, size_t length) {
+    return Read(*this, buffer, length, MSG_PEEK);
+  }
   /// One write of up to `length` bytes, which may be fewer; see Write.
   ///@{
   Write write(const void* data, size_t length) {
@@ -103,8 +120,32 @@ class TcpStream {
 
   /// Half-close: the peer reads EOF; this side can still read.
   absl::Status shutdown_write();
-  /// Sets TCP_NODELAY (no Nagle delay for small writes).
+  /// TCP_NODELAY (no Nagle delay for small writes).
+  ///@{
   absl::Status set_nodelay(bool enabled);
+  absl::StatusOr<bool> nodelay() const;
+  ///@}
+  /// SO_KEEPALIVE (the kernel probes an idle connection).
+  ///@{
+  absl::Status set_keepalive(bool enabled);
+  absl::StatusOr<bool> keepalive() const;
+  ///@}
+  /// The time-to-live of outgoing packets (IP_TTL, or IPV6_UNICAST_HOPS on
+  /// an IPv6 socket).
+  ///@{
+  absl::Status set_ttl(uint32_t ttl);
+  absl::StatusOr<uint32_t> ttl() const;
+  ///@}
+
+  /// Splits the stream into a read half and a write half that two tasks
+  /// (possibly on two workers) use at once; see OwnedReadHalf. The socket is
+  /// closed when both halves are gone; reunite() puts them back together.
+  /// The stream is left closed (is_open() is false).
+  std::pair<OwnedReadHalf, OwnedWriteHalf> into_split() &&;
+  /// The stream the two halves of one into_split() came from. Throws
+  /// weft::UsageError (and leaves both halves as they were) when they come
+  /// from different streams.
+  static TcpStream reunite(OwnedReadHalf&& read, OwnedWriteHalf&& write);
   /// The address of the other end, and of this end.
   ///@{
   absl::StatusOr<SocketAddress> peer_addr() const;
@@ -119,9 +160,100 @@ class TcpStream {
   friend class TcpListener;
   TcpStream(internal::Socket socket, std::string peer)
       : socket_(std::move(socket)), peer_(std::move(peer)) {}
+  absl::Status SetOption(int level, int name, int value, const char* operation);
+  absl::StatusOr<int> GetOption(int level, int name,
+                                const char* operation) const;
 
   internal::Socket socket_;
   std::string peer_;  ///< for error messages
+};
+
+/// The read half of TcpStream::into_split(): reads and peeks while another
+/// task writes through the OwnedWriteHalf.
+class OwnedReadHalf {
+ public:
+  /// Move-only; the stream is closed when this and its write half are gone.
+  ///@{
+  OwnedReadHalf(OwnedReadHalf&&) noexcept = default;
+  OwnedReadHalf& operator=(OwnedReadHalf&&) noexcept = default;
+  ///@}
+
+  /// As TcpStream::read, read_exact and peek.
+  ///@{
+  TcpStream::Read read(void* buffer, size_t length) {
+    return stream_->read(buffer, length);
+  }
+  Task<absl::Status> read_exact(void* buffer, size_t length) {
+    return stream_->read_exact(buffer, length);
+  }
+  TcpStream::Read peek(void* buffer, size_t length) {
+    return stream_->peek(buffer, length);
+  }
+  ///@}
+  /// As TcpStream::peer_addr and local_addr.
+  ///@{
+  absl::StatusOr<SocketAddress> peer_addr() const {
+    return stream_->peer_addr();
+  }
+  absl::StatusOr<SocketAddress> local_addr() const {
+    return stream_->local_addr();
+  }
+  ///@}
+  /// Whether `write` is the other half of the same stream.
+  bool is_pair_of(const OwnedWriteHalf& write) const;
+
+ private:
+  friend class TcpStream;
+  friend class OwnedWriteHalf;
+  explicit OwnedReadHalf(std::shared_ptr<TcpStream> stream)
+      : stream_(std::move(stream)) {}
+  std::shared_ptr<TcpStream> stream_;
+};
+
+/// The write half of TcpStream::into_split(). As in tokio, destroying it
+/// shuts the write side down (the peer reads EOF) even while the read half
+/// lives on.
+class OwnedWriteHalf {
+ public:
+  /// Move-only; the stream is closed when this and its read half are gone.
+  ///@{
+  OwnedWriteHalf(OwnedWriteHalf&&) noexcept = default;
+  OwnedWriteHalf& operator=(OwnedWriteHalf&& other) noexcept;
+  ///@}
+  /// Shuts the write side down (see the class comment).
+  ~OwnedWriteHalf();
+
+  /// As TcpStream::write, write_all and shutdown_write.
+  ///@{
+  TcpStream::Write write(const void* data, size_t length) {
+    return stream_->write(data, length);
+  }
+  TcpStream::Write write(std::string_view data) { return stream_->write(data); }
+  Task<absl::Status> write_all(std::string_view data) {
+    return stream_->write_all(data);
+  }
+  absl::Status shutdown_write() { return stream_->shutdown_write(); }
+  ///@}
+  /// As TcpStream::peer_addr and local_addr.
+  ///@{
+  absl::StatusOr<SocketAddress> peer_addr() const {
+    return stream_->peer_addr();
+  }
+  absl::StatusOr<SocketAddress> local_addr() const {
+    return stream_->local_addr();
+  }
+  ///@}
+  /// Whether `read` is the other half of the same stream.
+  bool is_pair_of(const OwnedReadHalf& read) const {
+    return read.is_pair_of(*this);
+  }
+
+ private:
+  friend class TcpStream;
+  friend class OwnedReadHalf;
+  explicit OwnedWriteHalf(std::shared_ptr<TcpStream> stream)
+      : stream_(std::move(stream)) {}
+  std::shared_ptr<TcpStream> stream_;
 };
 
 /// A listening TCP socket: bind() makes one, accept() yields connections.

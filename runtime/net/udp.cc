@@ -27,6 +27,54 @@ absl::StatusOr<UdpSocket> UdpSocket::bind(std::string_view address) {
   return bind(*parsed);
 }
 
+absl::Status UdpSocket::connect(const SocketAddress& address) {
+  if (::connect(socket_.fd(), address.raw(), address.length()) != 0) {
+    return internal::ErrorStatus(errno, "connect to", address.ToString());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status UdpSocket::connect(std::string_view address) {
+  absl::StatusOr<SocketAddress> parsed = SocketAddress::Parse(address);
+  if (!parsed.ok()) return parsed.status();
+  return connect(*parsed);
+}
+
+absl::StatusOr<SocketAddress> UdpSocket::peer_addr() const {
+  return socket_.PeerAddress();
+}
+
+std::string UdpSocket::PeerForErrors() const {
+  absl::StatusOr<SocketAddress> peer = socket_.PeerAddress();
+  return peer.ok() ? peer->ToString()
+                   : "(not connected; bound to " + local_.ToString() + ")";
+}
+
+Task<absl::StatusOr<size_t>> UdpSocket::send(std::string_view data) {
+  while (true) {
+    ssize_t sent = ::send(socket_.fd(), data.data(), data.size(),
+                          MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent >= 0) co_return static_cast<size_t>(sent);
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      co_return internal::ErrorStatus(errno, "send to", PeerForErrors());
+    }
+    absl::Status ready = co_await WaitFor(POLLOUT, "UdpSocket::send");
+    if (!ready.ok()) co_return ready;
+  }
+}
+
+Task<absl::StatusOr<size_t>> UdpSocket::recv(void* buffer, size_t length) {
+  while (true) {
+    ssize_t got = ::recv(socket_.fd(), buffer, length, MSG_DONTWAIT);
+    if (got >= 0) co_return static_cast<size_t>(got);
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      co_return internal::ErrorStatus(errno, "recv from", PeerForErrors());
+    }
+    absl::Status ready = co_await WaitFor(POLLIN, "UdpSocket::recv");
+    if (!ready.ok()) co_return ready;
+  }
+}
+
 Task<absl::Status> UdpSocket::WaitFor(short events, const char* operation) {
   auto* request =
       weft::internal::IoRequest::New(IoOpcode::kPoll, socket_.fd(), 0);

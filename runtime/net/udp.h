@@ -10,6 +10,7 @@
 #define WEFT_RUNTIME_NET_UDP_H_
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -47,6 +48,23 @@ class UdpSocket {
   Task<absl::StatusOr<std::pair<size_t, SocketAddress>>> recv_from(
       void* buffer, size_t length);
 
+  /// Sets the default destination of send() and the only source recv()
+  /// accepts (connect(2) on a datagram socket: nothing is sent, so it
+  /// completes at once). Text form as in bind().
+  ///@{
+  absl::Status connect(const SocketAddress& address);
+  absl::Status connect(std::string_view address);
+  ///@}
+  /// Sends one datagram to the connected address; yields the bytes sent.
+  /// `data` must outlive the await. Without connect() the error is
+  /// "Destination address required".
+  Task<absl::StatusOr<size_t>> send(std::string_view data);
+  /// Receives one datagram from the connected address into `buffer`
+  /// (truncated to `length`); yields its size.
+  Task<absl::StatusOr<size_t>> recv(void* buffer, size_t length);
+  /// The connected address; an error when connect() was not called.
+  absl::StatusOr<SocketAddress> peer_addr() const;
+
   /// The address it is bound to (with the port picked, if port 0 was asked).
   SocketAddress local_addr() const { return local_; }
   /// The file descriptor; the socket still owns it.
@@ -55,6 +73,9 @@ class UdpSocket {
  private:
   UdpSocket(internal::Socket socket, SocketAddress local)
       : socket_(std::move(socket)), local_(std::move(local)) {}
+  /// What errors name as the other end: the connected address, or the local
+  /// one before connect().
+  std::string PeerForErrors() const;
   /// Waits until the socket has `events` (POLLIN or POLLOUT).
   Task<absl::Status> WaitFor(short events, const char* operation);
 
