@@ -520,6 +520,23 @@ void BM_BroadcastFanout(benchmark::State& state) {
   });
 }
 
+void BM_FsRead(benchmark::State& state) {
+  std::shared_ptr<const std::vector<uint64_t>> offsets;
+  RunWorkload(
+      state, kFsReads, [&] { return FsRead(offsets, kFsReadsInFlight); },
+      /*warm_up=*/true,
+      [&](weft::Runtime&) {
+        FsReadFile();
+        offsets = FsReadOffsets(kFsReads);
+      });
+}
+
+void BM_FsWriteFsync(benchmark::State& state) {
+  RunWorkload(state, kFsWrites, [] {
+    return FsWriteFsync(FsScratchDir() + "/fs_write_fsync.dat", kFsWrites);
+  });
+}
+
 void BM_TcpEcho(benchmark::State& state) {
   weft::net::SocketAddress server;
   RunWorkload(
@@ -591,6 +608,8 @@ BENCHMARK(BM_AbortMany)->Name("abort_many")->Apply(TwoWorkers);
 BENCHMARK(BM_TcpEcho)->Name("tcp_echo")->Apply(TwoWorkers);
 BENCHMARK(BM_MpscUnbounded)->Name("mpsc_unbounded")->Apply(TwoWorkers);
 BENCHMARK(BM_BroadcastFanout)->Name("broadcast_fanout")->Apply(TwoWorkers);
+BENCHMARK(BM_FsRead)->Name("fs_read")->Apply(TwoWorkers);
+BENCHMARK(BM_FsWriteFsync)->Name("fs_write_fsync")->Apply(TwoWorkers);
 // One fresh child process per iteration, so one iteration per repetition.
 BENCHMARK(BM_MemoryPerTask)
     ->Name("memory_per_task")

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "runtime/net/socket_address.h"
@@ -40,6 +41,12 @@ inline constexpr uint64_t kMpscMessages = 100'000;     // in all, n
 inline constexpr uint64_t kFanoutReceivers = 16;       // broadcast_fanout
 inline constexpr uint64_t kFanoutMessages = 10'000;    // broadcast_fanout, n
 inline constexpr uint64_t kFanoutCapacity = 16'384;    // >= n: nobody lags
+inline constexpr uint64_t kFsFileBytes = 64ULL << 20;  // fs_read's file
+inline constexpr uint64_t kFsBlockBytes = 4'096;  // fs_read, fs_write_fsync
+inline constexpr uint64_t kFsReads = 20'000;      // fs_read, n
+inline constexpr uint64_t kFsReadsInFlight = 16;  // fs_read's tasks
+inline constexpr uint64_t kFsReadSeed = 7;        // SplitMix64 seed
+inline constexpr uint64_t kFsWrites = 100;        // fs_write_fsync, n
 
 // spawn_blocking_burst, weft's own (not in BENCH.md, no tokio peer): the
 // reliability issue's burst of closures queued at once, far more than the
@@ -76,6 +83,22 @@ weft::Task<void> SleepMany(std::shared_ptr<const std::vector<uint64_t>> ms);
 weft::Task<void> AbortMany(uint64_t n);
 weft::Task<void> MpscUnbounded(uint64_t producers, uint64_t n);
 weft::Task<void> BroadcastFanout(uint64_t receivers, uint64_t n);
+
+// fs_read's and fs_write_fsync's scratch directory: a fresh one under
+// $TMPDIR (or /tmp), removed with everything in it when the process exits.
+const std::string& FsScratchDir();
+// fs_read's file (kFsFileBytes, every aligned 64-bit word holding its own
+// offset, little-endian), written once per process, untimed. Returns its path.
+std::string FsReadFile();
+// fs_read's offsets: n block-aligned offsets drawn from SplitMix64(7).
+std::shared_ptr<const std::vector<uint64_t>> FsReadOffsets(uint64_t n);
+// fs_read: `in_flight` tasks share one open file and read the blocks at
+// `offsets` (task t takes t, t + in_flight, ...), checking each block.
+weft::Task<void> FsRead(std::shared_ptr<const std::vector<uint64_t>> offsets,
+                        uint64_t in_flight);
+// fs_write_fsync: creates `path` (truncating it), then n times writes one
+// block at the end of the file and waits for fdatasync; checks the length.
+weft::Task<void> FsWriteFsync(std::string path, uint64_t n);
 // Binds 127.0.0.1:0 and spawns the echo server's accept loop (detached; it
 // runs until the runtime is dropped). Returns the bound address.
 weft::Task<weft::net::SocketAddress> StartEchoServer();

@@ -65,6 +65,8 @@ ROWS = [
     ("tcp_echo", 2),
     ("mpsc_unbounded", 2),
     ("broadcast_fanout", 2),
+    ("fs_read", 2),
+    ("fs_write_fsync", 2),
     ("memory_per_task", 2),
 ]
 # Workloads whose tokio run is a single repetition (no warm-up on either side).

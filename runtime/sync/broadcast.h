@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "runtime/errors.h"
 #include "runtime/internal/task/exec_context.h"
 #include "runtime/sync/wait_list.h"
@@ -72,7 +73,12 @@ using weft::internal::WaitList;
 using weft::internal::WaitNode;
 using weft::internal::Waker;
 
-inline void WakeAll(const std::vector<Waker>& wake) {
+// Wakers taken under the lock and woken after it; a send wakes every
+// waiting receiver, so there is room for a typical fan-out without
+// allocating.
+using WakeList = absl::InlinedVector<Waker, 16>;
+
+inline void WakeAll(const WakeList& wake) {
   for (const Waker& waker : wake) waker.wake();
 }
 
@@ -87,17 +93,16 @@ struct Shared {
 
   uint64_t TailLocked() const { return head + slots.size(); }
 
-  /// Releases the values every receiver has taken (destroyed by the caller
-  /// after unlocking).
-  void PopTakenLocked(std::deque<Slot>& dropped) {
+  /// Releases the slots every receiver has taken. Their values were moved
+  /// out by the last taker, so they are cheap to destroy under the lock.
+  void PopTakenLocked() {
     while (!slots.empty() && slots.front().remaining == 0) {
-      dropped.push_back(std::move(slots.front()));
       slots.pop_front();
       ++head;
     }
   }
   /// Wakes every waiting receiver (after the lock is released).
-  void GrantAllLocked(std::vector<Waker>& wake) {
+  void GrantAllLocked(WakeList& wake) {
     while (WaitNode* node = waiters.PopFront()) {
       wake.push_back(std::move(node->waker));
       node->Grant();
@@ -138,7 +143,7 @@ class Sender {
   /// One producer fewer; the last one gone wakes every receiver.
   ~Sender() {
     if (shared_ == nullptr) return;
-    std::vector<internal::Waker> wake;
+    internal::WakeList wake;
     {
       std::lock_guard lock(shared_->mu);
       if (--shared_->senders == 0) shared_->GrantAllLocked(wake);
@@ -152,8 +157,10 @@ class Sender {
   /// RecvError::Lagged).
   std::expected<size_t, SendError<T>> send(T value) const {
     internal::Shared<T>& shared = *Checked("send").shared_;
-    std::deque<typename internal::Shared<T>::Slot> dropped;
-    std::vector<internal::Waker> wake;
+    // A value some receiver had yet to take, pushed out by this one (that
+    // receiver lags): destroyed after the lock.
+    std::optional<typename internal::Shared<T>::Slot> dropped;
+    internal::WakeList wake;
     size_t receivers = 0;
     {
       std::lock_guard lock(shared.mu);
@@ -162,7 +169,7 @@ class Sender {
         return std::unexpected(SendError<T>{std::move(value)});
       }
       if (shared.slots.size() == shared.capacity) {
-        dropped.push_back(std::move(shared.slots.front()));
+        dropped.emplace(std::move(shared.slots.front()));
         shared.slots.pop_front();
         ++shared.head;
       }
@@ -238,6 +245,7 @@ class Receiver {
     explicit Recv(Receiver& receiver) : receiver_(receiver) {}
     Recv(Recv&& other) noexcept : receiver_(other.receiver_) {}
     ~Recv() {
+      if (!queued_) return;  // Never waited: nothing to unlink, no lock.
       std::lock_guard lock(receiver_.shared_->mu);
       receiver_.shared_->waiters.Remove(&node_);
     }
@@ -247,7 +255,12 @@ class Receiver {
     ///@{
     bool await_ready() {
       std::lock_guard lock(receiver_.shared_->mu);
-      return receiver_.ReadyLocked() && weft::internal::TryConsumeBudget();
+      if (!receiver_.ReadyLocked() || !weft::internal::TryConsumeBudget()) {
+        return false;
+      }
+      // Take it now: one lock for a recv that does not wait.
+      result_.emplace(receiver_.TryRecvLocked());
+      return true;
     }
     bool await_suspend(std::coroutine_handle<> handle) {
       weft::internal::ExecContext& context =
@@ -259,10 +272,12 @@ class Receiver {
       }
       node_.waker = internal::Waker(context.waker_target);
       receiver_.shared_->waiters.PushBack(&node_);
+      queued_ = true;
       weft::internal::SuspendOn(handle, this, weft::internal::WaitKind::kOther);
       return true;
     }
     std::expected<T, RecvError> await_resume() {
+      if (result_.has_value()) return std::move(*result_);
       std::expected<T, RecvError> result = receiver_.TryRecv();
       if (!result.has_value() && result.error() == RecvError::Empty()) {
         // Woken but nothing new (cannot happen: a grant means a send or
@@ -277,6 +292,8 @@ class Receiver {
    private:
     Receiver& receiver_;
     internal::WaitNode node_;
+    std::optional<std::expected<T, RecvError>> result_;
+    bool queued_ = false;  // node_ went into the wait list
   };
 
   /// Awaitable of std::expected<T, RecvError>: the next value; Lagged if
@@ -340,9 +357,12 @@ class Receiver {
   }
 
   std::expected<T, RecvError> TryRecv() {
+    std::lock_guard lock(shared_->mu);
+    return TryRecvLocked();
+  }
+
+  std::expected<T, RecvError> TryRecvLocked() {
     internal::Shared<T>& shared = *shared_;
-    std::deque<typename internal::Shared<T>::Slot> dropped;
-    std::lock_guard lock(shared.mu);
     if (next_ < shared.head) {
       uint64_t missed = shared.head - next_;
       next_ = shared.head;
@@ -357,21 +377,25 @@ class Receiver {
     ++next_;
     if (--slot.remaining > 0) return slot.value;  // a copy for this one
     T value = std::move(slot.value);              // the last taker moves
-    shared.PopTakenLocked(dropped);
+    shared.PopTakenLocked();
     return value;
   }
 
   void Drop() {
     if (shared_ == nullptr) return;
-    std::deque<typename internal::Shared<T>::Slot> dropped;
+    // Values this receiver was the last to need: destroyed after the lock
+    // (a slot nobody needs holds a moved-from value, see PopTakenLocked).
+    std::vector<T> dropped;
     {
       std::lock_guard lock(shared_->mu);
       --shared_->receivers;
       uint64_t from = next_ > shared_->head ? next_ : shared_->head;
       for (uint64_t seq = from; seq < shared_->TailLocked(); ++seq) {
-        --shared_->slots[seq - shared_->head].remaining;
+        typename internal::Shared<T>::Slot& slot =
+            shared_->slots[seq - shared_->head];
+        if (--slot.remaining == 0) dropped.push_back(std::move(slot.value));
       }
-      shared_->PopTakenLocked(dropped);
+      shared_->PopTakenLocked();
     }
     shared_.reset();
   }

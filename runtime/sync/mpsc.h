@@ -20,7 +20,6 @@
 
 #include <coroutine>
 #include <cstddef>
-#include <deque>
 #include <expected>
 #include <memory>
 #include <mutex>
@@ -67,7 +66,7 @@ class [[nodiscard]] Permit {
           "mpsc::Permit::send on a permit already used or moved from: each "
           "permit sends one value; reserve() again for another");
     }
-    std::deque<T> dropped;
+    std::optional<T> dropped;
     internal::Waker waker;
     {
       std::lock_guard lock(channel_->mu);
@@ -263,7 +262,7 @@ class Sender {
   /// never waits.
   std::expected<void, TrySendError<T>> try_send(T value) const {
     internal::Channel<T>& channel = *Checked("try_send");
-    std::deque<T> dropped;
+    std::optional<T> dropped;
     internal::Waker waker;
     {
       std::lock_guard lock(channel.mu);
@@ -289,7 +288,7 @@ class Sender {
         "mpsc::Sender::blocking_send", "co_await sender.send(value)");
     weft::internal::ThreadParker* parker = nullptr;
     internal::WaitNode node;
-    std::deque<T> dropped;
+    std::optional<T> dropped;
     internal::Waker receiver;
     bool closed = false;
     {

@@ -110,9 +110,9 @@ struct Channel {
 
   /// Pushes under the lock; returns the receiver's waker to wake after it.
   /// A value pushed after the receiver is gone is dropped (after the lock).
-  Waker PushLocked(T value, std::deque<T>& dropped) {
+  Waker PushLocked(T value, std::optional<T>& dropped) {
     if (!receiver_alive) {
-      dropped.push_back(std::move(value));
+      dropped.emplace(std::move(value));
       return Waker();
     }
     queue.push_back(std::move(value));

@@ -66,7 +66,23 @@ class Receiver {
     ///@{
     bool await_ready() {
       if (limit_ == 0) return true;
-      return IsReady() && weft::internal::TryConsumeBudget();
+      if (out_ != nullptr) {
+        return IsReady() && weft::internal::TryConsumeBudget();
+      }
+      // recv: take the value now, so that a recv that does not wait locks
+      // the channel once.
+      std::vector<internal::Waker> wake;
+      {
+        std::lock_guard lock(channel_.mu);
+        if (!channel_.RecvReadyLocked() ||
+            !weft::internal::TryConsumeBudget()) {
+          return false;
+        }
+        if (!channel_.queue.empty()) channel_.PopLocked(early_, wake);
+        took_early_ = true;
+      }
+      internal::WakeAll(wake);
+      return true;
     }
     bool await_suspend(std::coroutine_handle<> handle) {
       weft::internal::ExecContext& context =
@@ -81,6 +97,9 @@ class Receiver {
       return true;
     }
     Result await_resume() {
+      if constexpr (std::is_same_v<Result, std::optional<T>>) {
+        if (took_early_) return std::move(early_);
+      }
       std::vector<internal::Waker> wake;
       std::optional<T> value;
       size_t taken = 0;
@@ -114,6 +133,8 @@ class Receiver {
     internal::Channel<T>& channel_;
     std::vector<T>* out_;  // recv_many's buffer; null for recv
     size_t limit_;
+    std::optional<T> early_;  // recv: what await_ready took
+    bool took_early_ = false;
   };
   /// recv()'s awaitable.
   using Recv = Awaiter<std::optional<T>>;

@@ -12,7 +12,6 @@
 #ifndef WEFT_RUNTIME_SYNC_MPSC_UNBOUNDED_H_
 #define WEFT_RUNTIME_SYNC_MPSC_UNBOUNDED_H_
 
-#include <deque>
 #include <expected>
 #include <memory>
 #include <mutex>
@@ -49,7 +48,7 @@ class UnboundedSender {
   /// closed. Never waits; may be called from any thread.
   std::expected<void, SendError<T>> send(T value) const {
     internal::Channel<T>& channel = Checked();
-    std::deque<T> dropped;
+    std::optional<T> dropped;
     internal::Waker waker;
     {
       std::lock_guard lock(channel.mu);

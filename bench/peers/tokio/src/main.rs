@@ -54,8 +54,14 @@ const MPSC_MESSAGES: u64 = 100_000; // mpsc_unbounded, in all
 const FANOUT_RECEIVERS: u64 = 16; // broadcast_fanout
 const FANOUT_MESSAGES: u64 = 10_000; // broadcast_fanout
 const FANOUT_CAPACITY: usize = 16_384; // broadcast_fanout, >= n: nobody lags
+const FS_FILE_BYTES: u64 = 64 << 20; // fs_read's file
+const FS_BLOCK_BYTES: u64 = 4_096; // fs_read, fs_write_fsync
+const FS_READS: u64 = 20_000; // fs_read, n
+const FS_READS_IN_FLIGHT: u64 = 16; // fs_read's tasks
+const FS_READ_SEED: u64 = 7; // fs_read's SplitMix64 seed
+const FS_WRITES: u64 = 100; // fs_write_fsync, n
 
-const WORKLOADS: [&str; 12] = [
+const WORKLOADS: [&str; 14] = [
     "spawn_many",
     "joinset_many",
     "yield_many",
@@ -67,6 +73,8 @@ const WORKLOADS: [&str; 12] = [
     "tcp_echo",
     "mpsc_unbounded",
     "broadcast_fanout",
+    "fs_read",
+    "fs_write_fsync",
     "memory_per_task",
 ];
 
@@ -261,6 +269,118 @@ async fn broadcast_fanout(receivers: u64, n: u64) {
         let sum = handle.await.expect("broadcast_fanout: a receiver failed");
         assert_eq!(sum, n * (n - 1) / 2, "broadcast_fanout: wrong sum");
     }
+}
+
+/// fs_read's and fs_write_fsync's scratch directory: a fresh one under the
+/// temporary directory, removed (with its files) when dropped.
+struct ScratchDir(std::path::PathBuf);
+
+impl ScratchDir {
+    fn new() -> ScratchDir {
+        let base = std::env::temp_dir();
+        for attempt in 0..100u32 {
+            let path = base.join(format!("tokio-peer-{}-{attempt}", std::process::id()));
+            if std::fs::create_dir(&path).is_ok() {
+                return ScratchDir(path);
+            }
+        }
+        panic!("fs workloads: cannot create a directory under {}", base.display());
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Block `offset` of the files: each aligned 64-bit word holds its own
+/// offset, little-endian.
+fn fill_block(block: &mut [u8], offset: u64) {
+    for (i, word) in block.chunks_exact_mut(8).enumerate() {
+        word.copy_from_slice(&(offset + 8 * i as u64).to_le_bytes());
+    }
+}
+
+/// fs_read's file, written once, untimed.
+fn write_fs_read_file(dir: &ScratchDir) -> std::path::PathBuf {
+    use std::io::Write;
+    let path = dir.0.join("fs_read.dat");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).expect("fs_read: create"));
+    let mut block = vec![0u8; 1 << 20];
+    for offset in (0..FS_FILE_BYTES).step_by(block.len()) {
+        fill_block(&mut block, offset);
+        out.write_all(&block).expect("fs_read: write the file");
+    }
+    out.flush().expect("fs_read: write the file");
+    path
+}
+
+/// fs_read's offsets: n block-aligned offsets drawn from SplitMix64(7).
+fn fs_read_offsets(n: u64) -> Arc<Vec<u64>> {
+    let mut random = SplitMix64 { state: FS_READ_SEED };
+    Arc::new((0..n).map(|_| random.next() % (FS_FILE_BYTES / FS_BLOCK_BYTES) * FS_BLOCK_BYTES).collect())
+}
+
+/// fs_read: `in_flight` tasks share one open file and read the blocks at
+/// `offsets` (task t takes t, t + in_flight, ...), checking each block.
+/// tokio 1.24's File has no positional read and moves one operation at a
+/// time, so each read is what tokio::fs does inside: one spawn_blocking of
+/// a pread (FileExt::read_exact_at), the fastest tokio way to do it.
+async fn fs_read(path: std::path::PathBuf, offsets: Arc<Vec<u64>>, in_flight: u64) {
+    let file = Arc::new(
+        tokio::task::spawn_blocking(move || std::fs::File::open(path))
+            .await
+            .expect("fs_read: open panicked")
+            .expect("fs_read: open"),
+    );
+    let readers: Vec<JoinHandle<u64>> = (0..in_flight)
+        .map(|t| {
+            let (file, offsets) = (file.clone(), offsets.clone());
+            tokio::spawn(async move {
+                let mut buffer = vec![0u8; FS_BLOCK_BYTES as usize];
+                let mut sum = 0u64;
+                for i in (t as usize..offsets.len()).step_by(in_flight as usize) {
+                    let offset = offsets[i];
+                    let file = file.clone();
+                    buffer = tokio::task::spawn_blocking(move || {
+                        use std::os::unix::fs::FileExt;
+                        file.read_exact_at(&mut buffer, offset).expect("fs_read: read");
+                        buffer
+                    })
+                    .await
+                    .expect("fs_read: a read panicked");
+                    let word = |at: usize| u64::from_le_bytes(buffer[at..at + 8].try_into().unwrap());
+                    assert!(
+                        word(0) == offset && word(buffer.len() - 8) == offset + FS_BLOCK_BYTES - 8,
+                        "fs_read: a block holds the wrong bytes"
+                    );
+                    sum += offset;
+                }
+                sum
+            })
+        })
+        .collect();
+    let mut sum = 0u64;
+    for reader in readers {
+        sum += reader.await.expect("fs_read: a reader failed");
+    }
+    assert_eq!(sum, offsets.iter().sum::<u64>(), "fs_read: wrong sum");
+}
+
+/// fs_write_fsync: creates the file (truncating it), then n times writes one
+/// block at its end and waits for fdatasync (tokio::fs::File::sync_data);
+/// checks the length.
+async fn fs_write_fsync(path: std::path::PathBuf, n: u64) {
+    let mut file = tokio::fs::File::create(path).await.expect("fs_write_fsync: create");
+    let mut block = vec![0u8; FS_BLOCK_BYTES as usize];
+    for i in 0..n {
+        fill_block(&mut block, i * FS_BLOCK_BYTES);
+        file.write_all(&block).await.expect("fs_write_fsync: write");
+        file.sync_data().await.expect("fs_write_fsync: sync_data");
+    }
+    let len = file.metadata().await.expect("fs_write_fsync: metadata").len();
+    assert_eq!(len, n * FS_BLOCK_BYTES, "fs_write_fsync: wrong length");
 }
 
 /// spawn_blocking_many: n closures on the blocking pool, each returning
@@ -676,6 +796,19 @@ fn run(options: &Options) {
         "broadcast_fanout" => {
             let n = size(FANOUT_MESSAGES);
             (n, n * FANOUT_RECEIVERS, measure(&runtime, o, || broadcast_fanout(FANOUT_RECEIVERS, n)))
+        }
+        "fs_read" => {
+            let n = size(FS_READS);
+            let dir = ScratchDir::new();
+            let (path, offsets) = (write_fs_read_file(&dir), fs_read_offsets(n));
+            let samples = measure(&runtime, o, || fs_read(path.clone(), offsets.clone(), FS_READS_IN_FLIGHT));
+            (n, n, samples)
+        }
+        "fs_write_fsync" => {
+            let n = size(FS_WRITES);
+            let dir = ScratchDir::new();
+            let path = dir.0.join("fs_write_fsync.dat");
+            (n, n, measure(&runtime, o, || fs_write_fsync(path.clone(), n)))
         }
         "memory_per_task" => {
             // One run in this fresh process: a second one would find the
