@@ -251,6 +251,64 @@ TEST_P(NetTest, AbortingAnAcceptCancelsIt) {
   });
 }
 
+// tokio lets several tasks wait on one socket in the same direction (its
+// ScheduledIo keeps a list of waiters): each accept gets a connection.
+TEST_P(NetTest, TwoTasksAcceptOnOneListener) {
+  Runtime runtime = MakeRuntime();
+  runtime.block_on([]() -> Task<void> {
+    auto listener = Listen();
+    if (!listener.ok()) co_return;
+    auto accept_one = [&]() -> Task<bool> {
+      auto accepted = co_await listener->accept();
+      co_return accepted.ok();
+    };
+    JoinSet<bool> acceptors;
+    acceptors.spawn(accept_one());
+    acceptors.spawn(accept_one());
+    // Both are waiting in accept before anyone connects.
+    co_await sleep(5ms);
+    auto first = co_await TcpStream::connect(listener->local_addr());
+    auto second = co_await TcpStream::connect(listener->local_addr());
+    EXPECT_TRUE(first.ok() && second.ok());
+    int accepted = 0;
+    while (auto done = co_await acceptors.join_next()) {
+      accepted += done->value_or(false);
+    }
+    EXPECT_EQ(accepted, 2);
+  });
+}
+
+// The same for datagrams: two tasks receiving on one UdpSocket (tokio's
+// recv_from takes &self) each get one of two datagrams.
+TEST_P(NetTest, TwoTasksReceiveOnOneUdpSocket) {
+  Runtime runtime = MakeRuntime();
+  runtime.block_on([]() -> Task<void> {
+    auto a = UdpSocket::bind(SocketAddress::Ipv4Loopback(0));
+    auto b = UdpSocket::bind(SocketAddress::Ipv4Loopback(0));
+    if (!a.ok() || !b.ok()) {
+      ADD_FAILURE() << "bind failed";
+      co_return;
+    }
+    auto receive_one = [&]() -> Task<size_t> {
+      char buffer[64];
+      auto got = co_await b->recv_from(buffer, sizeof(buffer));
+      co_return got.ok() ? got->first : 0;
+    };
+    JoinSet<size_t> receivers;
+    receivers.spawn(receive_one());
+    receivers.spawn(receive_one());
+    co_await sleep(5ms);
+    auto first = co_await a->send_to("one", b->local_addr());
+    auto second = co_await a->send_to("two", b->local_addr());
+    EXPECT_TRUE(first.ok() && second.ok());
+    size_t total = 0;
+    while (auto done = co_await receivers.join_next()) {
+      total += done->value_or(0);
+    }
+    EXPECT_EQ(total, 6u);
+  });
+}
+
 TEST_P(NetTest, TimeoutAroundAReadCancelsIt) {
   Runtime runtime = MakeRuntime();
   runtime.block_on([]() -> Task<void> {
