@@ -7,6 +7,10 @@
 /// it (readers cannot starve a writer). Built as tokio builds it, on a fair
 /// Semaphore with max_readers permits: a read takes one, a write takes all.
 /// A waiter whose task is aborted leaves no trace.
+///
+/// read_owned()/write_owned() take a shared_ptr to the lock and yield guards
+/// that keep it alive, for a guard that moves into a spawned task (tokio's
+/// `Arc<RwLock<T>>::read_owned`/`write_owned`).
 
 #ifndef WEFT_RUNTIME_SYNC_RW_LOCK_H_
 #define WEFT_RUNTIME_SYNC_RW_LOCK_H_
@@ -15,7 +19,9 @@
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "runtime/errors.h"
@@ -88,6 +94,74 @@ class [[nodiscard]] RwLockWriteGuard {
   T* value_;
 };
 
+/// An RwLockReadGuard that also keeps its RwLock alive (see
+/// RwLock::read_owned).
+template <typename T>
+class [[nodiscard]] OwnedRwLockReadGuard {
+ public:
+  /// Move-only; the read lock and the RwLock move with the guard.
+  ///@{
+  OwnedRwLockReadGuard(OwnedRwLockReadGuard&&) noexcept = default;
+  OwnedRwLockReadGuard& operator=(OwnedRwLockReadGuard&&) noexcept = default;
+  ///@}
+
+  /// The value, read-only.
+  ///@{
+  const T& operator*() const { return *guard_; }
+  const T* operator->() const { return &*guard_; }
+  ///@}
+  /// The lock it holds for reading.
+  const std::shared_ptr<RwLock<T>>& rwlock() const { return lock_; }
+
+ private:
+  friend class RwLock<T>;
+  template <typename U>
+  friend class OwnedRwLockWriteGuard;
+  OwnedRwLockReadGuard(std::shared_ptr<RwLock<T>> lock,
+                       RwLockReadGuard<T> guard)
+      : lock_(std::move(lock)), guard_(std::move(guard)) {}
+
+  // Declared first: destroyed after the guard, which points into it.
+  std::shared_ptr<RwLock<T>> lock_;
+  RwLockReadGuard<T> guard_;
+};
+
+/// An RwLockWriteGuard that also keeps its RwLock alive (see
+/// RwLock::write_owned).
+template <typename T>
+class [[nodiscard]] OwnedRwLockWriteGuard {
+ public:
+  /// Move-only; the write lock and the RwLock move with the guard.
+  ///@{
+  OwnedRwLockWriteGuard(OwnedRwLockWriteGuard&&) noexcept = default;
+  OwnedRwLockWriteGuard& operator=(OwnedRwLockWriteGuard&&) noexcept = default;
+  ///@}
+
+  /// The value, writable.
+  ///@{
+  T& operator*() const { return *guard_; }
+  T* operator->() const { return &*guard_; }
+  ///@}
+  /// The lock it holds for writing.
+  const std::shared_ptr<RwLock<T>>& rwlock() const { return lock_; }
+
+  /// RwLockWriteGuard::downgrade for the owned guard.
+  OwnedRwLockReadGuard<T> downgrade() && {
+    RwLockReadGuard<T> read = std::move(guard_).downgrade();
+    return OwnedRwLockReadGuard<T>(std::move(lock_), std::move(read));
+  }
+
+ private:
+  friend class RwLock<T>;
+  OwnedRwLockWriteGuard(std::shared_ptr<RwLock<T>> lock,
+                        RwLockWriteGuard<T> guard)
+      : lock_(std::move(lock)), guard_(std::move(guard)) {}
+
+  // Declared first: destroyed after the guard, which points into it.
+  std::shared_ptr<RwLock<T>> lock_;
+  RwLockWriteGuard<T> guard_;
+};
+
 /// An async, fair, writer-preferring reader-writer lock that owns a T; see
 /// rw_lock.h.
 template <typename T>
@@ -135,12 +209,69 @@ class RwLock {
   /// write()'s awaitable.
   using Write = Lock<RwLockWriteGuard<T>, T>;
 
+  /// What read_owned() and write_owned() return: read() or write() that
+  /// also keeps the lock alive, yielding an owned guard.
+  template <typename Owned, typename Inner>
+  class LockOwned {
+   public:
+    /// \cond
+    LockOwned(std::shared_ptr<RwLock> lock, size_t permits)
+        : lock_(std::move(lock)),
+          inner_(lock_->semaphore_, permits, &lock_->value_) {}
+    /// \endcond
+    /// The awaitable protocol: `co_await` calls these.
+    ///@{
+    bool await_ready() { return inner_.await_ready(); }
+    bool await_suspend(std::coroutine_handle<> handle) {
+      return inner_.await_suspend(handle);
+    }
+    Owned await_resume() { return Owned(lock_, inner_.await_resume()); }
+    ///@}
+
+   private:
+    std::shared_ptr<RwLock> lock_;
+    Inner inner_;
+  };
+  /// read_owned()'s awaitable.
+  using ReadOwned = LockOwned<OwnedRwLockReadGuard<T>, Read>;
+  /// write_owned()'s awaitable.
+  using WriteOwned = LockOwned<OwnedRwLockWriteGuard<T>, Write>;
+
   /// Awaitable of an RwLockReadGuard<T>: waits until no writer holds or
   /// waits ahead of it. Cancel safe.
   Read read() { return Read(semaphore_, 1, &value_); }
   /// Awaitable of an RwLockWriteGuard<T>: waits until no one holds the lock
   /// or waits ahead of it. Cancel safe.
   Write write() { return Write(semaphore_, max_readers_, &value_); }
+
+  /// read() yielding an OwnedRwLockReadGuard<T> that keeps `lock` alive.
+  /// Cancel safe.
+  static ReadOwned read_owned(std::shared_ptr<RwLock> lock) {
+    Checked(lock, "read_owned");
+    return ReadOwned(std::move(lock), 1);
+  }
+  /// write() yielding an OwnedRwLockWriteGuard<T> that keeps `lock` alive.
+  /// Cancel safe.
+  static WriteOwned write_owned(std::shared_ptr<RwLock> lock) {
+    const size_t permits = Checked(lock, "write_owned").max_readers_;
+    return WriteOwned(std::move(lock), permits);
+  }
+  /// try_read() yielding an owned guard.
+  static std::optional<OwnedRwLockReadGuard<T>> try_read_owned(
+      std::shared_ptr<RwLock> lock) {
+    std::optional<RwLockReadGuard<T>> guard =
+        Checked(lock, "try_read_owned").try_read();
+    if (!guard.has_value()) return std::nullopt;
+    return OwnedRwLockReadGuard<T>(std::move(lock), std::move(*guard));
+  }
+  /// try_write() yielding an owned guard.
+  static std::optional<OwnedRwLockWriteGuard<T>> try_write_owned(
+      std::shared_ptr<RwLock> lock) {
+    std::optional<RwLockWriteGuard<T>> guard =
+        Checked(lock, "try_write_owned").try_write();
+    if (!guard.has_value()) return std::nullopt;
+    return OwnedRwLockWriteGuard<T>(std::move(lock), std::move(*guard));
+  }
 
   /// A read guard if one can be had now (no writer holds or waits).
   std::optional<RwLockReadGuard<T>> try_read() {
@@ -164,6 +295,16 @@ class RwLock {
       : max_readers_(Checked(max_readers)),
         semaphore_(max_readers),
         value_(std::move(value)) {}
+
+  static RwLock& Checked(const std::shared_ptr<RwLock>& lock,
+                         const char* call) {
+    if (lock == nullptr) {
+      throw UsageError(std::string("RwLock::") + call +
+                       " with a null shared_ptr: pass the shared_ptr that "
+                       "owns the lock (std::make_shared<RwLock<T>>(...))");
+    }
+    return *lock;
+  }
 
   static uint32_t Checked(uint32_t max_readers) {
     if (max_readers == 0 || max_readers > kMaxReaders) {

@@ -2,6 +2,7 @@
 // holds back later readers), downgrade, and aborted waiters.
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -128,6 +129,82 @@ TEST_P(RwLockTest, AbortedWriterLeavesNoTrace) {
     { auto release = std::move(held); }
     EXPECT_TRUE(lock.try_write().has_value());
   });
+}
+
+// Owned guards keep the lock alive: a write guard moved into a spawned task
+// outlives every other shared_ptr to the lock, and readers that wait for it
+// get in once that task drops it.
+TEST_P(RwLockTest, OwnedGuardsKeepTheLockAliveInSpawnedTasks) {
+  Runtime runtime = MakeRuntime();
+  runtime.block_on([]() -> Task<void> {
+    auto lock = std::make_shared<RwLock<std::string>>("a");
+    OwnedRwLockWriteGuard<std::string> writer =
+        co_await RwLock<std::string>::write_owned(lock);
+    EXPECT_FALSE(RwLock<std::string>::try_read_owned(lock).has_value());
+    auto reader = spawn([lock]() -> Task<std::string> {
+      OwnedRwLockReadGuard<std::string> guard =
+          co_await RwLock<std::string>::read_owned(lock);
+      co_return *guard;
+    });
+    EXPECT_TRUE(co_await UntilWaiting(reader.id()));
+    auto appender = spawn([guard = std::move(writer)]() mutable -> Task<void> {
+      *guard += "b";
+      co_return;
+    });
+    std::weak_ptr<RwLock<std::string>> weak = lock;
+    lock.reset();
+    EXPECT_TRUE((co_await appender).has_value());
+    auto read = co_await reader;
+    EXPECT_EQ(read.value_or(""), "ab");
+    EXPECT_TRUE(weak.expired()) << "the last owned guard released the lock";
+  });
+}
+
+TEST_P(RwLockTest, OwnedReadersShareAndOwnedDowngradeKeepsWritersOut) {
+  Runtime runtime = MakeRuntime();
+  runtime.block_on([]() -> Task<void> {
+    auto lock = std::make_shared<RwLock<int>>(1);
+    auto first = RwLock<int>::try_read_owned(lock);
+    auto second = co_await RwLock<int>::read_owned(lock);
+    EXPECT_TRUE(first.has_value());
+    EXPECT_EQ(*second, 1);
+    EXPECT_EQ(second.rwlock(), lock);
+    EXPECT_FALSE(RwLock<int>::try_write_owned(lock).has_value());
+    first.reset();
+    { auto drop = std::move(second); }
+    auto writer = RwLock<int>::try_write_owned(lock);
+    EXPECT_TRUE(writer.has_value());
+    if (!writer.has_value()) co_return;
+    **writer = 2;
+    OwnedRwLockReadGuard<int> reader = std::move(*writer).downgrade();
+    EXPECT_EQ(*reader, 2);
+    EXPECT_FALSE(lock->try_write().has_value());
+    EXPECT_TRUE(lock->try_read().has_value());
+  });
+}
+
+TEST_P(RwLockTest, AbortedOwnedWriterLeavesNoTrace) {
+  Runtime runtime = MakeRuntime();
+  runtime.block_on([]() -> Task<void> {
+    auto lock = std::make_shared<RwLock<int>>(0);
+    auto held = co_await lock->read();
+    auto writer = spawn([lock]() -> Task<void> {
+      auto guard = co_await RwLock<int>::write_owned(lock);
+    });
+    EXPECT_TRUE(co_await UntilWaiting(writer.id()));
+    writer.abort();
+    EXPECT_TRUE((co_await writer).error().is_cancelled());
+    EXPECT_TRUE(lock->try_read().has_value());
+    { auto release = std::move(held); }
+    EXPECT_TRUE(lock->try_write().has_value());
+    EXPECT_EQ(lock.use_count(), 1) << "the aborted waiter let go of the lock";
+  });
+}
+
+TEST_P(RwLockTest, OwnedLockOfANullPointerIsAUsageError) {
+  std::shared_ptr<RwLock<int>> none;
+  EXPECT_THROW((void)RwLock<int>::try_read_owned(none), UsageError);
+  EXPECT_THROW((void)RwLock<int>::write_owned(none), UsageError);
 }
 
 TEST_P(RwLockTest, MaxReadersLimitsReaders) {
