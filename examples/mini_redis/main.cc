@@ -83,8 +83,9 @@ absl::StatusOr<mini_redis::ServerOptions> ServerOptionsFromFlags() {
                      limit));
   }
   options.limits.query_buffer_limit = limit;
-  options.dump_path =
-      absl::GetFlag(FLAGS_dir) + "/" + std::string(mini_redis::kDumpFileName);
+  std::string dir = absl::GetFlag(FLAGS_dir);
+  if (dir.empty()) dir = ".";
+  options.dump_path = dir + "/" + std::string(mini_redis::kDumpFileName);
   return options;
 }
 
