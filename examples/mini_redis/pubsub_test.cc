@@ -4,11 +4,17 @@
 // subscribe mode, and subscriptions ending with their connection. Every
 // expected reply was checked against redis-server 7.0.
 
+#include <sys/socket.h>
+
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "examples/mini_redis/server_test_util.h"
 #include "gtest/gtest.h"
 #include "runtime/weft.h"
@@ -84,6 +90,80 @@ TEST(PubSubTest, EverySubscriberGetsEveryMessageInOrder) {
     for (TcpStream& subscriber : subscribers) {
       EXPECT_TRUE(co_await ReadBytes(subscriber, messages.size()) == messages);
     }
+  });
+}
+
+// A client that does not read while 20 MB are published to it: once the
+// socket buffers (the client's receive buffer is made small), the writer's
+// queue and the channel's 1024 kept messages are full, the oldest are
+// skipped, and the client then receives what was kept, in order, up to the
+// last message.
+TEST(PubSubTest, ASlowSubscriberSkipsAheadAndKeepsReceiving) {
+  WithServer([](std::string address) -> Task<void> {
+    constexpr int kMessages = 20000;
+    TcpStream subscriber = co_await Connect(address);
+    int small = 64 * 1024;
+    EXPECT_EQ(setsockopt(subscriber.native_handle(), SOL_SOCKET, SO_RCVBUF,
+                         &small, sizeof(small)),
+              0);
+    co_await Expect(subscriber, "SUBSCRIBE ch\r\n",
+                    Confirmation("subscribe", "ch", 1));
+    TcpStream publisher = co_await Connect(address);
+    std::string request;
+    for (int i = 0; i < kMessages; ++i) {
+      absl::StrAppend(&request, "*3\r\n$7\r\nPUBLISH\r\n$2\r\nch\r\n$1024\r\n",
+                      absl::StrFormat("%08d", i), std::string(1016, 'x'),
+                      "\r\n");
+    }
+    request += "PUBLISH ch last\r\n";
+    weft::JoinHandle<absl::Status> writer =
+        weft::spawn([&publisher, &request]() -> Task<absl::Status> {
+          co_return co_await publisher.write_all(request);
+        });
+    std::string replies;
+    for (int i = 0; i <= kMessages; ++i) replies += ":1\r\n";
+    // Slow under sanitizers on a loaded machine: a longer deadline.
+    EXPECT_TRUE(co_await ReadBytes(publisher, replies.size(),
+                                   std::chrono::seconds(120)) == replies);
+    EXPECT_TRUE((co_await writer).value().ok());
+
+    // Now read everything that was kept.
+    std::string got;
+    const std::string last = Message("ch", "last");
+    auto read_all = [&]() -> Task<void> {
+      char buffer[64 * 1024];
+      while (!got.ends_with(last)) {
+        absl::StatusOr<size_t> n =
+            co_await subscriber.read(buffer, sizeof(buffer));
+        if (!n.ok() || *n == 0) co_return;
+        got.append(buffer, *n);
+      }
+    };
+    (void)co_await weft::timeout(std::chrono::seconds(120), read_all());
+    EXPECT_TRUE(got.ends_with(last)) << got.size();
+    if (!got.ends_with(last)) co_return;
+    got.resize(got.size() - last.size());
+    const std::string prefix = "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1024\r\n";
+    const size_t frame = prefix.size() + 1024 + 2;
+    EXPECT_EQ(got.size() % frame, 0u);
+    int received = 0;
+    int previous = -1;
+    bool skipped = false;
+    for (size_t at = 0; at + frame <= got.size(); at += frame) {
+      if (got.compare(at, prefix.size(), prefix) != 0) {
+        ADD_FAILURE() << "no message frame at " << at;
+        co_return;
+      }
+      int sequence = std::stoi(got.substr(at + prefix.size(), 8));
+      EXPECT_GT(sequence, previous);
+      if (sequence != previous + 1) skipped = true;
+      previous = sequence;
+      ++received;
+    }
+    EXPECT_TRUE(skipped);
+    EXPECT_LT(received, kMessages);
+    // The newest messages were kept.
+    EXPECT_EQ(previous, kMessages - 1);
   });
 }
 

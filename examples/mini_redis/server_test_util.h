@@ -21,9 +21,10 @@
 
 namespace mini_redis {
 
-// Reads until `length` bytes arrived (or EOF / error / 10 s).
-inline weft::Task<std::string> ReadBytes(weft::net::TcpStream& stream,
-                                         size_t length) {
+// Reads until `length` bytes arrived (or EOF / error / `limit`).
+inline weft::Task<std::string> ReadBytes(
+    weft::net::TcpStream& stream, size_t length,
+    std::chrono::seconds limit = std::chrono::seconds(10)) {
   std::string got;
   char buffer[4096];
   auto read_all = [&]() -> weft::Task<void> {
@@ -33,7 +34,7 @@ inline weft::Task<std::string> ReadBytes(weft::net::TcpStream& stream,
       got.append(buffer, *n);
     }
   };
-  (void)co_await weft::timeout(std::chrono::seconds(10), read_all());
+  (void)co_await weft::timeout(limit, read_all());
   co_return got;
 }
 
