@@ -17,7 +17,10 @@
 // (set_commands.cc: SADD, SREM, SPOP, SCARD, SISMEMBER, SMEMBERS), hashes
 // (hash_commands.cc: HSET, HGET, HGETALL, HDEL, HLEN) and sorted sets
 // (sorted_set_commands.cc: ZADD, ZPOPMIN, ZRANGE, ZCARD, ZSCORE); a command
-// meeting a key of another type answers WRONGTYPE, as in Redis.
+// meeting a key of another type answers WRONGTYPE, as in Redis. PUBLISH,
+// SAVE, SUBSCRIBE, PSUBSCRIBE, UNSUBSCRIBE, PUNSUBSCRIBE and RESET are in the
+// table (so their arity is checked and COMMAND lists them) but are run by
+// the connection (AfterReply::kConnection).
 // Names are case-insensitive; replies and error texts follow Redis 7's, so
 // that clients written for Redis read them the same way.
 

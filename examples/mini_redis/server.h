@@ -93,7 +93,8 @@ class Server {
   // own task. Must run inside a weft runtime.
   weft::Task<void> Run();
 
-  // The hub of PUBLISH and SUBSCRIBE (tests look at its counts).
+  // The hub of PUBLISH and SUBSCRIBE, e.g. for how many channels and
+  // patterns have subscribers.
   PubSub& pubsub() const { return *shared_->pubsub; }
 
  private:
