@@ -199,8 +199,33 @@ void MSet(Call& call) {
   resp::AppendSimpleString(call.reply, "OK");
 }
 
-// EXPIRE / PEXPIRE key ttl [NX|XX|GT|LT].
-void ExpireIn(Call& call, int64_t unit_ms) {
+// A Unix time in `unit_ms` units (EXPIREAT, PEXPIREAT) as the time left
+// until it, negative when it has passed. Errors are replied.
+std::optional<milliseconds> ParseUnixTime(Call& call, std::string_view text,
+                                          int64_t unit_ms) {
+  std::optional<int64_t> amount = ParseInteger(text);
+  if (!amount.has_value()) {
+    resp::AppendError(call.reply, kNotAnInteger);
+    return std::nullopt;
+  }
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  if (*amount > kMax / unit_ms || *amount < kMin / unit_ms) {
+    ReplyInvalidExpire(call);
+    return std::nullopt;
+  }
+  int64_t epoch_ms = std::chrono::duration_cast<milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  int64_t at_ms = *amount * unit_ms;
+  // Far in the past: expired all the same, without overflowing.
+  if (at_ms < kMin + epoch_ms) return milliseconds(-1);
+  return milliseconds(at_ms - epoch_ms);
+}
+
+// EXPIRE / PEXPIRE key ttl [NX|XX|GT|LT], and EXPIREAT / PEXPIREAT key
+// unix-time [...] when `absolute`.
+void ExpireIn(Call& call, int64_t unit_ms, bool absolute = false) {
   ExpireConditions conditions;
   for (size_t i = 3; i < call.args.size(); ++i) {
     const std::string& option = call.args[i];
@@ -229,7 +254,12 @@ void ExpireIn(Call& call, int64_t unit_ms) {
         call.reply,
         "ERR GT and LT options at the same time are not compatible");
   }
-  std::optional<milliseconds> ttl = ParseTtl(call, call.args[2], unit_ms);
+  std::optional<milliseconds> ttl;
+  if (absolute) {
+    ttl = ParseUnixTime(call, call.args[2], unit_ms);
+  } else {
+    ttl = ParseTtl(call, call.args[2], unit_ms);
+  }
   if (!ttl.has_value()) return;
   bool applied = call.store.Expire(call.args[1], call.store.DeadlineAfter(*ttl),
                                    conditions);
@@ -238,6 +268,8 @@ void ExpireIn(Call& call, int64_t unit_ms) {
 
 void Expire(Call& call) { ExpireIn(call, 1000); }
 void PExpire(Call& call) { ExpireIn(call, 1); }
+void ExpireAt(Call& call) { ExpireIn(call, 1000, /*absolute=*/true); }
+void PExpireAt(Call& call) { ExpireIn(call, 1, /*absolute=*/true); }
 
 void ReplyTtl(Call& call, bool in_ms) {
   Store::Ttl ttl = call.store.GetTtl(call.args[1]);
@@ -292,6 +324,10 @@ void Select(Call& call) {
   }
   resp::AppendSimpleString(call.reply, "OK");
 }
+
+// PUBLISH, SAVE, (P)(UN)SUBSCRIBE, RESET: validated here like every
+// command, run by the connection.
+void ForConnection(Call& call) { call.after = AfterReply::kConnection; }
 
 void Quit(Call& call) {
   resp::AppendSimpleString(call.reply, "OK");
@@ -391,6 +427,8 @@ const absl::flat_hash_map<std::string_view, CommandSpec>& CommandTable() {
           {"mset", {-3, &MSet}},
           {"expire", {-3, &Expire}},
           {"pexpire", {-3, &PExpire}},
+          {"expireat", {-3, &ExpireAt}},
+          {"pexpireat", {-3, &PExpireAt}},
           {"ttl", {2, &Ttl}},
           {"pttl", {2, &PTtl}},
           {"persist", {2, &Persist}},
@@ -403,6 +441,13 @@ const absl::flat_hash_map<std::string_view, CommandSpec>& CommandTable() {
           {"config", {-2, &Config}},
           {"command", {-1, &Command}},
           {"info", {-1, &Info}},
+          {"publish", {3, &ForConnection}},
+          {"save", {1, &ForConnection}},
+          {"subscribe", {-2, &ForConnection}},
+          {"psubscribe", {-2, &ForConnection}},
+          {"unsubscribe", {-1, &ForConnection}},
+          {"punsubscribe", {-1, &ForConnection}},
+          {"reset", {1, &ForConnection}},
       };
   static const bool kAddedTypes = [] {
     for (auto commands :
@@ -432,27 +477,44 @@ void ReplyUnknownCommand(std::span<const std::string> args,
 
 }  // namespace
 
-AfterReply ExecuteCommand(Store& store, std::span<const std::string> args,
-                          std::string& reply) {
-  if (args.empty()) return AfterReply::kKeepOpen;
+namespace {
+
+// The table entry of args[0] with its lower-case name, or null when unknown.
+const CommandSpec* Lookup(std::span<const std::string> args,
+                          std::string& name) {
   // Every name in the table is short; a longer one is unknown, and is not
   // worth lower-casing (it may be megabytes long).
   constexpr size_t kLongestName = 16;
-  const CommandSpec* spec = nullptr;
+  if (args.empty() || args[0].size() > kLongestName) return nullptr;
+  name = absl::AsciiStrToLower(args[0]);
+  auto it = CommandTable().find(name);
+  return it == CommandTable().end() ? nullptr : &it->second;
+}
+
+bool ArityAccepts(const CommandSpec& spec, size_t count) {
+  return spec.arity > 0 ? count == static_cast<size_t>(spec.arity)
+                        : count >= static_cast<size_t>(-spec.arity);
+}
+
+}  // namespace
+
+bool IsValidCommand(std::span<const std::string> args) {
   std::string name;
-  if (args[0].size() <= kLongestName) {
-    name = absl::AsciiStrToLower(args[0]);
-    auto it = CommandTable().find(name);
-    if (it != CommandTable().end()) spec = &it->second;
-  }
+  const CommandSpec* spec = Lookup(args, name);
+  return spec != nullptr && ArityAccepts(*spec, args.size());
+}
+
+AfterReply ExecuteCommand(Store& store, std::span<const std::string> args,
+                          std::string& reply) {
+  if (args.empty()) return AfterReply::kKeepOpen;
+  std::string name;
+  const CommandSpec* spec = Lookup(args, name);
   if (spec == nullptr) {
     ReplyUnknownCommand(args, reply);
     return AfterReply::kKeepOpen;
   }
   Call call{store, args, reply, name};
-  const size_t count = args.size();
-  if ((spec->arity > 0 && count != static_cast<size_t>(spec->arity)) ||
-      (spec->arity < 0 && count < static_cast<size_t>(-spec->arity))) {
+  if (!ArityAccepts(*spec, args.size())) {
     ReplyArityError(call);
     return AfterReply::kKeepOpen;
   }

@@ -175,6 +175,60 @@ TEST_F(CommandsTest, ExpireTtl) {
             "-ERR Unsupported option SOON\r\n");
 }
 
+TEST_F(CommandsTest, ExpireAt) {
+  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  EXPECT_EQ(Run({"PEXPIREAT", "k", std::to_string(now_ms + 60000)}), ":0\r\n");
+  Run({"SET", "k", "v"});
+  EXPECT_EQ(Run({"PEXPIREAT", "k", std::to_string(now_ms + 60000)}), ":1\r\n");
+  // The wall clock moves on while the test runs; the store's does not.
+  std::string pttl = Run({"PTTL", "k"});
+  int64_t left = std::stoll(pttl.substr(1));
+  EXPECT_LE(left, 60000);
+  EXPECT_GT(left, 50000);
+  EXPECT_EQ(Run({"EXPIREAT", "k", std::to_string(now_ms / 1000 + 3600), "LT"}),
+            ":0\r\n");
+  EXPECT_EQ(Run({"EXPIREAT", "k", std::to_string(now_ms / 1000 + 30), "LT"}),
+            ":1\r\n");
+  std::string ttl = Run({"TTL", "k"});
+  EXPECT_TRUE(ttl == ":29\r\n" || ttl == ":30\r\n") << ttl;
+  // A time in the past deletes the key.
+  EXPECT_EQ(Run({"PEXPIREAT", "k", "1"}), ":1\r\n");
+  EXPECT_EQ(Run({"EXISTS", "k"}), ":0\r\n");
+  EXPECT_EQ(Run({"EXPIREAT", "k", "x"}),
+            "-ERR value is not an integer or out of range\r\n");
+  Run({"SET", "k", "v"});
+  EXPECT_EQ(Run({"EXPIREAT", "k", "9223372036854775807"}),
+            "-ERR invalid expire time in 'expireat' command\r\n");
+}
+
+TEST_F(CommandsTest, ConnectionCommandsAreLeftToTheConnection) {
+  for (std::initializer_list<std::string> command :
+       {std::initializer_list<std::string>{"PUBLISH", "ch", "m"},
+        {"save"},
+        {"SUBSCRIBE", "a", "b"},
+        {"PSUBSCRIBE", "a*"},
+        {"UNSUBSCRIBE"},
+        {"PUNSUBSCRIBE", "x"},
+        {"RESET"}}) {
+    EXPECT_EQ(Run(command), "") << *command.begin();
+    EXPECT_EQ(last_after_, AfterReply::kConnection) << *command.begin();
+    EXPECT_TRUE(IsValidCommand(std::vector<std::string>(command)));
+  }
+  // Their arity is checked like any command's.
+  EXPECT_EQ(Run({"PUBLISH", "ch"}),
+            "-ERR wrong number of arguments for 'publish' command\r\n");
+  EXPECT_EQ(Run({"SUBSCRIBE"}),
+            "-ERR wrong number of arguments for 'subscribe' command\r\n");
+  EXPECT_EQ(Run({"SAVE", "x"}),
+            "-ERR wrong number of arguments for 'save' command\r\n");
+  EXPECT_EQ(last_after_, AfterReply::kKeepOpen);
+  EXPECT_FALSE(IsValidCommand(std::vector<std::string>{"SAVE", "x"}));
+  EXPECT_FALSE(IsValidCommand(std::vector<std::string>{"NOSUCH"}));
+  EXPECT_TRUE(IsValidCommand(std::vector<std::string>{"get", "k"}));
+}
+
 TEST_F(CommandsTest, ExpiredKeysDisappearEverywhere) {
   Run({"SET", "gone", "v", "EX", "1"});
   Run({"SET", "kept", "v"});

@@ -28,6 +28,11 @@
 #   * a full default `redis-benchmark -n 2000 -q` (every test, no -t)
 #     finishes with status 0, no error and a requests-per-second line for
 #     each of its 20 tests, and leaves the keys Redis would;
+#   * publish/subscribe: redis-cli SUBSCRIBE and PSUBSCRIBE processes get
+#     what redis-cli PUBLISH sends (with the receiver counts redis-server
+#     gives), and their subscriptions end when they exit;
+#   * SAVE writes --dir's dump, and a restarted server loads every type
+#     and deadline from it;
 #   * the server is still running afterwards and logged no sanitizer report.
 # A backend that the binary does not link is skipped, with mini_redis's own
 # message saying so; if no listed backend is linked, the test fails.
@@ -109,8 +114,11 @@ start_server() {
   local backend=$1 flavor=$2
   local out="$tmp/server.$backend.$flavor.out"
   err="$tmp/server.$backend.$flavor.err"
+  dump_dir="$tmp/dump.$backend.$flavor"
+  mkdir -p "$dump_dir"
   "$binary" --address=127.0.0.1:0 --backend="$backend" --flavor="$flavor" \
-    --query_buffer_limit="$QUERY_BUFFER_LIMIT" >"$out" 2>"$err" &
+    --query_buffer_limit="$QUERY_BUFFER_LIMIT" --dir="$dump_dir" \
+    >"$out" 2>"$err" &
   server_pid=$!
   port=""
   for _ in $(seq 1 300); do
@@ -399,6 +407,92 @@ default_benchmark() {
   expect "none" TYPE myzset
 }
 
+# wait_for_output FILE EXPECTED: waits (10 s at most) until FILE holds
+# exactly EXPECTED, and fails otherwise.
+wait_for_output() {
+  local file=$1 expected=$2
+  for _ in $(seq 1 100); do
+    [ "$(cat "$file")" = "$expected" ] && return 0
+    sleep 0.1
+  done
+  fail "expected '$expected' in $file, got '$(cat "$file")'"
+  return 1
+}
+
+# wait_for_receivers CHANNEL N: PUBLISHes to CHANNEL (10 s at most) until N
+# receivers get it, and fails otherwise.
+wait_for_receivers() {
+  local channel=$1 wanted=$2 got=""
+  for _ in $(seq 1 100); do
+    got=$(cli PUBLISH "$channel" probe)
+    [ "$got" = "$wanted" ] && return 0
+    sleep 0.1
+  done
+  fail "PUBLISH $channel: expected $wanted receivers, got '$got'"
+}
+
+# Two redis-cli subscribers (a channel and a pattern) and redis-cli
+# PUBLISH; the expected outputs are what redis-cli prints against
+# redis-server 7.0.
+pubsub() {
+  local sub_out="$tmp/subscribe.$backend.$flavor.out"
+  local psub_out="$tmp/psubscribe.$backend.$flavor.out"
+  timeout 20 "$REDIS_CLI" -h 127.0.0.1 -p "$port" SUBSCRIBE news >"$sub_out" 2>&1 &
+  local sub=$!
+  wait_for_output "$sub_out" $'subscribe\nnews\n1'
+  timeout 20 "$REDIS_CLI" -h 127.0.0.1 -p "$port" PSUBSCRIBE 'n*' >"$psub_out" 2>&1 &
+  local psub=$!
+  wait_for_output "$psub_out" $'psubscribe\nn*\n1'
+  expect "2" PUBLISH news hello
+  expect "1" PUBLISH nothing "just the pattern"
+  expect "0" PUBLISH other lost
+  wait_for_output "$sub_out" $'subscribe\nnews\n1\nmessage\nnews\nhello'
+  wait_for_output "$psub_out" \
+    $'psubscribe\nn*\n1\npmessage\nn*\nnews\nhello\npmessage\nn*\nnothing\njust the pattern'
+  # Subscribers that exit are no longer counted.
+  kill "$sub" 2>/dev/null
+  wait "$sub" 2>/dev/null
+  wait_for_receivers news 1
+  kill "$psub" 2>/dev/null
+  wait "$psub" 2>/dev/null
+  wait_for_receivers news 0
+  expect "ERR wrong number of arguments for 'publish' command" PUBLISH news
+}
+
+# SAVE, then a restart on the same --dir: every type and the deadline come
+# back from the dump.
+save_restart() {
+  expect "OK" FLUSHALL
+  expect "OK" SET kept value
+  expect "3" RPUSH kept:list a b c
+  expect "2" SADD kept:set x y
+  expect "2" HSET kept:hash f1 v1 f2 v2
+  expect "2" ZADD kept:zset 1.5 m 2 n
+  expect "OK" SET kept:ttl v EX 100
+  expect "OK" SAVE
+  [ -s "$dump_dir/mini_redis.dump" ] ||
+    fail "SAVE wrote no $dump_dir/mini_redis.dump"
+  stop_server
+  if grep -q 'Sanitizer' "$err"; then
+    fail "sanitizer report in mini_redis's stderr before the restart"
+    cat "$err" >&2
+  fi
+  start_server "$backend" "$flavor" || { fail "mini_redis did not restart"; return; }
+  grep -q "loaded 6 keys from $dump_dir/mini_redis.dump" "$err" ||
+    fail "the restarted server did not say it loaded 6 keys: $(cat "$err")"
+  expect "6" DBSIZE
+  expect "value" GET kept
+  expect $'a\nb\nc' LRANGE kept:list 0 -1
+  local members
+  members=$(cli SMEMBERS kept:set | sort)
+  [ "$members" = $'x\ny' ] || fail "SMEMBERS kept:set after restart: '$members'"
+  members=$(cli HGETALL kept:hash | paste - - | sort)
+  [ "$members" = $'f1\tv1\nf2\tv2' ] ||
+    fail "HGETALL kept:hash after restart: '$members'"
+  expect $'m\n1.5\nn\n2' ZRANGE kept:zset 0 -1 WITHSCORES
+  expect_one_of "100|99|98|97|96|95" TTL kept:ttl
+}
+
 ran=()
 skipped=()
 for backend in "${BACKENDS[@]}"; do
@@ -421,6 +515,8 @@ for backend in "${BACKENDS[@]}"; do
     query_buffer_limit
     benchmark
     default_benchmark
+    pubsub
+    save_restart
     if ! kill -0 "$server_pid" 2>/dev/null; then
       fail "mini_redis is no longer running"
     fi

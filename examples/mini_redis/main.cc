@@ -10,7 +10,9 @@
 // --backend (one of the weft backends linked into the binary; empty: the
 // build's default, or WEFT_BACKEND), --query_buffer_limit (Redis's
 // client-query-buffer-limit, in bytes: the most memory one connection may
-// hold for the command it is receiving; at least 1 MB, as in Redis).
+// hold for the command it is receiving; at least 1 MB, as in Redis), --dir
+// (where SAVE writes mini_redis.dump, and from where it is loaded at start
+// if it exists; default: the current directory).
 
 #include <cstdint>
 #include <cstdio>
@@ -23,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "examples/mini_redis/dump.h"
 #include "examples/mini_redis/resp_parser.h"
 #include "examples/mini_redis/server.h"
 #include "examples/mini_redis/store.h"
@@ -41,6 +44,10 @@ ABSL_FLAG(int64_t, query_buffer_limit,
           "bytes one connection may hold for the command it is receiving, "
           "parsed arguments included (Redis's client-query-buffer-limit; at "
           "least 1 MB)");
+
+ABSL_FLAG(std::string, dir, ".",
+          "directory of the dump file: SAVE writes mini_redis.dump there, "
+          "and it is loaded at start if it exists");
 
 namespace {
 
@@ -76,12 +83,28 @@ absl::StatusOr<mini_redis::ServerOptions> ServerOptionsFromFlags() {
                      limit));
   }
   options.limits.query_buffer_limit = limit;
+  std::string dir = absl::GetFlag(FLAGS_dir);
+  if (dir.empty()) dir = ".";
+  options.dump_path = dir + "/" + std::string(mini_redis::kDumpFileName);
   return options;
 }
 
 weft::Task<int> Serve(std::string address, mini_redis::ServerOptions options) {
-  absl::StatusOr<mini_redis::Server> server = mini_redis::Server::Bind(
-      address, std::make_shared<mini_redis::Store>(), std::move(options));
+  auto store = std::make_shared<mini_redis::Store>();
+  absl::StatusOr<bool> loaded =
+      co_await mini_redis::LoadDump(options.dump_path, *store);
+  if (!loaded.ok()) {
+    // Serving an empty store would let the next SAVE overwrite the data.
+    std::fprintf(stderr, "mini_redis: %s\n",
+                 loaded.status().ToString().c_str());
+    co_return 1;
+  }
+  if (*loaded) {
+    std::fprintf(stderr, "mini_redis: loaded %zu keys from %s\n", store->Size(),
+                 options.dump_path.c_str());
+  }
+  absl::StatusOr<mini_redis::Server> server =
+      mini_redis::Server::Bind(address, std::move(store), std::move(options));
   if (!server.ok()) {
     std::fprintf(stderr, "mini_redis: %s\n",
                  server.status().ToString().c_str());

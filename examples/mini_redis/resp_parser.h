@@ -85,6 +85,10 @@ class RespParser {
 
   const Limits& limits() const { return limits_; }
 
+  // True while a command has begun and not been returned yet (after
+  // Next() returns kNeedMore): input that ends here is cut short.
+  bool in_command() const { return remaining_arguments_ > 0 || buffered() > 0; }
+
   // Bytes still missing from the bulk string being received (with its
   // CRLF), 0 when not inside one: lets the reader ask for a large value in
   // large reads, as Redis does.

@@ -52,6 +52,24 @@ TEST(RespParserTest, Multibulk) {
             (std::vector<Args>{{"ECHO", "hello"}}));
 }
 
+TEST(RespParserTest, InCommandUntilTheCommandIsComplete) {
+  RespParser parser;
+  Args args;
+  EXPECT_FALSE(parser.in_command());
+  // Headers and whole arguments are consumed, but the command is not done.
+  parser.Append("*2\r\n$3\r\nGET\r\n");
+  EXPECT_EQ(parser.Next(args), Status::kNeedMore);
+  EXPECT_TRUE(parser.in_command());
+  parser.Append("$1\r\nk\r\nPI");
+  EXPECT_EQ(parser.Next(args), Status::kCommand);
+  EXPECT_EQ(parser.Next(args), Status::kNeedMore);
+  EXPECT_TRUE(parser.in_command());
+  parser.Append("NG\r\n");
+  EXPECT_EQ(parser.Next(args), Status::kCommand);
+  EXPECT_EQ(parser.Next(args), Status::kNeedMore);
+  EXPECT_FALSE(parser.in_command());
+}
+
 TEST(RespParserTest, BinarySafeBulkStrings) {
   std::string value("a\r\n\0b", 5);
   std::string input = "*2\r\n$4\r\nECHO\r\n$5\r\n" + value + "\r\n";

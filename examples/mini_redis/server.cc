@@ -13,12 +13,16 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "examples/mini_redis/accept_backoff.h"
 #include "examples/mini_redis/commands.h"
+#include "examples/mini_redis/dump.h"
+#include "examples/mini_redis/pubsub.h"
 #include "examples/mini_redis/resp_parser.h"
 #include "examples/mini_redis/resp_writer.h"
 #include "examples/mini_redis/store.h"
+#include "examples/mini_redis/subscriber.h"
 #include "runtime/weft.h"
 
 namespace mini_redis {
@@ -49,8 +53,8 @@ constexpr size_t kDrainLimit = 1024 * 1024;
 // buffer on every partial write, so one write_all of n bytes that the
 // socket accepts a few hundred KB at a time copies O(n^2 / socket buffer)
 // bytes: a 256 MB GET reply took 9 s that way. Slicing bounds each copy.
-weft::Task<absl::Status> WriteSliced(weft::net::TcpStream& stream,
-                                     std::string_view data) {
+template <typename Stream>  // TcpStream or OwnedWriteHalf
+weft::Task<absl::Status> WriteSliced(Stream& stream, std::string_view data) {
   while (!data.empty()) {
     std::string_view slice = data.substr(0, kWriteSlice);
     absl::Status status = co_await stream.write_all(slice);
@@ -61,7 +65,8 @@ weft::Task<absl::Status> WriteSliced(weft::net::TcpStream& stream,
 }
 
 // Reads and discards until EOF, an error, or `limit` bytes.
-weft::Task<void> Discard(weft::net::TcpStream& stream, size_t limit) {
+template <typename Stream>  // TcpStream or OwnedReadHalf
+weft::Task<void> Discard(Stream& stream, size_t limit) {
   std::vector<char> sink(16 * 1024);
   size_t total = 0;
   while (total < limit) {
@@ -92,6 +97,236 @@ absl::Status ValidateOptions(const ServerOptions& options) {
   return absl::OkStatus();
 }
 
+// Writes what the connection's reader and its subscriptions queue, in
+// order, several frames per write when they queue up; half-closes the
+// socket once every sender is gone (the connection's end).
+weft::Task<void> WriteQueued(weft::net::OwnedWriteHalf stream,
+                             weft::mpsc::Receiver<std::string> queue) {
+  std::vector<std::string> frames;
+  std::string batch;
+  while (true) {
+    frames.clear();
+    size_t got = co_await queue.recv_many(frames, 64);
+    if (got == 0) break;
+    batch.clear();
+    for (const std::string& frame : frames) batch += frame;
+    // An error: the client is gone; the senders see the queue closed.
+    if (!(co_await WriteSliced(stream, batch)).ok()) co_return;
+    if (batch.capacity() > kKeptReplyCapacity) std::string().swap(batch);
+  }
+  (void)stream.shutdown_write();
+}
+
+bool IsSubscribeCommand(std::string_view name) {
+  return name == "subscribe" || name == "psubscribe" || name == "unsubscribe" ||
+         name == "punsubscribe";
+}
+
+// One client's connection: reads commands, runs them, and sends the
+// replies, first on the whole socket, then (after the first SUBSCRIBE and
+// the like) through a writer task on its write half.
+class Connection {
+ public:
+  Connection(weft::net::TcpStream stream,
+             std::shared_ptr<const ConnectionShared> shared)
+      : stream_(std::move(stream)),
+        shared_(std::move(shared)),
+        parser_(shared_->limits) {}
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() {
+    // Aborted: end the subscriptions first (they feed the writer).
+    subscriber_.reset();
+    if (split_) writer_.abort();
+  }
+
+  weft::Task<void> Serve() {
+    std::vector<char> input(kReadSize);
+    std::vector<std::string> args;
+    std::string replies;
+    bool drain = false;
+    while (true) {
+      // Large reads only while a large value is arriving.
+      size_t read_size =
+          std::clamp(parser_.missing_bulk_bytes(), kReadSize, kLargeReadSize);
+      if (read_size > input.size() ||
+          (read_size == kReadSize && input.size() > kReadSize)) {
+        input = std::vector<char>(read_size);
+      }
+      // Awaited here rather than in a helper coroutine, which would cost a
+      // frame allocation per read. (No co_await inside ?: for g++ 12.)
+      absl::StatusOr<size_t> got = 0;
+      if (split_) {
+        got = co_await reader_->read(input.data(), read_size);
+      } else {
+        got = co_await stream_->read(input.data(), read_size);
+      }
+      if (!got.ok() || *got == 0) break;  // error, or the client left
+      parser_.Append(std::string_view(input.data(), *got));
+
+      replies.clear();
+      bool close = false;
+      bool gone = false;
+      while (!close) {
+        RespParser::Status status = parser_.Next(args);
+        if (status == RespParser::Status::kNeedMore) break;
+        if (status == RespParser::Status::kError) {
+          resp::AppendError(replies, absl::StrCat("ERR ", parser_.error()));
+          close = true;
+          break;
+        }
+        // The common case runs without a coroutine frame of its own.
+        AfterReply after = subscriber_ != nullptr && subscriber_->count() > 0
+                               ? AfterReply::kConnection
+                               : ExecuteCommand(*shared_->store, args, replies);
+        if (after == AfterReply::kConnection) {
+          after = co_await ExecuteForConnection(args, replies);
+        }
+        if (after == AfterReply::kClose) close = true;
+        // A large vector would otherwise stay with the connection until
+        // its next multibulk command (the parser swaps it in, then drops
+        // it).
+        if (args.capacity() > kKeptArgumentSlots) {
+          std::vector<std::string>().swap(args);
+        }
+        if (replies.size() >= kFlushThreshold) {
+          if (!co_await Send(replies)) {
+            gone = true;
+            break;
+          }
+        }
+      }
+      if (gone || (!replies.empty() && !co_await Send(replies))) break;
+      if (replies.capacity() > kKeptReplyCapacity) std::string().swap(replies);
+      if (close) {
+        drain = true;
+        break;
+      }
+    }
+    co_await Finish(drain);
+  }
+
+ private:
+  // Sends `replies` (written, or queued to the writer) and clears it. False
+  // when the client is gone. Writes as WriteSliced does, inline, so that a
+  // batch costs one coroutine frame.
+  weft::Task<bool> Send(std::string& replies) {
+    bool sent = true;
+    if (split_) {
+      auto sending = out_->send(std::move(replies));
+      sent = (co_await sending).has_value();
+    } else {
+      std::string_view data = replies;
+      while (sent && !data.empty()) {
+        std::string_view slice = data.substr(0, kWriteSlice);
+        sent = (co_await stream_->write_all(slice)).ok();
+        data.remove_prefix(slice.size());
+      }
+    }
+    replies.clear();
+    co_return sent;
+  }
+
+  // Runs a command in subscribe mode, or one that ExecuteCommand left to
+  // the connection, appending its reply to `replies` (or, for a new
+  // subscription, sending them: see Subscriber::Execute).
+  weft::Task<AfterReply> ExecuteForConnection(std::vector<std::string>& args,
+                                              std::string& replies) {
+    std::string name =
+        args[0].size() <= 16 ? absl::AsciiStrToLower(args[0]) : std::string();
+    if (subscriber_ != nullptr && subscriber_->count() > 0 &&
+        !IsSubscribeCommand(name) && name != "quit" && name != "reset" &&
+        IsValidCommand(args) && !(name == "ping" && args.size() > 2)) {
+      if (name == "ping") {
+        // Redis's RESP2 reply to PING in subscribe mode.
+        resp::AppendArrayHeader(replies, 2);
+        resp::AppendBulkString(replies, "pong");
+        resp::AppendBulkString(replies, args.size() > 1 ? args[1] : "");
+      } else {
+        resp::AppendError(
+            replies,
+            absl::StrCat("ERR Can't execute '", name,
+                         "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / "
+                         "QUIT / RESET are allowed in this context"));
+      }
+      co_return AfterReply::kKeepOpen;
+    }
+    // Outside subscribe mode ExecuteCommand has already validated it.
+    if (subscriber_ != nullptr && subscriber_->count() > 0) {
+      AfterReply after = ExecuteCommand(*shared_->store, args, replies);
+      if (after != AfterReply::kConnection) co_return after;
+    }
+    if (name == "publish") {
+      resp::AppendInteger(replies, shared_->pubsub->Publish(args[1], args[2]));
+    } else if (name == "save") {
+      absl::Status saved =
+          co_await SaveDump(*shared_->store, shared_->dump_path);
+      if (saved.ok()) {
+        resp::AppendSimpleString(replies, "OK");
+      } else {
+        resp::AppendError(replies,
+                          absl::StrCat("ERR SAVE to ", shared_->dump_path,
+                                       " failed: ", saved.message()));
+      }
+    } else if (name == "reset") {
+      if (subscriber_ != nullptr) co_await subscriber_->UnsubscribeAll();
+      resp::AppendSimpleString(replies, "RESET");
+    } else if (IsSubscribeCommand(name)) {
+      if (!split_) Split();
+      if (!co_await subscriber_->Execute(name, args, replies)) {
+        co_return AfterReply::kClose;
+      }
+    }
+    co_return AfterReply::kKeepOpen;
+  }
+
+  // Moves the write half to a writer task fed by a queue (see server.h).
+  void Split() {
+    auto [reader, writer] = std::move(*stream_).into_split();
+    stream_.reset();
+    reader_.emplace(std::move(reader));
+    auto [sender, receiver] =
+        weft::mpsc::channel<std::string>(Subscriber::kQueuedFrames);
+    writer_ = weft::spawn(WriteQueued(std::move(writer), std::move(receiver)));
+    subscriber_ = std::make_unique<Subscriber>(shared_->pubsub, sender);
+    out_.emplace(std::move(sender));
+    split_ = true;
+  }
+
+  // Ends the subscriptions, lets the writer send what is queued, and, after
+  // QUIT or a protocol error, drains what the client still sends.
+  weft::Task<void> Finish(bool drain) {
+    if (subscriber_ != nullptr) {
+      co_await subscriber_->UnsubscribeAll();
+      subscriber_.reset();
+    }
+    if (split_) {
+      out_.reset();
+      (void)co_await writer_;  // it half-closes the socket once done
+      split_ = false;
+      if (drain) {
+        co_await weft::timeout(kDrainTime, Discard(*reader_, kDrainLimit));
+      }
+      co_return;
+    }
+    if (drain) {
+      // The client may have sent more after QUIT or the bad frame: drain
+      // it so that closing does not reset the connection under the reply.
+      (void)stream_->shutdown_write();
+      co_await weft::timeout(kDrainTime, Discard(*stream_, kDrainLimit));
+    }
+  }
+
+  std::optional<weft::net::TcpStream> stream_;  // until Split
+  std::shared_ptr<const ConnectionShared> shared_;
+  RespParser parser_;
+  bool split_ = false;
+  std::optional<weft::net::OwnedReadHalf> reader_;
+  weft::JoinHandle<void> writer_;
+  std::optional<weft::mpsc::Sender<std::string>> out_;
+  std::unique_ptr<Subscriber> subscriber_;
+};
+
 }  // namespace
 
 absl::StatusOr<Server> Server::Bind(std::string_view address,
@@ -103,7 +338,10 @@ absl::StatusOr<Server> Server::Bind(std::string_view address,
   absl::StatusOr<weft::net::TcpListener> listener =
       weft::net::TcpListener::bind(address);
   if (!listener.ok()) return listener.status();
-  return Server(*std::move(listener), std::move(store), std::move(options));
+  auto shared = std::make_shared<ConnectionShared>(
+      ConnectionShared{std::move(store), std::make_shared<PubSub>(),
+                       options.dump_path, options.limits});
+  return Server(*std::move(listener), std::move(shared), std::move(options));
 }
 
 void Server::Log(std::string_view line) const {
@@ -135,65 +373,15 @@ weft::Task<void> Server::Run() {
     }
     // Replies are written whole, so Nagle's algorithm would only delay them.
     (void)accepted->first.set_nodelay(true);
-    weft::spawn(
-        ServeConnection(std::move(accepted->first), store_, options_.limits));
+    weft::spawn(ServeConnection(std::move(accepted->first), shared_));
   }
 }
 
-weft::Task<void> ServeConnection(weft::net::TcpStream stream,
-                                 std::shared_ptr<Store> store,
-                                 RespParser::Limits limits) {
-  RespParser parser(limits);
-  std::vector<char> input(kReadSize);
-  std::vector<std::string> args;
-  std::string replies;
-  while (true) {
-    // Large reads only while a large value is arriving.
-    size_t read_size =
-        std::clamp(parser.missing_bulk_bytes(), kReadSize, kLargeReadSize);
-    if (read_size > input.size() ||
-        (read_size == kReadSize && input.size() > kReadSize)) {
-      input = std::vector<char>(read_size);
-    }
-    absl::StatusOr<size_t> got = co_await stream.read(input.data(), read_size);
-    if (!got.ok() || *got == 0) co_return;  // error, or the client left
-    parser.Append(std::string_view(input.data(), *got));
-
-    replies.clear();
-    bool close = false;
-    while (!close) {
-      RespParser::Status status = parser.Next(args);
-      if (status == RespParser::Status::kNeedMore) break;
-      if (status == RespParser::Status::kError) {
-        resp::AppendError(replies, absl::StrCat("ERR ", parser.error()));
-        close = true;
-        break;
-      }
-      if (ExecuteCommand(*store, args, replies) == AfterReply::kClose) {
-        close = true;
-      }
-      // A large vector would otherwise stay with the connection until its
-      // next multibulk command (the parser swaps it in, then drops it).
-      if (args.capacity() > kKeptArgumentSlots) {
-        std::vector<std::string>().swap(args);
-      }
-      if (replies.size() >= kFlushThreshold) {
-        if (!(co_await WriteSliced(stream, replies)).ok()) co_return;
-        replies.clear();
-      }
-    }
-    if (!replies.empty() && !(co_await WriteSliced(stream, replies)).ok()) {
-      co_return;
-    }
-    if (replies.capacity() > kKeptReplyCapacity) std::string().swap(replies);
-    if (close) {
-      // The client may have sent more after QUIT or the bad frame: drain it
-      // so that closing does not reset the connection under the reply.
-      (void)stream.shutdown_write();
-      co_await weft::timeout(kDrainTime, Discard(stream, kDrainLimit));
-      co_return;
-    }
-  }
+weft::Task<void> ServeConnection(
+    weft::net::TcpStream stream,
+    std::shared_ptr<const ConnectionShared> shared) {
+  Connection connection(std::move(stream), std::move(shared));
+  co_await connection.Serve();
 }
 
 }  // namespace mini_redis

@@ -25,6 +25,16 @@
 // replies of one batch (flushed at 1 MB) and the arguments of the command
 // running.
 //
+// Commands that need the connection rather than the Store run here: PUBLISH
+// (through the server's PubSub hub), SAVE (dump.h, to
+// ServerOptions::dump_path), RESET, and SUBSCRIBE, PSUBSCRIBE, UNSUBSCRIBE
+// and PUNSUBSCRIBE. The first of those four splits the connection: its
+// socket's write half moves to a writer task fed by a queue, which the
+// reader's replies and the subscriptions' messages share (see
+// subscriber.h), and the connection stays that way until it ends. While it
+// has a subscription, only those four, PING (answered ["pong", msg] as
+// Redis does in that mode), QUIT and RESET are allowed, as in Redis.
+//
 // A failed accept (EMFILE under a low `ulimit -n`, say) is retried after a
 // wait that doubles with each consecutive failure, and logged at most once
 // a second (see AcceptBackoff).
@@ -34,10 +44,12 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
 #include "examples/mini_redis/accept_backoff.h"
+#include "examples/mini_redis/pubsub.h"
 #include "examples/mini_redis/resp_parser.h"
 #include "examples/mini_redis/store.h"
 #include "runtime/weft.h"
@@ -53,6 +65,16 @@ struct ServerOptions {
   // Receives the server's log lines (without newline). Empty: they go to
   // stderr as "mini_redis: <line>". Called from the accept loop's task.
   std::function<void(std::string_view)> log;
+  // Where SAVE writes the dump (main.cc: <--dir>/mini_redis.dump).
+  std::string dump_path = "mini_redis.dump";
+};
+
+// What every connection of one server shares.
+struct ConnectionShared {
+  std::shared_ptr<Store> store;
+  std::shared_ptr<PubSub> pubsub;
+  std::string dump_path;
+  RespParser::Limits limits;
 };
 
 class Server {
@@ -71,26 +93,29 @@ class Server {
   // own task. Must run inside a weft runtime.
   weft::Task<void> Run();
 
+  // The hub of PUBLISH and SUBSCRIBE, e.g. for how many channels and
+  // patterns have subscribers.
+  PubSub& pubsub() const { return *shared_->pubsub; }
+
  private:
-  Server(weft::net::TcpListener listener, std::shared_ptr<Store> store,
-         ServerOptions options)
+  Server(weft::net::TcpListener listener,
+         std::shared_ptr<const ConnectionShared> shared, ServerOptions options)
       : listener_(std::move(listener)),
-        store_(std::move(store)),
+        shared_(std::move(shared)),
         options_(std::move(options)) {}
 
   void Log(std::string_view line) const;
 
   weft::net::TcpListener listener_;
-  std::shared_ptr<Store> store_;
+  std::shared_ptr<const ConnectionShared> shared_;
   ServerOptions options_;
 };
 
 // Serves one client until it disconnects, sends QUIT, sends malformed input
-// (a command over `limits` included) or an I/O error occurs. The Store is
-// shared: it outlives the task.
-weft::Task<void> ServeConnection(weft::net::TcpStream stream,
-                                 std::shared_ptr<Store> store,
-                                 RespParser::Limits limits = {});
+// (a command over `shared->limits` included) or an I/O error occurs.
+weft::Task<void> ServeConnection(
+    weft::net::TcpStream stream,
+    std::shared_ptr<const ConnectionShared> shared);
 
 }  // namespace mini_redis
 

@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -25,6 +27,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "examples/mini_redis/commands.h"
+#include "examples/mini_redis/dump.h"
+#include "examples/mini_redis/server_test_util.h"
 #include "examples/mini_redis/store.h"
 #include "gtest/gtest.h"
 #include "runtime/weft.h"
@@ -34,58 +39,6 @@ namespace {
 
 using weft::Task;
 using weft::net::TcpStream;
-
-// Reads until `length` bytes arrived (or EOF / error / 10 s).
-Task<std::string> ReadBytes(TcpStream& stream, size_t length) {
-  std::string got;
-  char buffer[4096];
-  auto read_all = [&]() -> Task<void> {
-    while (got.size() < length) {
-      absl::StatusOr<size_t> n = co_await stream.read(buffer, sizeof(buffer));
-      if (!n.ok() || *n == 0) co_return;
-      got.append(buffer, *n);
-    }
-  };
-  (void)co_await weft::timeout(std::chrono::seconds(10), read_all());
-  co_return got;
-}
-
-// True when the peer closes (EOF or reset) within 10 s without sending more.
-Task<bool> ReadsEof(TcpStream& stream) {
-  char byte;
-  auto result = co_await weft::timeout(
-      std::chrono::seconds(10), [&]() -> Task<absl::StatusOr<size_t>> {
-        co_return co_await stream.read(&byte, 1);
-      }());
-  if (!result.has_value()) co_return false;
-  co_return !result->ok() || **result == 0;
-}
-
-// Starts a server on an ephemeral port, runs `body` with its address, then
-// stops the server.
-template <typename Body>
-void WithServer(Body body, ServerOptions options = {}) {
-  auto runtime =
-      weft::Runtime::Builder::multi_thread().worker_threads(2).build();
-  ASSERT_TRUE(runtime.ok()) << runtime.status();
-  runtime->block_on([&]() -> Task<void> {
-    absl::StatusOr<Server> server =
-        Server::Bind("127.0.0.1:0", std::make_shared<Store>(), options);
-    EXPECT_TRUE(server.ok()) << server.status();
-    if (!server.ok()) co_return;
-    std::string address = server->local_addr().ToString();
-    weft::JoinHandle<void> serving = weft::spawn(server->Run());
-    co_await body(address);
-    serving.abort();
-    (void)co_await serving;
-  });
-}
-
-Task<TcpStream> Connect(const std::string& address) {
-  absl::StatusOr<TcpStream> stream = co_await TcpStream::connect(address);
-  if (!stream.ok()) throw std::runtime_error(stream.status().ToString());
-  co_return *std::move(stream);
-}
 
 TEST(ServerTest, PipelinedRepliesComeInOrder) {
   WithServer([](std::string address) -> Task<void> {
@@ -234,6 +187,58 @@ TEST(ServerTest, CommandJustUnderTheQueryBufferLimitWorks) {
             "exceeded\r\n";
         EXPECT_EQ(co_await ReadBytes(over, refused.size()), refused);
         EXPECT_TRUE(co_await ReadsEof(over));
+      },
+      options);
+}
+
+TEST(ServerTest, SaveWritesTheDumpOrNamesThePathItCannotWrite) {
+  std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) / "server_save";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  ServerOptions options;
+  options.dump_path = (dir / "mini_redis.dump").string();
+  WithServer(
+      [](std::string address) -> Task<void> {
+        TcpStream client = co_await Connect(address);
+        EXPECT_TRUE((co_await client.write_all(
+                         "SET k v\r\nRPUSH l a b\r\nSAVE\r\nGET k\r\n"))
+                        .ok());
+        std::string expected = "+OK\r\n:2\r\n+OK\r\n$1\r\nv\r\n";
+        EXPECT_EQ(co_await ReadBytes(client, expected.size()), expected);
+      },
+      options);
+  // A fresh store from the file has the same data.
+  std::ifstream file(options.dump_path, std::ios::binary);
+  std::string dump((std::istreambuf_iterator<char>(file)),
+                   std::istreambuf_iterator<char>());
+  Store loaded;
+  ASSERT_TRUE(LoadCommands(dump, loaded, options.dump_path).ok());
+  std::vector<std::string> get = {"GET", "k"};
+  std::vector<std::string> lrange = {"LRANGE", "l", "0", "-1"};
+  std::string reply;
+  ExecuteCommand(loaded, get, reply);
+  ExecuteCommand(loaded, lrange, reply);
+  EXPECT_EQ(reply, "$1\r\nv\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+
+  options.dump_path = (dir / "missing" / "mini_redis.dump").string();
+  WithServer(
+      [&options](std::string address) -> Task<void> {
+        TcpStream client = co_await Connect(address);
+        EXPECT_TRUE((co_await client.write_all("SAVE\r\nPING\r\n")).ok());
+        std::string prefix =
+            absl::StrCat("-ERR SAVE to ", options.dump_path, " failed: ");
+        // The error (whose end is the file system's message), then PONG.
+        std::string got = co_await ReadBytes(client, prefix.size());
+        while (!got.ends_with("+PONG\r\n")) {
+          std::string more = co_await ReadBytes(client, 1);
+          if (more.empty()) break;
+          got += more;
+        }
+        EXPECT_TRUE(got.starts_with(prefix)) << got;
+        EXPECT_NE(got.find("No such file or directory\r\n+PONG\r\n"),
+                  std::string::npos)
+            << got;
       },
       options);
 }

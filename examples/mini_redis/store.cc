@@ -253,6 +253,16 @@ std::vector<std::string> Store::Keys(std::string_view pattern) {
   return keys;
 }
 
+void Store::ForEachLive(absl::FunctionRef<void(const std::string&, const Value&,
+                                               std::optional<TimePoint>)>
+                            visit) {
+  TimePoint now = now_();
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [key, entry] : map_) {
+    if (!Expired(entry, now)) visit(key, entry.value, entry.expires_at);
+  }
+}
+
 size_t Store::Size() {
   std::lock_guard<std::mutex> lock(mutex_);
   return map_.size();

@@ -162,6 +162,15 @@ class Store {
         });
   }
 
+  // Calls `visit` with every live key, its value and its deadline (none:
+  // no expiry), all under the store's lock, so that what it sees is one
+  // instant's keyspace (SAVE's snapshot; other commands wait meanwhile).
+  // `visit` must not call the Store.
+  void ForEachLive(
+      absl::FunctionRef<void(const std::string& key, const Value& value,
+                             std::optional<TimePoint> expires_at)>
+          visit);
+
   // Keys matching the glob `pattern` (see glob.h), in no particular order.
   std::vector<std::string> Keys(std::string_view pattern);
   // Keys in the map, including expired ones not yet removed (Redis's
