@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -26,12 +27,13 @@ inline weft::Task<std::string> ReadBytes(
     weft::net::TcpStream& stream, size_t length,
     std::chrono::seconds limit = std::chrono::seconds(10)) {
   std::string got;
-  char buffer[4096];
+  std::vector<char> buffer(64 * 1024);
   auto read_all = [&]() -> weft::Task<void> {
     while (got.size() < length) {
-      absl::StatusOr<size_t> n = co_await stream.read(buffer, sizeof(buffer));
+      absl::StatusOr<size_t> n =
+          co_await stream.read(buffer.data(), buffer.size());
       if (!n.ok() || *n == 0) co_return;
-      got.append(buffer, *n);
+      got.append(buffer.data(), *n);
     }
   };
   (void)co_await weft::timeout(limit, read_all());
