@@ -304,6 +304,12 @@ TEST_F(UvFileOpsTest, ErrorsAreNegativeErrno) {
 
   TestOp fsync(IoOpcode::kFsync, 1 << 20);  // no such fd
   EXPECT_EQ(RunOp(fsync), -EBADF);
+
+  // No path: the kernel's answer, and no request started.
+  TestOp no_path(IoOpcode::kOpenAt, AT_FDCWD);
+  no_path.flags = O_RDONLY;
+  EXPECT_EQ(SubmitAndWait(no_path), -EFAULT);
+  EXPECT_EQ(Loop()->active_reqs.count, 0u);
 }
 
 TEST_F(UvFileOpsTest, PathsRelativeToADirectoryFdRunTheirSystemCall) {

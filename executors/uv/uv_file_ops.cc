@@ -87,6 +87,18 @@ bool ExpressibleWithUvFs(const IoOperation& op) {
   }
 }
 
+int32_t MissingArgument(const IoOperation& op) {
+  if (!IsFileSystemOpcode(op.opcode) || op.opcode == IoOpcode::kFsync) {
+    return 0;
+  }
+  if (op.path == nullptr ||
+      (op.opcode == IoOpcode::kRenameAt && op.second_path == nullptr) ||
+      (op.opcode == IoOpcode::kStatx && op.buffer == nullptr)) {
+    return -EFAULT;
+  }
+  return 0;
+}
+
 int StartUvFs(uv_loop_t* loop, uv_fs_t* request, const IoOperation& op,
               uv_fs_cb done) {
   switch (op.opcode) {

@@ -39,6 +39,11 @@ bool IsFileSystemOpcode(IoOpcode opcode);
 // if not, FileSyscall does on a thread-pool thread.
 bool ExpressibleWithUvFs(const IoOperation& op);
 
+// -EFAULT for a file-system opcode without its path (or a kStatx without
+// its buffer), as the kernel would say, else 0. Checked before StartUvFs:
+// libuv would copy a null path (strdup) and crash the loop's thread.
+int32_t MissingArgument(const IoOperation& op);
+
 // Starts `op` as a uv_fs_* request on `loop`, which calls `done` on the
 // loop's thread once it finished or was cancelled. Returns 0, or a negative
 // libuv code when it did not start (then `done` never comes, and `request`

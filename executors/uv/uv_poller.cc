@@ -242,6 +242,10 @@ absl::StatusOr<bool> UvPoller::Wait(
 
 bool UvPoller::Offload(IoOperation* op) {
   if (!IsFileSystemOpcode(op->opcode) && !IsFileLike(op->fd)) return false;
+  if (const int32_t error = MissingArgument(*op); error < 0) {
+    sink().OnOffloadDone(op, error);
+    return true;
+  }
   auto* file = new FsRequest;
   file->op = op;
   int error;
