@@ -74,9 +74,18 @@ class Poller {
   // reports only readable/writable), the core asks poll(2) for a kPoll's.
   virtual bool exact_events() const { return true; }
 
+  // Whether Offload takes every file-system opcode (kOpenAt, kFsync,
+  // kStatx, kRenameAt, kUnlinkAt, kMkdirAt) and never blocks the driving
+  // thread on one (libuv: uv_fs_* in its thread pool). The core's
+  // SupportsFileOps() says what this says; when false, the runtime runs
+  // file operations on its blocking pool and never submits those opcodes.
+  virtual bool SupportsFileOps() const { return false; }
+
   // A kRead or kWrite the poller would rather run itself (libuv: a regular
-  // file, in its thread pool). Returns false to leave it to the core; true
-  // when it took it, and then reports its completion through OnOffloadDone.
+  // file, in its thread pool), or a file-system opcode when SupportsFileOps()
+  // is true. Returns false to leave it to the core (never for a file-system
+  // opcode it supports); true when it took it, and then reports its
+  // completion through OnOffloadDone.
   virtual bool Offload(IoOperation* op) {
     (void)op;
     return false;

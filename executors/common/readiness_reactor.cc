@@ -108,7 +108,10 @@ void ReadinessReactor::Submit(IoOperation* op) {
     case IoOpcode::kRenameAt:
     case IoOpcode::kUnlinkAt:
     case IoOpcode::kMkdirAt:
-      break;  // SupportsFileOps() is false: the runtime never submits these
+      // Without the poller's support (SupportsFileOps() false) the runtime
+      // never submits these.
+      if (poller_->SupportsFileOps() && Offload(op)) return;
+      break;
   }
   Finish(op, -EINVAL);
 }

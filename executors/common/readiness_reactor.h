@@ -18,6 +18,10 @@
 //     files to its thread pool) is the poller's until it completes.
 //   * kPoll: parked on the fd's pollers; completes with the revents it
 //     asked for (plus POLLERR, POLLHUP, POLLNVAL).
+//   * kOpenAt, kFsync, kStatx, kRenameAt, kUnlinkAt, kMkdirAt: offloaded
+//     when the poller supports file operations (libuv: uv_fs_* in its
+//     thread pool), and then the reactor's SupportsFileOps() is true;
+//     otherwise the runtime never submits them (they fail with -EINVAL).
 //   * An fd the poller cannot wait for (EPERM: a regular file) runs its
 //     operations at once: offloaded if the poller takes them, else the
 //     plain, possibly blocking, system call (BlockingIo).
@@ -81,6 +85,7 @@ class ReadinessReactor final : public Reactor, private ReadinessSink {
   void Wake() override;
   absl::StatusOr<int> Run(std::optional<TimePoint> deadline) override;
   size_t InFlight() const override { return ops_.size(); }
+  bool SupportsFileOps() const override { return poller_->SupportsFileOps(); }
 
   // For a backend's own tests (driving thread).
   Poller& poller() { return *poller_; }

@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <uv.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -17,9 +16,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "executors/common/nonblocking_io.h"
 #include "executors/common/readiness_op_state.h"
 #include "executors/uv/uv_errors.h"
+#include "executors/uv/uv_file_ops.h"
 
 namespace weft::uv {
 namespace {
@@ -94,13 +93,23 @@ struct UvPoller::FdWatch {
   int events = 0;
 };
 
-// A regular-file operation in libuv's thread pool. libuv owns `request`
-// from uv_fs_read/uv_fs_write until the callback, so this lives on the heap
+// A file operation in libuv's thread pool: a uv_fs_* request, or, for what
+// uv_fs_* cannot express, a uv_work_t running the system call. libuv owns
+// the request from its start until its callback, so this lives on the heap
 // (the one allocation of an operation in flight; backend_state[1] points to
-// it meanwhile) and is freed by the callback.
+// it meanwhile) and is freed by the callback, never before it.
 struct UvPoller::FsRequest {
-  uv_fs_t request;
-  IoOperation* op;
+  // The request libuv knows, for uv_cancel.
+  uv_req_t* started() {
+    return uses_work ? reinterpret_cast<uv_req_t*>(&work)
+                     : reinterpret_cast<uv_req_t*>(&fs);
+  }
+
+  IoOperation* op = nullptr;
+  bool uses_work = false;
+  uv_fs_t fs;
+  uv_work_t work;
+  int32_t work_result = 0;  // FileSyscall's, written by the pool thread
 };
 
 absl::StatusOr<std::unique_ptr<executors_common::Poller>> UvPoller::Create() {
@@ -232,26 +241,38 @@ absl::StatusOr<bool> UvPoller::Wait(
 }
 
 bool UvPoller::Offload(IoOperation* op) {
-  if (!IsFileLike(op->fd)) return false;
+  if (!IsFileSystemOpcode(op->opcode) && !IsFileLike(op->fd)) return false;
+  if (const int32_t error = MissingArgument(*op); error < 0) {
+    sink().OnOffloadDone(op, error);
+    return true;
+  }
   auto* file = new FsRequest;
   file->op = op;
-  file->request.data = file;
-  uv_buf_t buffer = uv_buf_init(static_cast<char*>(op->buffer),
-                                static_cast<unsigned int>(std::min(
-                                    op->length, executors_common::kMaxIo)));
-  uv_fs_cb done = [](uv_fs_t* request) {
-    static_cast<UvPoller*>(request->loop->data)
-        ->OnFileIoDone(static_cast<FsRequest*>(request->data));
-  };
-  // An offset of -1 reads or writes at the file position, as executor.h's
-  // offset does.
-  const int error = op->opcode == IoOpcode::kRead
-                        ? uv_fs_read(&loop_, &file->request, op->fd, &buffer, 1,
-                                     op->offset, done)
-                        : uv_fs_write(&loop_, &file->request, op->fd, &buffer,
-                                      1, op->offset, done);
+  int error;
+  if (ExpressibleWithUvFs(*op)) {
+    file->fs.data = file;
+    error = StartUvFs(&loop_, &file->fs, *op, [](uv_fs_t* request) {
+      static_cast<UvPoller*>(request->loop->data)
+          ->OnFileIoDone(static_cast<FsRequest*>(request->data));
+    });
+    if (error < 0) uv_fs_req_cleanup(&file->fs);
+  } else {
+    file->uses_work = true;
+    file->work.data = file;
+    error = uv_queue_work(
+        &loop_, &file->work,
+        [](uv_work_t* work) {
+          auto* running = static_cast<FsRequest*>(work->data);
+          running->work_result = FileSyscall(*running->op);
+        },
+        [](uv_work_t* work, int status) {
+          auto* done = static_cast<FsRequest*>(work->data);
+          // UV_ECANCELED: no thread ran it.
+          if (status < 0) done->work_result = ResultFromUv(status);
+          static_cast<UvPoller*>(work->loop->data)->OnFileIoDone(done);
+        });
+  }
   if (error < 0) {
-    uv_fs_req_cleanup(&file->request);
     delete file;
     sink().OnOffloadDone(op, ResultFromUv(error));
     return true;
@@ -262,10 +283,15 @@ bool UvPoller::Offload(IoOperation* op) {
 
 void UvPoller::OnFileIoDone(FsRequest* file) {
   IoOperation* op = file->op;
-  const int64_t result = file->request.result;
-  uv_fs_req_cleanup(&file->request);
+  int32_t result;
+  if (file->uses_work) {
+    result = file->work_result;
+  } else {
+    result = UvFsResult(file->fs, *op);
+    uv_fs_req_cleanup(&file->fs);
+  }
   delete file;
-  sink().OnOffloadDone(op, ResultFromUv(result));
+  sink().OnOffloadDone(op, result);
 }
 
 void UvPoller::CancelOffloaded(IoOperation* op) {
@@ -274,7 +300,7 @@ void UvPoller::CancelOffloaded(IoOperation* op) {
   auto* file = static_cast<FsRequest*>(op->backend_state[1]);
   // 0: no thread took it yet, and libuv completes it with UV_ECANCELED.
   // UV_EBUSY: a thread is using the buffer now; the real result comes.
-  uv_cancel(reinterpret_cast<uv_req_t*>(&file->request));
+  uv_cancel(file->started());
 }
 
 }  // namespace weft::uv

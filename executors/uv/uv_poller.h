@@ -25,7 +25,11 @@
 //   * Regular files, block devices and directories: readiness means nothing
 //     for them, so their kRead/kWrite are offloaded to libuv's thread pool
 //     (uv_fs_read/uv_fs_write at the offset, or the file position for -1),
-//     and a slow disk never blocks the loop. A thread-pool operation is
+//     and a slow disk never blocks the loop. So are the file-system opcodes
+//     (SupportsFileOps() is true: weft::fs submits kOpenAt, kFsync, kStatx,
+//     kRenameAt, kUnlinkAt and kMkdirAt here rather than running them on
+//     the runtime's blocking pool), as uv_fs_open, uv_fs_fsync, uv_fs_stat,
+//     ... (uv_file_ops.h). A thread-pool operation is
 //     asked to stop with uv_cancel: if no thread took it yet, libuv
 //     completes it with UV_ECANCELED; if one is running it, the buffer is in
 //     use, so its completion waits for the real result.
@@ -40,13 +44,14 @@
 //   * Wake: a uv_async_t behind an atomic flag (waker.h).
 //
 // Handles, and closing them: the loop owns the Waker's uv_async_t, the
-// timeout uv_timer_t, one uv_poll_t per FdWatch, and a uv_fs_t per
-// thread-pool operation. Every handle is closed with uv_close and its
-// memory freed only in (or after) its close callback. The destructor (after
-// the core delivered every operation, waiting in Wait for thread-pool ones
-// to give their buffers back) closes what is left, runs the loop until
-// every close callback ran, and then uv_loop_close must succeed; if it ever
-// does not (a handle leaked: a bug here), BusyLoopCloses() counts it.
+// timeout uv_timer_t, one uv_poll_t per FdWatch, and a uv_fs_t (or, for
+// what uv_fs_* cannot express, a uv_work_t) per thread-pool operation. Every
+// handle is closed with uv_close and its memory freed only in (or after) its
+// close callback. The destructor (after the core delivered every operation,
+// waiting in Wait for thread-pool ones to give their buffers back) closes what
+// is left, runs the loop until every close callback ran, and then uv_loop_close
+// must succeed; if it ever does not (a handle leaked: a bug here),
+// BusyLoopCloses() counts it.
 //
 // Threading: the loop is used by one thread at a time, the driving thread;
 // the runtime may create the reactor on one thread and drive it from
@@ -91,6 +96,7 @@ class UvPoller final : public executors_common::Poller {
       std::optional<std::chrono::nanoseconds> timeout) override;
   void Wake() override { waker_.Wake(); }
   bool exact_events() const override { return false; }
+  bool SupportsFileOps() const override { return true; }
   bool Offload(IoOperation* op) override;
   void CancelOffloaded(IoOperation* op) override;
 

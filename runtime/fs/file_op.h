@@ -1,8 +1,9 @@
 /// \file
 /// FileOp: the awaitable of one file operation, shared by weft::fs's types
 /// and functions. It runs the operation natively on the thread's backend
-/// when the backend supports file operations (io_uring), and on the
-/// runtime's blocking pool otherwise (epoll, libuv), as tokio does. Either
+/// when the backend supports file operations (io_uring's opcodes, libuv's
+/// uv_fs_* in its own thread pool), and on the runtime's blocking pool
+/// otherwise (epoll), as tokio does. Either
 /// way it goes through the same IoRequest (runtime/internal/driver), so an
 /// aborted task's operation is cancelled or left to finish on the request's
 /// own buffer, and an fd that an abandoned open produced is closed.

@@ -1,7 +1,8 @@
 // weft::fs on every backend: whole-file round trips, positioned reads and
 // writes, metadata, rename, remove, directories, errors that name the path,
-// and tasks aborted in the middle of a file operation. On io_uring the
-// operations must be native (nothing goes to the blocking pool); elsewhere
+// and tasks aborted in the middle of a file operation. On io_uring and
+// libuv the operations must be the backend's own (io_uring's opcodes,
+// libuv's uv_fs_*: nothing goes to the runtime's blocking pool); elsewhere
 // they run on the blocking pool.
 
 #include <dirent.h>
@@ -384,7 +385,7 @@ TEST_P(FsTest, AbortedOpensLeakNoDescriptor) {
   });
 }
 
-TEST_P(FsTest, FileOperationsAreNativeOnUring) {
+TEST_P(FsTest, FileOperationsAreNativeOnUringAndUv) {
   Runtime runtime = MakeRuntime();
   const std::string path = PathOf("native.txt");
   const std::string renamed = PathOf("renamed.txt");
@@ -403,8 +404,8 @@ TEST_P(FsTest, FileOperationsAreNativeOnUring) {
   });
   const uint64_t spawned =
       runtime.handle().metrics().total_spawned - spawned_before;
-  if (backend == "uring") {
-    EXPECT_EQ(spawned, 0u) << "io_uring ran file operations on the pool";
+  if (backend == "uring" || backend == "uv") {
+    EXPECT_EQ(spawned, 0u) << backend << " ran file operations on the pool";
   } else {
     EXPECT_GT(spawned, 0u) << backend << " cannot run them natively";
   }

@@ -1,0 +1,208 @@
+#include "executors/uv/uv_file_ops.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "executors/common/nonblocking_io.h"
+#include "executors/uv/uv_errors.h"
+#include "runtime/executor.h"
+
+namespace weft::uv {
+namespace {
+
+// Whether `path` names what the system call would with `dir` as its
+// directory, for a uv_fs_* call that resolves relative paths against the
+// working directory.
+bool ResolvesLikeTheCwd(int dir, const char* path) {
+  return dir == AT_FDCWD || (path != nullptr && path[0] == '/');
+}
+
+statx_timestamp Timestamp(const uv_timespec_t& time) {
+  statx_timestamp stamp{};
+  stamp.tv_sec = time.tv_sec;
+  stamp.tv_nsec = static_cast<uint32_t>(time.tv_nsec);
+  return stamp;
+}
+
+template <typename F>
+int32_t Retrying(F call) {
+  for (;;) {
+    const auto result = call();
+    if (result >= 0) return static_cast<int32_t>(result);
+    if (errno != EINTR) return -errno;
+  }
+}
+
+}  // namespace
+
+bool IsFileSystemOpcode(IoOpcode opcode) {
+  switch (opcode) {
+    case IoOpcode::kOpenAt:
+    case IoOpcode::kFsync:
+    case IoOpcode::kStatx:
+    case IoOpcode::kRenameAt:
+    case IoOpcode::kUnlinkAt:
+    case IoOpcode::kMkdirAt:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool ExpressibleWithUvFs(const IoOperation& op) {
+  switch (op.opcode) {
+    case IoOpcode::kRead:
+    case IoOpcode::kWrite:
+    case IoOpcode::kFsync:
+      return true;
+    case IoOpcode::kOpenAt:
+    case IoOpcode::kMkdirAt:
+      return ResolvesLikeTheCwd(op.fd, op.path);
+    case IoOpcode::kStatx:
+      if ((op.flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0) {
+        return false;
+      }
+      if ((op.flags & AT_EMPTY_PATH) != 0 && op.path != nullptr &&
+          op.path[0] == '\0') {
+        return op.fd >= 0;  // uv_fs_fstat
+      }
+      return ResolvesLikeTheCwd(op.fd, op.path);
+    case IoOpcode::kRenameAt:
+      return op.flags == 0 && ResolvesLikeTheCwd(op.fd, op.path) &&
+             ResolvesLikeTheCwd(op.fd, op.second_path);
+    case IoOpcode::kUnlinkAt:
+      return (op.flags & ~AT_REMOVEDIR) == 0 &&
+             ResolvesLikeTheCwd(op.fd, op.path);
+    default:
+      return false;
+  }
+}
+
+int32_t MissingArgument(const IoOperation& op) {
+  if (!IsFileSystemOpcode(op.opcode) || op.opcode == IoOpcode::kFsync) {
+    return 0;
+  }
+  if (op.path == nullptr ||
+      (op.opcode == IoOpcode::kRenameAt && op.second_path == nullptr) ||
+      (op.opcode == IoOpcode::kStatx && op.buffer == nullptr)) {
+    return -EFAULT;
+  }
+  return 0;
+}
+
+int StartUvFs(uv_loop_t* loop, uv_fs_t* request, const IoOperation& op,
+              uv_fs_cb done) {
+  switch (op.opcode) {
+    case IoOpcode::kRead:
+    case IoOpcode::kWrite: {
+      uv_buf_t buffer = uv_buf_init(static_cast<char*>(op.buffer),
+                                    static_cast<unsigned int>(std::min(
+                                        op.length, executors_common::kMaxIo)));
+      // An offset of -1 reads or writes at the file position, as
+      // executor.h's offset does.
+      return op.opcode == IoOpcode::kRead
+                 ? uv_fs_read(loop, request, op.fd, &buffer, 1, op.offset, done)
+                 : uv_fs_write(loop, request, op.fd, &buffer, 1, op.offset,
+                               done);
+    }
+    case IoOpcode::kOpenAt:
+      // libuv adds O_CLOEXEC itself on Linux; said here for every port.
+      return uv_fs_open(loop, request, op.path, op.flags | O_CLOEXEC,
+                        static_cast<int>(op.mode), done);
+    case IoOpcode::kFsync:
+      return (op.flags & kFsyncDataOnly) != 0
+                 ? uv_fs_fdatasync(loop, request, op.fd, done)
+                 : uv_fs_fsync(loop, request, op.fd, done);
+    case IoOpcode::kStatx:
+      if ((op.flags & AT_EMPTY_PATH) != 0 && op.path[0] == '\0') {
+        return uv_fs_fstat(loop, request, op.fd, done);
+      }
+      return (op.flags & AT_SYMLINK_NOFOLLOW) != 0
+                 ? uv_fs_lstat(loop, request, op.path, done)
+                 : uv_fs_stat(loop, request, op.path, done);
+    case IoOpcode::kRenameAt:
+      return uv_fs_rename(loop, request, op.path, op.second_path, done);
+    case IoOpcode::kUnlinkAt:
+      return (op.flags & AT_REMOVEDIR) != 0
+                 ? uv_fs_rmdir(loop, request, op.path, done)
+                 : uv_fs_unlink(loop, request, op.path, done);
+    case IoOpcode::kMkdirAt:
+      return uv_fs_mkdir(loop, request, op.path, static_cast<int>(op.mode),
+                         done);
+    default:
+      return UV_EINVAL;
+  }
+}
+
+int32_t UvFsResult(const uv_fs_t& request, IoOperation& op) {
+  const int32_t result = ResultFromUv(request.result);
+  if (result >= 0 && op.opcode == IoOpcode::kStatx) {
+    StatxFromUv(request.statbuf, static_cast<struct statx*>(op.buffer));
+    return 0;
+  }
+  return result;
+}
+
+int32_t FileSyscall(const IoOperation& op) {
+  switch (op.opcode) {
+    case IoOpcode::kOpenAt:
+      return Retrying([&] {
+        return ::openat(op.fd, op.path, op.flags | O_CLOEXEC, op.mode);
+      });
+    case IoOpcode::kFsync:
+      return Retrying([&] {
+        return (op.flags & kFsyncDataOnly) != 0 ? ::fdatasync(op.fd)
+                                                : ::fsync(op.fd);
+      });
+    case IoOpcode::kStatx:
+      return Retrying([&] {
+        return ::statx(op.fd, op.path, op.flags, STATX_BASIC_STATS,
+                       static_cast<struct statx*>(op.buffer));
+      });
+    case IoOpcode::kRenameAt:
+      return Retrying([&] {
+        return ::renameat2(op.fd, op.path, op.fd, op.second_path,
+                           static_cast<unsigned>(op.flags));
+      });
+    case IoOpcode::kUnlinkAt:
+      return Retrying([&] { return ::unlinkat(op.fd, op.path, op.flags); });
+    case IoOpcode::kMkdirAt:
+      return Retrying([&] { return ::mkdirat(op.fd, op.path, op.mode); });
+    default:
+      return -EINVAL;
+  }
+}
+
+void StatxFromUv(const uv_stat_t& in, struct statx* out) {
+  std::memset(out, 0, sizeof *out);
+  // Not STATX_BTIME: libuv copies a birth time the file system may not
+  // know (then 0, or the change time where libuv falls back to stat(2)).
+  out->stx_mask = STATX_BASIC_STATS;
+  out->stx_blksize = static_cast<uint32_t>(in.st_blksize);
+  out->stx_nlink = static_cast<uint32_t>(in.st_nlink);
+  out->stx_uid = static_cast<uint32_t>(in.st_uid);
+  out->stx_gid = static_cast<uint32_t>(in.st_gid);
+  out->stx_mode = static_cast<uint16_t>(in.st_mode);
+  out->stx_ino = in.st_ino;
+  out->stx_size = in.st_size;
+  out->stx_blocks = in.st_blocks;
+  out->stx_atime = Timestamp(in.st_atim);
+  out->stx_btime = Timestamp(in.st_birthtim);
+  out->stx_ctime = Timestamp(in.st_ctim);
+  out->stx_mtime = Timestamp(in.st_mtim);
+  out->stx_rdev_major = major(in.st_rdev);
+  out->stx_rdev_minor = minor(in.st_rdev);
+  out->stx_dev_major = major(in.st_dev);
+  out->stx_dev_minor = minor(in.st_dev);
+}
+
+}  // namespace weft::uv
