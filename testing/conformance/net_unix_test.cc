@@ -34,7 +34,11 @@ WEFT_CONFORMANCE_INSTANTIATE(NetUnixTest);
 
 // A fresh directory for one test's socket files, removed with them on
 // destruction: under TEST_TMPDIR when its paths fit in sun_path (108 bytes),
-// else under /tmp.
+// else under /tmp. Tests declare it before the runtime, so that it is
+// removed once the runtime's threads are gone: removing it opens a directory
+// fd, which may take the number of a socket a reactor thread has just closed
+// through libuv's raw close syscall, which ThreadSanitizer does not see (it
+// then reports the reactor's earlier use of that number as a race).
 class SocketDir {
  public:
   SocketDir() {
@@ -85,10 +89,10 @@ std::string Pattern(size_t size) {
 }
 
 TEST_P(NetUnixTest, StreamEchoOverAPath) {
+  SocketDir dir;
+  ASSERT_TRUE(dir.ok());
   Runtime runtime = MakeRuntime();
-  runtime.block_on([]() -> Task<void> {
-    SocketDir dir;
-    WEFT_CO_ASSERT_TRUE(dir.ok());
+  runtime.block_on([&dir]() -> Task<void> {
     const std::string path = dir.Path("echo.sock");
     auto listener = UnixListener::bind(path);
     EXPECT_TRUE(listener.ok()) << listener.status();
@@ -200,10 +204,10 @@ TEST_P(NetUnixTest, StreamPairTalksBothWays) {
 }
 
 TEST_P(NetUnixTest, SplitHalvesReadAndWriteAtOnce) {
+  SocketDir dir;
+  ASSERT_TRUE(dir.ok());
   Runtime runtime = MakeRuntime();
-  runtime.block_on([]() -> Task<void> {
-    SocketDir dir;
-    WEFT_CO_ASSERT_TRUE(dir.ok());
+  runtime.block_on([&dir]() -> Task<void> {
     const std::string path = dir.Path("split.sock");
     auto listener = UnixListener::bind(path);
     WEFT_CO_ASSERT_TRUE(listener.ok());
@@ -277,10 +281,10 @@ TEST_P(NetUnixTest, ReuniteGivesBackTheStream) {
 }
 
 TEST_P(NetUnixTest, ConnectToAMissingPathIsNotFound) {
+  SocketDir dir;
+  ASSERT_TRUE(dir.ok());
   Runtime runtime = MakeRuntime();
-  runtime.block_on([]() -> Task<void> {
-    SocketDir dir;
-    WEFT_CO_ASSERT_TRUE(dir.ok());
+  runtime.block_on([&dir]() -> Task<void> {
     std::string target = dir.Path("missing.sock");
     auto stream = co_await UnixStream::connect(target);
     EXPECT_FALSE(stream.ok());
@@ -291,10 +295,10 @@ TEST_P(NetUnixTest, ConnectToAMissingPathIsNotFound) {
 }
 
 TEST_P(NetUnixTest, ConnectToASocketNobodyListensOnIsRefused) {
+  SocketDir dir;
+  ASSERT_TRUE(dir.ok());
   Runtime runtime = MakeRuntime();
-  runtime.block_on([]() -> Task<void> {
-    SocketDir dir;
-    WEFT_CO_ASSERT_TRUE(dir.ok());
+  runtime.block_on([&dir]() -> Task<void> {
     std::string target = dir.Path("refused.sock");
     // Bound but not listening (made outside weft, so its state is certain).
     int raw = ::socket(AF_UNIX, SOCK_STREAM, 0);
@@ -393,10 +397,10 @@ TEST_P(NetUnixTest, ClosedSocketsGiveErrorsNotCrashes) {
 }
 
 TEST_P(NetUnixTest, DatagramSendToAndRecvFrom) {
+  SocketDir dir;
+  ASSERT_TRUE(dir.ok());
   Runtime runtime = MakeRuntime();
-  runtime.block_on([]() -> Task<void> {
-    SocketDir dir;
-    WEFT_CO_ASSERT_TRUE(dir.ok());
+  runtime.block_on([&dir]() -> Task<void> {
     const std::string a_path = dir.Path("a.sock");
     const std::string b_path = dir.Path("b.sock");
     auto a = UnixDatagram::bind(a_path);
@@ -439,10 +443,10 @@ TEST_P(NetUnixTest, DatagramSendToAndRecvFrom) {
 }
 
 TEST_P(NetUnixTest, DatagramToAMissingPathIsNotFound) {
+  SocketDir dir;
+  ASSERT_TRUE(dir.ok());
   Runtime runtime = MakeRuntime();
-  runtime.block_on([]() -> Task<void> {
-    SocketDir dir;
-    WEFT_CO_ASSERT_TRUE(dir.ok());
+  runtime.block_on([&dir]() -> Task<void> {
     auto socket = UnixDatagram::unbound();
     WEFT_CO_ASSERT_TRUE(socket.ok());
     std::string target = dir.Path("missing.sock");
@@ -457,8 +461,10 @@ TEST_P(NetUnixTest, DatagramToAMissingPathIsNotFound) {
 }
 
 TEST_P(NetUnixTest, ConnectedAndPairedDatagrams) {
+  SocketDir dir;
+  ASSERT_TRUE(dir.ok());
   Runtime runtime = MakeRuntime();
-  runtime.block_on([]() -> Task<void> {
+  runtime.block_on([&dir]() -> Task<void> {
     auto pair = UnixDatagram::pair();
     WEFT_CO_ASSERT_TRUE(pair.ok());
     auto receiver = spawn([&]() -> Task<std::string> {
@@ -476,8 +482,6 @@ TEST_P(NetUnixTest, ConnectedAndPairedDatagrams) {
     EXPECT_TRUE(
         pair->first.peer_addr().value_or(UnixSocketAddress()).is_unnamed());
 
-    SocketDir dir;
-    WEFT_CO_ASSERT_TRUE(dir.ok());
     const std::string server_path = dir.Path("server.sock");
     const std::string stranger_path = dir.Path("stranger.sock");
     auto server = UnixDatagram::bind(server_path);
@@ -503,10 +507,10 @@ TEST_P(NetUnixTest, ConnectedAndPairedDatagrams) {
 }
 
 TEST_P(NetUnixTest, AbortingAnAcceptLeavesTheListenerUsable) {
+  SocketDir dir;
+  ASSERT_TRUE(dir.ok());
   Runtime runtime = MakeRuntime();
-  runtime.block_on([]() -> Task<void> {
-    SocketDir dir;
-    WEFT_CO_ASSERT_TRUE(dir.ok());
+  runtime.block_on([&dir]() -> Task<void> {
     const std::string path = dir.Path("abort-accept.sock");
     auto listener = UnixListener::bind(path);
     WEFT_CO_ASSERT_TRUE(listener.ok());
@@ -559,10 +563,10 @@ TEST_P(NetUnixTest, AbortingAReadLosesNoData) {
 }
 
 TEST_P(NetUnixTest, AbortingARecvLosesNoDatagram) {
+  SocketDir dir;
+  ASSERT_TRUE(dir.ok());
   Runtime runtime = MakeRuntime();
-  runtime.block_on([]() -> Task<void> {
-    SocketDir dir;
-    WEFT_CO_ASSERT_TRUE(dir.ok());
+  runtime.block_on([&dir]() -> Task<void> {
     const std::string path = dir.Path("abort-recv.sock");
     auto server = UnixDatagram::bind(path);
     auto client = UnixDatagram::unbound();
