@@ -1,5 +1,6 @@
 #include "runtime/net/socket.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -31,11 +32,22 @@ absl::Status ErrorStatus(int error_number, std::string_view operation,
 
 absl::StatusOr<Socket> Socket::Open(int family, int type,
                                     const SocketAddress& address_for_errors) {
+  return Open(family, type, address_for_errors.ToString());
+}
+
+absl::StatusOr<Socket> Socket::Open(int family, int type,
+                                    const std::string& name_for_errors) {
   int fd = ::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    return ErrorStatus(errno, "socket for", address_for_errors.ToString());
-  }
+  if (fd < 0) return ErrorStatus(errno, "socket for", name_for_errors);
   return Socket(fd);
+}
+
+absl::StatusOr<std::pair<Socket, Socket>> Socket::Pair(int type) {
+  int fds[2];
+  if (::socketpair(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) {
+    return ErrorStatus(errno, "socketpair", "(unnamed)");
+  }
+  return std::pair<Socket, Socket>(Socket(fds[0]), Socket(fds[1]));
 }
 
 void Socket::Close() {
@@ -52,22 +64,79 @@ void Socket::Close() {
   request->Unref();
 }
 
-absl::StatusOr<SocketAddress> Socket::LocalAddress() const {
-  sockaddr_storage storage{};
-  socklen_t length = sizeof(storage);
-  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&storage), &length) != 0) {
+absl::StatusOr<RawAddress> Socket::RawLocalAddress() const {
+  RawAddress address;
+  if (::getsockname(fd_, address.get(), &address.length) != 0) {
     return ErrorStatus(errno, "getsockname of fd", std::to_string(fd_));
   }
-  return SocketAddress::FromRaw(reinterpret_cast<sockaddr*>(&storage), length);
+  return address;
+}
+
+absl::StatusOr<RawAddress> Socket::RawPeerAddress() const {
+  RawAddress address;
+  if (::getpeername(fd_, address.get(), &address.length) != 0) {
+    return ErrorStatus(errno, "getpeername of fd", std::to_string(fd_));
+  }
+  return address;
+}
+
+absl::StatusOr<SocketAddress> Socket::LocalAddress() const {
+  absl::StatusOr<RawAddress> raw = RawLocalAddress();
+  if (!raw.ok()) return raw.status();
+  return SocketAddress::FromRaw(raw->get(), raw->length);
 }
 
 absl::StatusOr<SocketAddress> Socket::PeerAddress() const {
-  sockaddr_storage storage{};
-  socklen_t length = sizeof(storage);
-  if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&storage), &length) != 0) {
-    return ErrorStatus(errno, "getpeername of fd", std::to_string(fd_));
+  absl::StatusOr<RawAddress> raw = RawPeerAddress();
+  if (!raw.ok()) return raw.status();
+  return SocketAddress::FromRaw(raw->get(), raw->length);
+}
+
+namespace {
+
+bool WouldBlock(int error_number) {
+  return error_number == EAGAIN || error_number == EWOULDBLOCK ||
+         error_number == EINTR;
+}
+
+}  // namespace
+
+Task<int32_t> Socket::WaitFor(short events, const char* operation) {
+  auto* request =
+      weft::internal::IoRequest::New(IoOpcode::kPoll, fd_, /*buffer_size=*/0);
+  request->op().poll_events = static_cast<uint32_t>(events);
+  weft::internal::IoAwaiter awaiter(operation, request);
+  int32_t result = co_await awaiter;
+  co_return result < 0 ? result : 0;
+}
+
+Task<int64_t> Socket::SendTo(std::string_view data, const sockaddr* to,
+                             socklen_t to_length, const char* operation) {
+  while (true) {
+    ssize_t sent =
+        to == nullptr
+            ? ::send(fd_, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL)
+            : ::sendto(fd_, data.data(), data.size(),
+                       MSG_DONTWAIT | MSG_NOSIGNAL, to, to_length);
+    if (sent >= 0) co_return sent;
+    if (!WouldBlock(errno)) co_return -errno;
+    int32_t ready = co_await WaitFor(POLLOUT, operation);
+    if (ready < 0) co_return ready;
   }
-  return SocketAddress::FromRaw(reinterpret_cast<sockaddr*>(&storage), length);
+}
+
+Task<int64_t> Socket::RecvFrom(void* buffer, size_t length, RawAddress* from,
+                               const char* operation) {
+  while (true) {
+    if (from != nullptr) from->length = sizeof(from->storage);
+    ssize_t got = ::recvfrom(fd_, buffer, length, MSG_DONTWAIT,
+                             from != nullptr ? from->get() : nullptr,
+                             from != nullptr ? &from->length : nullptr);
+    if (got >= 0) co_return got;
+    if (!WouldBlock(errno)) co_return -errno;
+    int32_t ready = co_await WaitFor(POLLIN, operation);
+    if (ready < 0) co_return ready;
+  }
 }
 
 }  // namespace weft::net::internal

@@ -1,11 +1,16 @@
 /// \file
 /// Socket: an owned, non-blocking socket file descriptor, and the helpers the
-/// TCP and UDP types share: errors that name the operation and the address,
-/// and closing through the backend.
+/// TCP, UDP and Unix domain socket types share: errors that name the
+/// operation and the address, closing through the backend, and datagram
+/// sends and receives that wait for readiness.
 
 #ifndef WEFT_RUNTIME_NET_SOCKET_H_
 #define WEFT_RUNTIME_NET_SOCKET_H_
 
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,8 +18,21 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "runtime/net/socket_address.h"
+#include "runtime/task.h"
 
 namespace weft::net::internal {
+
+/// A socket address as getsockname, accept or recvfrom fill it in, of any
+/// family.
+struct RawAddress {
+  sockaddr_storage storage{};
+  socklen_t length = sizeof(sockaddr_storage);
+
+  const sockaddr* get() const {
+    return reinterpret_cast<const sockaddr*>(&storage);
+  }
+  sockaddr* get() { return reinterpret_cast<sockaddr*>(&storage); }
+};
 
 class Socket {
  public:
@@ -30,9 +48,17 @@ class Socket {
   }
   ~Socket() { Close(); }
 
-  /// A new non-blocking, close-on-exec socket.
+  /// A new non-blocking, close-on-exec socket; errors name
+  /// `name_for_errors` (the address it is for).
+  ///@{
   static absl::StatusOr<Socket> Open(int family, int type,
                                      const SocketAddress& address_for_errors);
+  static absl::StatusOr<Socket> Open(int family, int type,
+                                     const std::string& name_for_errors);
+  ///@}
+  /// Two non-blocking, close-on-exec AF_UNIX sockets connected to each other
+  /// (socketpair).
+  static absl::StatusOr<std::pair<Socket, Socket>> Pair(int type);
 
   int fd() const { return fd_; }
   bool valid() const { return fd_ >= 0; }
@@ -42,8 +68,27 @@ class Socket {
 
   absl::StatusOr<SocketAddress> LocalAddress() const;
   absl::StatusOr<SocketAddress> PeerAddress() const;
+  /// getsockname and getpeername, for families SocketAddress does not hold.
+  ///@{
+  absl::StatusOr<RawAddress> RawLocalAddress() const;
+  absl::StatusOr<RawAddress> RawPeerAddress() const;
+  ///@}
+
+  /// Sends one datagram to `to` (the connected peer when null), waiting for
+  /// writability while the socket buffer is full. `data` must outlive the
+  /// await. Yields the bytes sent, or -errno.
+  Task<int64_t> SendTo(std::string_view data, const sockaddr* to,
+                       socklen_t to_length, const char* operation);
+  /// Receives one datagram into `buffer` (truncated to `length`), waiting for
+  /// readability. Fills in `from` when it is not null. Yields the datagram's
+  /// size, or -errno.
+  Task<int64_t> RecvFrom(void* buffer, size_t length, RawAddress* from,
+                         const char* operation);
 
  private:
+  /// Waits until the socket has `events` (POLLIN or POLLOUT); 0 or -errno.
+  Task<int32_t> WaitFor(short events, const char* operation);
+
   int fd_ = -1;
 };
 

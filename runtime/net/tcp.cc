@@ -210,27 +210,6 @@ TcpStream TcpStream::reunite(OwnedReadHalf&& read, OwnedWriteHalf&& write) {
   return std::move(*shared);
 }
 
-bool OwnedReadHalf::is_pair_of(const OwnedWriteHalf& write) const {
-  return stream_ != nullptr && stream_ == write.stream_;
-}
-
-OwnedWriteHalf& OwnedWriteHalf::operator=(OwnedWriteHalf&& other) noexcept {
-  if (this != &other) {
-    if (stream_ != nullptr && stream_->is_open()) {
-      (void)stream_->shutdown_write();
-    }
-    stream_ = std::move(other.stream_);
-  }
-  return *this;
-}
-
-OwnedWriteHalf::~OwnedWriteHalf() {
-  // Not when moved from or reunited (stream_ is null then).
-  if (stream_ != nullptr && stream_->is_open()) {
-    (void)stream_->shutdown_write();
-  }
-}
-
 absl::StatusOr<SocketAddress> TcpStream::peer_addr() const {
   return socket_.PeerAddress();
 }

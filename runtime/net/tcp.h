@@ -23,14 +23,18 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "runtime/internal/driver/io_request.h"
+#include "runtime/net/owned_halves.h"
 #include "runtime/net/socket.h"
 #include "runtime/net/socket_address.h"
 #include "runtime/task.h"
 
 namespace weft::net {
 
-class OwnedReadHalf;
-class OwnedWriteHalf;
+class TcpStream;
+/// The read half of TcpStream::into_split(); see OwnedReadHalfOf.
+using OwnedReadHalf = OwnedReadHalfOf<TcpStream>;
+/// The write half of TcpStream::into_split(); see OwnedWriteHalfOf.
+using OwnedWriteHalf = OwnedWriteHalfOf<TcpStream>;
 
 /// A connected TCP socket: connect() makes one, TcpListener::accept() yields
 /// one.
@@ -138,7 +142,7 @@ class TcpStream {
   ///@}
 
   /// Splits the stream into a read half and a write half that two tasks
-  /// (possibly on two workers) use at once; see OwnedReadHalf. The socket is
+  /// (possibly on two workers) use at once; see OwnedReadHalfOf. The socket is
   /// closed when both halves are gone; reunite() puts them back together.
   /// The stream is left closed (is_open() is false).
   std::pair<OwnedReadHalf, OwnedWriteHalf> into_split() &&;
@@ -158,6 +162,10 @@ class TcpStream {
 
  private:
   friend class TcpListener;
+  // A UnixStream is a TcpStream over an AF_UNIX socket: the I/O is the same
+  // for any stream socket.
+  friend class UnixStream;
+  friend class UnixListener;
   TcpStream(internal::Socket socket, std::string peer)
       : socket_(std::move(socket)), peer_(std::move(peer)) {}
   absl::Status SetOption(int level, int name, int value, const char* operation);
@@ -166,94 +174,6 @@ class TcpStream {
 
   internal::Socket socket_;
   std::string peer_;  ///< for error messages
-};
-
-/// The read half of TcpStream::into_split(): reads and peeks while another
-/// task writes through the OwnedWriteHalf.
-class OwnedReadHalf {
- public:
-  /// Move-only; the stream is closed when this and its write half are gone.
-  ///@{
-  OwnedReadHalf(OwnedReadHalf&&) noexcept = default;
-  OwnedReadHalf& operator=(OwnedReadHalf&&) noexcept = default;
-  ///@}
-
-  /// As TcpStream::read, read_exact and peek.
-  ///@{
-  TcpStream::Read read(void* buffer, size_t length) {
-    return stream_->read(buffer, length);
-  }
-  Task<absl::Status> read_exact(void* buffer, size_t length) {
-    return stream_->read_exact(buffer, length);
-  }
-  TcpStream::Read peek(void* buffer, size_t length) {
-    return stream_->peek(buffer, length);
-  }
-  ///@}
-  /// As TcpStream::peer_addr and local_addr.
-  ///@{
-  absl::StatusOr<SocketAddress> peer_addr() const {
-    return stream_->peer_addr();
-  }
-  absl::StatusOr<SocketAddress> local_addr() const {
-    return stream_->local_addr();
-  }
-  ///@}
-  /// Whether `write` is the other half of the same stream.
-  bool is_pair_of(const OwnedWriteHalf& write) const;
-
- private:
-  friend class TcpStream;
-  friend class OwnedWriteHalf;
-  explicit OwnedReadHalf(std::shared_ptr<TcpStream> stream)
-      : stream_(std::move(stream)) {}
-  std::shared_ptr<TcpStream> stream_;
-};
-
-/// The write half of TcpStream::into_split(). As in tokio, destroying it
-/// shuts the write side down (the peer reads EOF) even while the read half
-/// lives on.
-class OwnedWriteHalf {
- public:
-  /// Move-only; the stream is closed when this and its read half are gone.
-  ///@{
-  OwnedWriteHalf(OwnedWriteHalf&&) noexcept = default;
-  OwnedWriteHalf& operator=(OwnedWriteHalf&& other) noexcept;
-  ///@}
-  /// Shuts the write side down (see the class comment).
-  ~OwnedWriteHalf();
-
-  /// As TcpStream::write, write_all and shutdown_write.
-  ///@{
-  TcpStream::Write write(const void* data, size_t length) {
-    return stream_->write(data, length);
-  }
-  TcpStream::Write write(std::string_view data) { return stream_->write(data); }
-  Task<absl::Status> write_all(std::string_view data) {
-    return stream_->write_all(data);
-  }
-  absl::Status shutdown_write() { return stream_->shutdown_write(); }
-  ///@}
-  /// As TcpStream::peer_addr and local_addr.
-  ///@{
-  absl::StatusOr<SocketAddress> peer_addr() const {
-    return stream_->peer_addr();
-  }
-  absl::StatusOr<SocketAddress> local_addr() const {
-    return stream_->local_addr();
-  }
-  ///@}
-  /// Whether `read` is the other half of the same stream.
-  bool is_pair_of(const OwnedReadHalf& read) const {
-    return read.is_pair_of(*this);
-  }
-
- private:
-  friend class TcpStream;
-  friend class OwnedReadHalf;
-  explicit OwnedWriteHalf(std::shared_ptr<TcpStream> stream)
-      : stream_(std::move(stream)) {}
-  std::shared_ptr<TcpStream> stream_;
 };
 
 /// A listening TCP socket: bind() makes one, accept() yields connections.

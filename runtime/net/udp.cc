@@ -1,11 +1,8 @@
 #include "runtime/net/udp.h"
 
-#include <poll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
-
-#include "runtime/internal/driver/io_request.h"
 
 namespace weft::net {
 
@@ -51,75 +48,48 @@ std::string UdpSocket::PeerForErrors() const {
 }
 
 Task<absl::StatusOr<size_t>> UdpSocket::send(std::string_view data) {
-  while (true) {
-    ssize_t sent = ::send(socket_.fd(), data.data(), data.size(),
-                          MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (sent >= 0) co_return static_cast<size_t>(sent);
-    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-      co_return internal::ErrorStatus(errno, "send to", PeerForErrors());
-    }
-    absl::Status ready = co_await WaitFor(POLLOUT, "UdpSocket::send");
-    if (!ready.ok()) co_return ready;
+  int64_t sent =
+      co_await socket_.SendTo(data, /*to=*/nullptr, 0, "UdpSocket::send");
+  if (sent < 0) {
+    co_return internal::ErrorStatus(static_cast<int>(-sent), "send to",
+                                    PeerForErrors());
   }
+  co_return static_cast<size_t>(sent);
 }
 
 Task<absl::StatusOr<size_t>> UdpSocket::recv(void* buffer, size_t length) {
-  while (true) {
-    ssize_t got = ::recv(socket_.fd(), buffer, length, MSG_DONTWAIT);
-    if (got >= 0) co_return static_cast<size_t>(got);
-    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-      co_return internal::ErrorStatus(errno, "recv from", PeerForErrors());
-    }
-    absl::Status ready = co_await WaitFor(POLLIN, "UdpSocket::recv");
-    if (!ready.ok()) co_return ready;
+  int64_t got = co_await socket_.RecvFrom(buffer, length, /*from=*/nullptr,
+                                          "UdpSocket::recv");
+  if (got < 0) {
+    co_return internal::ErrorStatus(static_cast<int>(-got), "recv from",
+                                    PeerForErrors());
   }
-}
-
-Task<absl::Status> UdpSocket::WaitFor(short events, const char* operation) {
-  auto* request =
-      weft::internal::IoRequest::New(IoOpcode::kPoll, socket_.fd(), 0);
-  request->op().poll_events = static_cast<uint32_t>(events);
-  int32_t result = co_await weft::internal::IoAwaiter(operation, request);
-  if (result < 0) {
-    co_return internal::ErrorStatus(-result, operation, local_.ToString());
-  }
-  co_return absl::OkStatus();
+  co_return static_cast<size_t>(got);
 }
 
 Task<absl::StatusOr<size_t>> UdpSocket::send_to(std::string_view data,
                                                 SocketAddress target) {
-  while (true) {
-    ssize_t sent =
-        ::sendto(socket_.fd(), data.data(), data.size(),
-                 MSG_DONTWAIT | MSG_NOSIGNAL, target.raw(), target.length());
-    if (sent >= 0) co_return static_cast<size_t>(sent);
-    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-      co_return internal::ErrorStatus(errno, "send_to", target.ToString());
-    }
-    absl::Status ready = co_await WaitFor(POLLOUT, "UdpSocket::send_to");
-    if (!ready.ok()) co_return ready;
+  int64_t sent = co_await socket_.SendTo(data, target.raw(), target.length(),
+                                         "UdpSocket::send_to");
+  if (sent < 0) {
+    co_return internal::ErrorStatus(static_cast<int>(-sent), "send_to",
+                                    target.ToString());
   }
+  co_return static_cast<size_t>(sent);
 }
 
 Task<absl::StatusOr<std::pair<size_t, SocketAddress>>> UdpSocket::recv_from(
     void* buffer, size_t length) {
-  while (true) {
-    sockaddr_storage from{};
-    socklen_t from_length = sizeof(from);
-    ssize_t got = ::recvfrom(socket_.fd(), buffer, length, MSG_DONTWAIT,
-                             reinterpret_cast<sockaddr*>(&from), &from_length);
-    if (got >= 0) {
-      co_return std::pair<size_t, SocketAddress>(
-          static_cast<size_t>(got),
-          SocketAddress::FromRaw(reinterpret_cast<sockaddr*>(&from),
-                                 from_length));
-    }
-    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-      co_return internal::ErrorStatus(errno, "recv_from on", local_.ToString());
-    }
-    absl::Status ready = co_await WaitFor(POLLIN, "UdpSocket::recv_from");
-    if (!ready.ok()) co_return ready;
+  internal::RawAddress from;
+  int64_t got =
+      co_await socket_.RecvFrom(buffer, length, &from, "UdpSocket::recv_from");
+  if (got < 0) {
+    co_return internal::ErrorStatus(static_cast<int>(-got), "recv_from on",
+                                    local_.ToString());
   }
+  co_return std::pair<size_t, SocketAddress>(
+      static_cast<size_t>(got),
+      SocketAddress::FromRaw(from.get(), from.length));
 }
 
 }  // namespace weft::net

@@ -76,8 +76,6 @@ class UdpSocket {
   /// What errors name as the other end: the connected address, or the local
   /// one before connect().
   std::string PeerForErrors() const;
-  /// Waits until the socket has `events` (POLLIN or POLLOUT).
-  Task<absl::Status> WaitFor(short events, const char* operation);
 
   internal::Socket socket_;
   SocketAddress local_;
