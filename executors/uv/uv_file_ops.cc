@@ -33,15 +33,6 @@ statx_timestamp Timestamp(const uv_timespec_t& time) {
   return stamp;
 }
 
-template <typename F>
-int32_t Retrying(F call) {
-  for (;;) {
-    const auto result = call();
-    if (result >= 0) return static_cast<int32_t>(result);
-    if (errno != EINTR) return -errno;
-  }
-}
-
 }  // namespace
 
 bool IsFileSystemOpcode(IoOpcode opcode) {
@@ -150,36 +141,6 @@ int32_t UvFsResult(const uv_fs_t& request, IoOperation& op) {
     return 0;
   }
   return result;
-}
-
-int32_t FileSyscall(const IoOperation& op) {
-  switch (op.opcode) {
-    case IoOpcode::kOpenAt:
-      return Retrying([&] {
-        return ::openat(op.fd, op.path, op.flags | O_CLOEXEC, op.mode);
-      });
-    case IoOpcode::kFsync:
-      return Retrying([&] {
-        return (op.flags & kFsyncDataOnly) != 0 ? ::fdatasync(op.fd)
-                                                : ::fsync(op.fd);
-      });
-    case IoOpcode::kStatx:
-      return Retrying([&] {
-        return ::statx(op.fd, op.path, op.flags, STATX_BASIC_STATS,
-                       static_cast<struct statx*>(op.buffer));
-      });
-    case IoOpcode::kRenameAt:
-      return Retrying([&] {
-        return ::renameat2(op.fd, op.path, op.fd, op.second_path,
-                           static_cast<unsigned>(op.flags));
-      });
-    case IoOpcode::kUnlinkAt:
-      return Retrying([&] { return ::unlinkat(op.fd, op.path, op.flags); });
-    case IoOpcode::kMkdirAt:
-      return Retrying([&] { return ::mkdirat(op.fd, op.path, op.mode); });
-    default:
-      return -EINVAL;
-  }
 }
 
 void StatxFromUv(const uv_stat_t& in, struct statx* out) {

@@ -17,7 +17,7 @@
 // flags beyond the plain calls', so an operation it cannot express (a path
 // relative to a directory fd, renameat2's flags, statx flags other than
 // AT_SYMLINK_NOFOLLOW / AT_EMPTY_PATH) runs its exact system call in the
-// same thread pool instead (uv_queue_work; FileSyscall). weft::fs itself
+// same thread pool instead (uv_queue_work; weft::FileSyscall). weft::fs itself
 // never submits those.
 
 #ifndef WEFT_EXECUTORS_UV_UV_FILE_OPS_H_
@@ -36,7 +36,7 @@ namespace weft::uv {
 bool IsFileSystemOpcode(IoOpcode opcode);
 
 // Whether StartUvFs can run `op` (a kRead, kWrite or file-system opcode);
-// if not, FileSyscall does on a thread-pool thread.
+// if not, weft::FileSyscall does on a thread-pool thread.
 bool ExpressibleWithUvFs(const IoOperation& op);
 
 // -EFAULT for a file-system opcode without its path (or a kStatx without
@@ -55,10 +55,6 @@ int StartUvFs(uv_loop_t* loop, uv_fs_t* request, const IoOperation& op,
 // as executor.h defines it; for a kStatx that succeeded, also fills
 // `op.buffer`.
 int32_t UvFsResult(const uv_fs_t& request, IoOperation& op);
-
-// The exact system call of a file-system opcode, for what uv_fs_* cannot
-// express: >= 0 or -errno. Blocks; runs on a thread-pool thread.
-int32_t FileSyscall(const IoOperation& op);
 
 // libuv's stat as the struct statx that a kStatx returns: the
 // STATX_BASIC_STATS fields.

@@ -19,6 +19,7 @@
 #include "executors/common/readiness_op_state.h"
 #include "executors/uv/uv_errors.h"
 #include "executors/uv/uv_file_ops.h"
+#include "runtime/file_syscall.h"
 
 namespace weft::uv {
 namespace {
@@ -109,7 +110,7 @@ struct UvPoller::FsRequest {
   bool uses_work = false;
   uv_fs_t fs;
   uv_work_t work;
-  int32_t work_result = 0;  // FileSyscall's, written by the pool thread
+  int32_t work_result = 0;  // weft::FileSyscall's, written by the pool thread
 };
 
 absl::StatusOr<std::unique_ptr<executors_common::Poller>> UvPoller::Create() {
@@ -263,7 +264,7 @@ bool UvPoller::Offload(IoOperation* op) {
         &loop_, &file->work,
         [](uv_work_t* work) {
           auto* running = static_cast<FsRequest*>(work->data);
-          running->work_result = FileSyscall(*running->op);
+          running->work_result = weft::FileSyscall(*running->op);
         },
         [](uv_work_t* work, int status) {
           auto* done = static_cast<FsRequest*>(work->data);

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/file_syscall.h"
 #include "runtime/internal/driver/driver.h"
 #include "runtime/spawn.h"
 
@@ -34,7 +35,7 @@ class BlockingRun {
     if (request_ != nullptr) Complete(-ECANCELED);
   }
 
-  void operator()() { Complete(RunBlocking(request_->op())); }
+  void operator()() { Complete(weft::FileSyscall(request_->op())); }
 
  private:
   void Complete(int32_t result) {
@@ -55,15 +56,6 @@ IoAwaiter::Runner RunnerForThisThread() {
   // No driver: the IoAwaiter throws the UsageError that says so.
   if (driver == nullptr || driver->SupportsFileOps()) return nullptr;
   return &RunOnBlockingPool;
-}
-
-template <typename F>
-int32_t Retrying(F call) {
-  for (;;) {
-    const auto result = call();
-    if (result >= 0) return static_cast<int32_t>(result);
-    if (errno != EINTR) return -errno;
-  }
 }
 
 }  // namespace
@@ -96,48 +88,6 @@ IoRequest* NewPathRequest(IoOpcode opcode, std::string_view path,
 
 FileOp::FileOp(const char* operation, IoRequest* request)
     : awaiter_(operation, request, RunnerForThisThread()) {}
-
-int32_t RunBlocking(IoOperation& op) {
-  switch (op.opcode) {
-    case IoOpcode::kRead:
-      return Retrying([&] {
-        const size_t length = std::min(op.length, kMaxTransfer);
-        return op.offset >= 0 ? ::pread(op.fd, op.buffer, length, op.offset)
-                              : ::read(op.fd, op.buffer, length);
-      });
-    case IoOpcode::kWrite:
-      return Retrying([&] {
-        const size_t length = std::min(op.length, kMaxTransfer);
-        return op.offset >= 0 ? ::pwrite(op.fd, op.buffer, length, op.offset)
-                              : ::write(op.fd, op.buffer, length);
-      });
-    case IoOpcode::kOpenAt:
-      return Retrying([&] {
-        return ::openat(op.fd, op.path, op.flags | O_CLOEXEC, op.mode);
-      });
-    case IoOpcode::kFsync:
-      return Retrying([&] {
-        return (op.flags & kFsyncDataOnly) != 0 ? ::fdatasync(op.fd)
-                                                : ::fsync(op.fd);
-      });
-    case IoOpcode::kStatx:
-      return Retrying([&] {
-        return ::statx(op.fd, op.path, op.flags, STATX_BASIC_STATS,
-                       static_cast<struct statx*>(op.buffer));
-      });
-    case IoOpcode::kRenameAt:
-      return Retrying([&] {
-        return ::renameat2(op.fd, op.path, op.fd, op.second_path,
-                           static_cast<unsigned>(op.flags));
-      });
-    case IoOpcode::kUnlinkAt:
-      return Retrying([&] { return ::unlinkat(op.fd, op.path, op.flags); });
-    case IoOpcode::kMkdirAt:
-      return Retrying([&] { return ::mkdirat(op.fd, op.path, op.mode); });
-    default:
-      return -EINVAL;
-  }
-}
 
 absl::Status FsError(int error_number, std::string_view operation,
                      std::string_view path) {

@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "runtime/executor.h"
+#include "runtime/file_syscall.h"
 #include "runtime/internal/driver/io_request.h"
 
 namespace weft::fs::internal {
@@ -41,9 +42,8 @@ class OwnedFd {
   int fd_;
 };
 
-/// The largest read or write one operation makes (Linux's MAX_RW_COUNT), so
-/// that its result fits the int32_t of a completion.
-inline constexpr size_t kMaxTransfer = 0x7ffff000;
+/// The largest read or write one operation makes (see FileSyscall).
+inline constexpr size_t kMaxTransfer = weft::kMaxFileTransfer;
 
 /// A request for `opcode` relative to the working directory, with `path`,
 /// `second_path` (kRenameAt) and a `payload`-byte buffer (kStatx: the
@@ -74,10 +74,6 @@ class FileOp {
  private:
   weft::internal::IoAwaiter awaiter_;
 };
-
-/// Runs `op` on the calling thread with the blocking system call its opcode
-/// names (executor.h); returns the result as a completion would.
-int32_t RunBlocking(IoOperation& op);
 
 /// "<operation> <path>: <strerror>" with the status code of `error_number`,
 /// e.g. "open /x/y: No such file or directory" (NotFound).
