@@ -45,10 +45,9 @@ void ReplyStringArray(std::string& reply,
   for (const std::string& value : values) resp::AppendBulkString(reply, value);
 }
 
-// A TTL argument in milliseconds, given in `unit_ms` units. Like Redis,
-// rejects what would overflow an int64 of milliseconds since the epoch, so
-// that the same inputs fail here as there. Errors are replied.
-std::optional<milliseconds> ParseTtl(Call& call, std::string_view text,
+// An integer argument in `unit_ms` units, as milliseconds; what is not an
+// integer, or overflows an int64 once scaled, is replied as Redis does.
+std::optional<int64_t> ParseScaledMs(Call& call, std::string_view text,
                                      int64_t unit_ms) {
   std::optional<int64_t> amount = ParseInteger(text);
   if (!amount.has_value()) {
@@ -61,11 +60,24 @@ std::optional<milliseconds> ParseTtl(Call& call, std::string_view text,
     ReplyInvalidExpire(call);
     return std::nullopt;
   }
-  int64_t ms = *amount * unit_ms;
-  int64_t epoch_ms = std::chrono::duration_cast<milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-  if (ms > kMax - epoch_ms) {
+  return *amount * unit_ms;
+}
+
+int64_t NowEpochMs() {
+  return std::chrono::duration_cast<milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A TTL argument in milliseconds, given in `unit_ms` units. Like Redis,
+// rejects what would overflow an int64 of milliseconds since the epoch, so
+// that the same inputs fail here as there. Errors are replied.
+std::optional<milliseconds> ParseTtl(Call& call, std::string_view text,
+                                     int64_t unit_ms) {
+  std::optional<int64_t> scaled = ParseScaledMs(call, text, unit_ms);
+  if (!scaled.has_value()) return std::nullopt;
+  const int64_t ms = *scaled;
+  if (ms > std::numeric_limits<int64_t>::max() - NowEpochMs()) {
     ReplyInvalidExpire(call);
     return std::nullopt;
   }
@@ -203,24 +215,14 @@ void MSet(Call& call) {
 // until it, negative when it has passed. Errors are replied.
 std::optional<milliseconds> ParseUnixTime(Call& call, std::string_view text,
                                           int64_t unit_ms) {
-  std::optional<int64_t> amount = ParseInteger(text);
-  if (!amount.has_value()) {
-    resp::AppendError(call.reply, kNotAnInteger);
-    return std::nullopt;
-  }
-  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
-  if (*amount > kMax / unit_ms || *amount < kMin / unit_ms) {
-    ReplyInvalidExpire(call);
-    return std::nullopt;
-  }
-  int64_t epoch_ms = std::chrono::duration_cast<milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-  int64_t at_ms = *amount * unit_ms;
+  std::optional<int64_t> at_ms = ParseScaledMs(call, text, unit_ms);
+  if (!at_ms.has_value()) return std::nullopt;
+  const int64_t epoch_ms = NowEpochMs();
   // Far in the past: expired all the same, without overflowing.
-  if (at_ms < kMin + epoch_ms) return milliseconds(-1);
-  return milliseconds(at_ms - epoch_ms);
+  if (*at_ms < std::numeric_limits<int64_t>::min() + epoch_ms) {
+    return milliseconds(-1);
+  }
+  return milliseconds(*at_ms - epoch_ms);
 }
 
 // EXPIRE / PEXPIRE key ttl [NX|XX|GT|LT], and EXPIREAT / PEXPIREAT key
