@@ -24,6 +24,7 @@
 #include <utility>
 
 #include "runtime/errors.h"
+#include "runtime/internal/memory/task_memory.h"
 #include "runtime/internal/task/exec_context.h"
 
 namespace weft {
@@ -33,7 +34,8 @@ class Task;
 
 namespace internal {
 
-class TaskPromiseBase {
+// Frames live in task memory (one pool with the task cells).
+class TaskPromiseBase : public InTaskMemory {
  public:
   std::suspend_always initial_suspend() noexcept { return {}; }
 

@@ -41,6 +41,7 @@
 #include <source_location>
 #include <string>
 
+#include "runtime/internal/memory/task_memory.h"
 #include "runtime/internal/task/exec_context.h"
 #include "runtime/internal/task/scheduler.h"
 #include "runtime/internal/task/waker.h"
@@ -52,7 +53,7 @@ namespace weft::internal {
 
 class SlowPollDetector;
 
-class TaskHeader : public Wakeable {
+class TaskHeader : public Wakeable, public InTaskMemory {
  public:
   static constexpr uint32_t kRunning = 1u << 0;
   static constexpr uint32_t kNotified = 1u << 1;

@@ -1,0 +1,339 @@
+// The task-memory pool (see task_memory.h).
+//
+// A page is 64 KiB, aligned to its size, so a block finds its page by
+// masking its address. A page holds blocks of one size class (multiples of
+// 16 bytes), carved lazily from its unused tail, and belongs to one heap
+// until it is empty again. A heap belongs to at most one thread at a time;
+// only that thread touches the heap's lists and its pages' free lists and
+// counts.
+//
+// Freeing a block:
+//   * on the owning thread: onto its page's free list. A full page that gets
+//     a block back joins its class's available list. A page that becomes
+//     empty (and is not the one its class allocates from) is kept as a spare
+//     for any class, up to kMaxSparePages; past that its memory goes back to
+//     the system (PageFromSystem says how).
+//   * on any other thread (or after the thread's heap was released): pushed
+//     onto the owning heap's `remote` stack (release), which the owner takes
+//     whole (acquire) when its current page runs out.
+//
+// A thread's heap is leased on its first allocation and, when the thread
+// exits, goes back to a global list for the next thread to adopt, with its
+// pages, blocks still in use and all; so a heap is never freed while a block
+// of it may still be freed. A thread that allocates after its heap was
+// released (a thread_local destructor that spawns) uses a shared heap under
+// a mutex.
+
+#include <sys/mman.h>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <new>
+
+#include "runtime/internal/memory/task_memory.h"
+
+namespace weft::internal {
+namespace {
+
+constexpr size_t kPageBytes = 64 * 1024;
+constexpr size_t kGranule = 16;
+constexpr size_t kClasses = kMaxPooledBlock / kGranule;
+// Spare empty pages a heap keeps for reuse (2 MiB): a burst of tasks that
+// ends and starts again does not go back to the system each time.
+constexpr size_t kMaxSparePages = 32;
+
+struct FreeBlock {
+  FreeBlock* next;
+};
+
+struct Heap;
+
+struct alignas(64) Page {
+  Heap* heap = nullptr;  // fixed from Format until the page is empty
+  FreeBlock* free = nullptr;
+  char* unused = nullptr;  // the never-allocated tail: [unused, end)
+  char* end = nullptr;
+  uint32_t block_bytes = 0;
+  uint32_t size_class = 0;
+  uint32_t used = 0;       // blocks allocated and not freed back to the owner
+  bool available = false;  // linked into its class's available list
+  Page* prev = nullptr;    // available list, or the spare list (next only)
+  Page* next = nullptr;
+};
+constexpr size_t kPageHeaderBytes = sizeof(Page);
+static_assert(kPageHeaderBytes % kGranule == 0);
+
+struct Heap {
+  std::atomic<FreeBlock*> remote{nullptr};
+  Page* current[kClasses] = {};
+  Page* available[kClasses] = {};
+  Page* spare = nullptr;
+  size_t spare_count = 0;
+  Heap* next_free_heap = nullptr;
+};
+
+std::atomic<size_t> g_pages{0};
+
+Page* PageOf(void* block) {
+  return reinterpret_cast<Page*>(reinterpret_cast<uintptr_t>(block) &
+                                 ~(uintptr_t{kPageBytes} - 1));
+}
+
+size_t ClassOf(size_t size) { return size == 0 ? 0 : (size - 1) / kGranule; }
+
+void Format(Page* page, Heap* heap, size_t size_class) {
+  page->heap = heap;
+  page->free = nullptr;
+  page->unused = reinterpret_cast<char*>(page) + kPageHeaderBytes;
+  page->end = reinterpret_cast<char*>(page) + kPageBytes;
+  page->block_bytes = static_cast<uint32_t>((size_class + 1) * kGranule);
+  page->size_class = static_cast<uint32_t>(size_class);
+  page->used = 0;
+  page->available = false;
+  page->prev = page->next = nullptr;
+}
+
+// Pages come from 4 MiB mappings, carved in order, so that aligning a page
+// wastes nothing (aligned_alloc would touch a fragment around every page).
+// A page given back is emptied (MADV_DONTNEED returns its memory) and kept
+// for the next heap that needs one; the address space is never unmapped.
+constexpr size_t kSegmentBytes = 4 << 20;
+
+std::mutex g_system_mu;
+char* g_segment_next = nullptr;
+char* g_segment_end = nullptr;
+Page* g_returned_pages = nullptr;
+
+void* PageFromSystem() {
+  std::lock_guard lock(g_system_mu);
+  if (Page* page = g_returned_pages) {
+    g_returned_pages = page->next;
+    return page;
+  }
+  if (g_segment_next == g_segment_end) {
+    // Map one page more than the segment and cut it down to a
+    // page-aligned range.
+    size_t length = kSegmentBytes + kPageBytes;
+    void* mapping = mmap(nullptr, length, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapping == MAP_FAILED) throw std::bad_alloc();
+    auto start = reinterpret_cast<uintptr_t>(mapping);
+    uintptr_t aligned = (start + kPageBytes - 1) & ~(uintptr_t{kPageBytes} - 1);
+    if (aligned > start) munmap(mapping, aligned - start);
+    uintptr_t tail = aligned + kSegmentBytes;
+    if (start + length > tail)
+      munmap(reinterpret_cast<void*>(tail), start + length - tail);
+    g_segment_next = reinterpret_cast<char*>(aligned);
+    g_segment_end = g_segment_next + kSegmentBytes;
+  }
+  void* page = g_segment_next;
+  g_segment_next += kPageBytes;
+  return page;
+}
+
+void ReturnToSystem(Page* page) {
+  page->~Page();
+  madvise(page, kPageBytes, MADV_DONTNEED);
+  std::lock_guard lock(g_system_mu);
+  auto* returned = new (page) Page;
+  returned->next = g_returned_pages;
+  g_returned_pages = returned;
+}
+
+Page* NewPage(Heap& heap, size_t size_class) {
+  Page* page = heap.spare;
+  if (page != nullptr) {
+    heap.spare = page->next;
+    --heap.spare_count;
+  } else {
+    page = new (PageFromSystem()) Page;
+    g_pages.fetch_add(1, std::memory_order_relaxed);
+  }
+  Format(page, &heap, size_class);
+  return page;
+}
+
+void RetirePage(Heap& heap, Page* page) {
+  if (heap.spare_count < kMaxSparePages) {
+    page->next = heap.spare;
+    heap.spare = page;
+    ++heap.spare_count;
+    return;
+  }
+  g_pages.fetch_sub(1, std::memory_order_relaxed);
+  ReturnToSystem(page);
+}
+
+void LinkAvailable(Heap& heap, Page* page) {
+  Page*& head = heap.available[page->size_class];
+  page->available = true;
+  page->prev = nullptr;
+  page->next = head;
+  if (head != nullptr) head->prev = page;
+  head = page;
+}
+
+void UnlinkAvailable(Heap& heap, Page* page) {
+  if (page->prev != nullptr) {
+    page->prev->next = page->next;
+  } else {
+    heap.available[page->size_class] = page->next;
+  }
+  if (page->next != nullptr) page->next->prev = page->prev;
+  page->available = false;
+  page->prev = page->next = nullptr;
+}
+
+void* TakeBlock(Page* page) {
+  if (FreeBlock* block = page->free) {
+    page->free = block->next;
+    ++page->used;
+    return block;
+  }
+  if (page->unused + page->block_bytes <= page->end) {
+    void* block = page->unused;
+    page->unused += page->block_bytes;
+    ++page->used;
+    return block;
+  }
+  return nullptr;
+}
+
+// The owner takes a block back.
+void FreeLocal(Heap& heap, FreeBlock* block) {
+  Page* page = PageOf(block);
+  block->next = page->free;
+  page->free = block;
+  --page->used;
+  if (page == heap.current[page->size_class]) return;
+  if (page->used == 0) {
+    if (page->available) UnlinkAvailable(heap, page);
+    RetirePage(heap, page);
+  } else if (!page->available) {
+    LinkAvailable(heap, page);
+  }
+}
+
+void FreeRemote(Heap& heap, FreeBlock* block) {
+  FreeBlock* head = heap.remote.load(std::memory_order_relaxed);
+  do {
+    block->next = head;
+  } while (!heap.remote.compare_exchange_weak(
+      head, block, std::memory_order_release, std::memory_order_relaxed));
+}
+
+void CollectRemote(Heap& heap) {
+  FreeBlock* block = heap.remote.exchange(nullptr, std::memory_order_acquire);
+  while (block != nullptr) {
+    FreeBlock* next = block->next;
+    FreeLocal(heap, block);
+    block = next;
+  }
+}
+
+void* AllocateFrom(Heap& heap, size_t size_class) {
+  Page* page = heap.current[size_class];
+  if (page != nullptr) {
+    if (void* block = TakeBlock(page)) return block;
+  }
+  // The current page is full: take back what other threads freed, then
+  // move to a page with room (the full page joins the available list again
+  // when a block of it comes back).
+  CollectRemote(heap);
+  if (page != nullptr) {
+    if (void* block = TakeBlock(page)) return block;
+  }
+  Page* next = heap.available[size_class];
+  if (next != nullptr) {
+    UnlinkAvailable(heap, next);
+  } else {
+    next = NewPage(heap, size_class);
+  }
+  // The old page is full, so in no list: the first block that comes back
+  // to it links it into the available list (FreeLocal).
+  heap.current[size_class] = next;
+  return TakeBlock(next);
+}
+
+// --- heaps and threads ----------------------------------------------------
+
+std::mutex g_heaps_mu;
+Heap* g_free_heaps = nullptr;  // released by exited threads, for adoption
+
+Heap* LeaseHeap() {
+  {
+    std::lock_guard lock(g_heaps_mu);
+    if (Heap* heap = g_free_heaps) {
+      g_free_heaps = heap->next_free_heap;
+      heap->next_free_heap = nullptr;
+      return heap;
+    }
+  }
+  return new Heap;
+}
+
+void ReleaseHeap(Heap* heap) {
+  CollectRemote(*heap);
+  std::lock_guard lock(g_heaps_mu);
+  heap->next_free_heap = g_free_heaps;
+  g_free_heaps = heap;
+}
+
+// For threads whose heap was already released: one heap under a mutex.
+std::mutex g_shared_mu;
+Heap g_shared_heap;
+
+thread_local Heap* tls_heap = nullptr;
+thread_local bool tls_heap_released = false;
+
+struct HeapLease {
+  Heap* heap = nullptr;
+  ~HeapLease() {
+    tls_heap = nullptr;
+    tls_heap_released = true;
+    if (heap != nullptr) ReleaseHeap(heap);
+  }
+};
+thread_local HeapLease tls_lease;
+
+// nullptr once this thread's heap has been released.
+Heap* ThreadHeap() {
+  if (tls_heap != nullptr) return tls_heap;
+  if (tls_heap_released) return nullptr;
+  tls_lease.heap = LeaseHeap();
+  tls_heap = tls_lease.heap;
+  return tls_heap;
+}
+
+}  // namespace
+
+void* AllocateTaskMemory(size_t size) {
+  if (size > kMaxPooledBlock) return ::operator new(size);
+  if (Heap* heap = ThreadHeap()) return AllocateFrom(*heap, ClassOf(size));
+  std::lock_guard lock(g_shared_mu);
+  return AllocateFrom(g_shared_heap, ClassOf(size));
+}
+
+void FreeTaskMemory(void* block, size_t size) noexcept {
+  if (block == nullptr) return;
+  if (size > kMaxPooledBlock) {
+    ::operator delete(block, size);
+    return;
+  }
+  auto* free_block = static_cast<FreeBlock*>(block);
+  Heap* owner = PageOf(block)->heap;
+  if (owner == tls_heap) {
+    FreeLocal(*owner, free_block);
+  } else {
+    // Also the shared heap's blocks: its owner is whoever holds its mutex,
+    // never a thread's tls_heap.
+    FreeRemote(*owner, free_block);
+  }
+}
+
+TaskMemoryStats GetTaskMemoryStats() {
+  return {g_pages.load(std::memory_order_relaxed), kPageBytes};
+}
+
+}  // namespace weft::internal
