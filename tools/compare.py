@@ -5,8 +5,22 @@ Builds the benchmark suites (//bench:bench_<backend>, --config=opt), runs
 every workload of docs/BENCH.md on every backend -- and with --peers on
 tokio (bench/peers/tokio) -- and prints one table: rows are workloads,
 columns are backends, cells are the median ns per op over the rounds, each
-with its ratio to the best column of its row (1.00 = the best). It also writes
-the same figures as a chart (PNG, matplotlib) and as JSON.
+with the spread of its rounds and its ratio to the best column of its row
+(1.00 = the best). It also writes the same figures as a chart (PNG,
+matplotlib) and as JSON.
+
+Spread: the rounds of a cell do not always agree (on a shared 2-core machine
+some cells are bimodal), so every cell reports min, q1, median, q3 and max
+over its rounds (compare.json), and the table shows the median with
+±P%, P = 100 * (max - min) / (2 * median): half the range of the rounds,
+relative to the median. A cell is FLAGGED, with a `~` after it, when its
+rounds disagree by more than 25%: (max - min) / median > 0.25 (P > 12.5, since
+P is half the range).
+The range, not the interquartile range, decides: with 5 to 7 rounds the
+quartiles ignore up to two rounds at each end, and a second mode that shows
+up in one or two rounds is what the flag is for. A ratio column that divides
+a flagged cell (or by one) is flagged the same way (e.g. `1.02~`). A cell of
+one round (memory_per_task with --quick) has no spread and shows none.
 
 How it measures (docs/BENCH.md; bench/workloads.cc and
 bench/peers/tokio/src/main.rs are the two sides):
@@ -42,6 +56,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import textwrap
 import time
 
 import backends
@@ -72,6 +87,8 @@ ROWS = [
 # Workloads whose tokio run is a single repetition (no warm-up on either side).
 SINGLE_REP = {"tcp_echo", "memory_per_task"}
 RUN_TIMEOUT_S = 600
+# A cell is flagged when (max - min) / median over its rounds exceeds this.
+SPREAD_FLAG = 0.25
 
 
 def row_name(workload, workers):
@@ -341,6 +358,32 @@ def fmt(value):
     return "%.2f" % value
 
 
+def spread_of(values):
+    """The spread of one cell's rounds: min, q1, median, q3, max (q1 and q3
+    by statistics.quantiles' inclusive method, so they lie between the
+    rounds), spread = (max - min) / median, and whether it is flagged."""
+    ordered = sorted(values)
+    if len(ordered) >= 2:
+        q1, _, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
+    else:
+        q1 = q3 = ordered[0]
+    median = statistics.median(ordered)
+    spread = (ordered[-1] - ordered[0]) / median if median > 0 else 0.0
+    return {"min": ordered[0], "q1": q1, "median": median, "q3": q3,
+            "max": ordered[-1], "spread": spread,
+            "flagged": spread > SPREAD_FLAG}
+
+
+def fmt_cell(cell):
+    """`median +-P% xR` with a trailing `~` when flagged (a space when not,
+    so that right-aligned columns stay aligned)."""
+    text = fmt(cell["median"])
+    if cell["rounds"] > 1:
+        text += " \u00b1%.0f%%" % (100 * cell["spread"] / 2)
+    text += " x%.2f" % cell["ratio_to_best"]
+    return text + ("~" if cell["flagged"] else " ")
+
+
 def machine_info():
     model = ""
     try:
@@ -459,7 +502,13 @@ def main():
         medians = {}
         for column, cell in cells.items():
             values = [s[metric] for s in cell["samples"] if s.get(metric) is not None]
-            cell["median"] = statistics.median(values) if values else None
+            cell["rounds"] = len(values)
+            if values:
+                cell.update(spread_of(values))
+            else:
+                cell.update({k: None for k in ("min", "q1", "median", "q3",
+                                                "max", "spread")})
+                cell["flagged"] = False
             cell["cpu_ms_median"] = (statistics.median(
                 [s["cpu_ms"] for s in cell["samples"] if s.get("cpu_ms") is not None])
                 if cell["samples"] else None)
@@ -471,13 +520,17 @@ def main():
         for column, cell in cells.items():
             cell["ratio_to_best"] = (cell["median"] / best
                                      if cell["median"] is not None and best else None)
-        weft_medians = [v for c, v in medians.items() if c != "tokio"]
-        vs_tokio = None
+        weft_medians = {c: v for c, v in medians.items() if c != "tokio"}
+        vs_tokio, vs_tokio_flagged = None, False
         if "tokio" in medians and weft_medians and medians["tokio"] > 0:
-            vs_tokio = min(weft_medians) / medians["tokio"]
+            best_weft = min(weft_medians, key=weft_medians.get)
+            vs_tokio = weft_medians[best_weft] / medians["tokio"]
+            vs_tokio_flagged = (cells[best_weft]["flagged"]
+                                or cells["tokio"]["flagged"])
         table_rows.append({
             "workload": workload, "workers": workers, "metric": metric,
             "unit": unit, "best": best, "best_weft_over_tokio": vs_tokio,
+            "best_weft_over_tokio_flagged": vs_tokio_flagged,
             "cells": cells,
         })
 
@@ -492,10 +545,11 @@ def main():
             if cell["median"] is None:
                 line.append("error" if cell["error"] else "-")
             else:
-                line.append("%s x%.2f" % (fmt(cell["median"]), cell["ratio_to_best"]))
+                line.append(fmt_cell(cell))
         if "tokio" in columns:
             ratio = row["best_weft_over_tokio"]
-            line.append("-" if ratio is None else "%.2f" % ratio)
+            line.append("- " if ratio is None else "%.2f%s" % (
+                ratio, "~" if row["best_weft_over_tokio_flagged"] else " "))
         lines.append(line)
     widths = [max(len(str(r[i])) for r in [header] + lines) for i in range(len(header))]
 
@@ -509,9 +563,13 @@ def main():
             " --quick" if args.quick else "", started_at.strftime("%Y-%m-%d %H:%M %Z"),
             info["cpus"], info["cpu_model"], info["os"], info["kernel"],
             info["git_commit"]),
-        "cells: median over %d round(s) (memory_per_task: %d); xR = ratio to the "
+        "cells: median over %d round(s) (memory_per_task: %d); \u00b1P%% = half the "
+        "range of the rounds, (max - min) / (2 * median); xR = ratio to the "
         "best column of the row (lower is better)" % (
             args.rounds, 1 if args.quick else args.rounds),
+        "~ = the rounds disagree by more than %.0f%%: (max - min) / median > %.2f "
+        "(a ratio with ~ divides a flagged cell); min, q1, q3, max of every "
+        "cell are in compare.json" % (100 * SPREAD_FLAG, SPREAD_FLAG),
         "",
         render(header),
         render(["-" * w for w in widths]),
@@ -551,11 +609,13 @@ def main():
         "tokio_reps": args.tokio_reps,
         "tokio_version": tokio_version,
         "columns": columns,
+        "spread_flag": "(max - min) / median > %g" % SPREAD_FLAG,
         "left_out": left_out,
         "rows": [{
             "workload": r["workload"], "workers": r["workers"],
             "metric": r["metric"], "unit": r["unit"],
             "best_weft_over_tokio": r["best_weft_over_tokio"],
+            "best_weft_over_tokio_flagged": r["best_weft_over_tokio_flagged"],
             "cells": {c: {k: v for k, v in cell.items()}
                       for c, cell in r["cells"].items()},
         } for r in table_rows],
@@ -591,28 +651,40 @@ def write_chart(path, table_rows, columns, title):
     colors = {c: palette(i) for i, c in enumerate(columns)}
     for index, row in enumerate(table_rows):
         axis = axes[index // ncols][index % ncols]
-        names, values = [], []
+        names, values, below, above = [], [], [], []
         for column in columns:
-            median = row["cells"][column]["median"]
+            cell = row["cells"][column]
             names.append(column)
-            values.append(median if median is not None else 0)
-        bars = axis.bar(names, values, color=[colors[c] for c in names])
-        for bar, column in zip(bars, names):
-            ratio = row["cells"][column]["ratio_to_best"]
-            label = "error" if row["cells"][column]["median"] is None else (
-                "%s\nx%.2f" % (fmt(row["cells"][column]["median"]), ratio))
-            axis.annotate(label, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            values.append(cell["median"] if cell["median"] is not None else 0)
+            # The whisker spans the rounds, min to max.
+            below.append(cell["median"] - cell["min"] if cell["median"] is not None else 0)
+            above.append(cell["max"] - cell["median"] if cell["median"] is not None else 0)
+        bars = axis.bar(names, values, color=[colors[c] for c in names],
+                        yerr=[below, above], error_kw={"elinewidth": 0.8,
+                                                       "capsize": 2})
+        for bar, column, high in zip(bars, names, above):
+            cell = row["cells"][column]
+            label = "error" if cell["median"] is None else (
+                "%s%s\nx%.2f" % (fmt(cell["median"]), "~" if cell["flagged"] else "",
+                                  cell["ratio_to_best"]))
+            axis.annotate(label, (bar.get_x() + bar.get_width() / 2,
+                                  bar.get_height() + high),
                           ha="center", va="bottom", fontsize=7)
         axis.set_title(row_name(row["workload"], row["workers"]), fontsize=10)
         axis.set_ylabel(row["unit"], fontsize=8)
         axis.tick_params(labelsize=8)
-        top = max(values) if values and max(values) > 0 else 1
+        tops = [v + a for v, a in zip(values, above)]
+        top = max(tops) if tops and max(tops) > 0 else 1
         axis.set_ylim(0, top * 1.3)
     for index in range(count, nrows * ncols):
         axes[index // ncols][index % ncols].axis("off")
-    figure.suptitle(title + "\nmedian per op, lower is better; xR = ratio to the "
-                    "best column", fontsize=9)
-    figure.tight_layout(rect=(0, 0, 1, 0.95))
+    # Wrapped to the figure's width: a chart of one or two rows is narrow.
+    text = "\n".join(textwrap.wrap(
+        title + ". Median per op, lower is better; whiskers: min to max of the "
+        "rounds; xR = ratio to the best column; ~ = the rounds disagree by more "
+        "than %.0f%%" % (100 * SPREAD_FLAG), width=int(4.2 * ncols * 13)))
+    figure.suptitle(text, fontsize=9)
+    figure.tight_layout(rect=(0, 0, 1, 1 - 0.045 * (text.count("\n") + 1) / nrows))
     figure.savefig(path, dpi=110)
     plt.close(figure)
 
