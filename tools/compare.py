@@ -4,24 +4,23 @@
 Builds the benchmark suites (//bench:bench_<backend>, --config=opt), runs
 every workload of docs/BENCH.md on every backend -- and with --peers on
 tokio (bench/peers/tokio) and Boost.Asio (bench/peers/asio) -- and prints
-one table: rows are workloads,
-columns are backends, cells are the median ns per op over the rounds, each
-with the spread of its rounds and its ratio to the best column of its row
-(1.00 = the best). It also writes the same figures as a chart (PNG,
-matplotlib) and as JSON.
+one table: rows are workloads, columns are backends (and peers), cells are
+the median ns per op over the rounds, each with the spread of its rounds and
+its ratio to the best column of its row (1.00 = the best). It also writes
+the same figures as a chart (PNG, matplotlib) and as JSON.
 
 Spread: the rounds of a cell do not always agree (on a shared 2-core machine
 some cells are bimodal), so every cell reports min, q1, median, q3 and max
 over its rounds (compare.json), and the table shows the median with
 ±P%, P = 100 * (max - min) / (2 * median): half the range of the rounds,
 relative to the median. A cell is FLAGGED, with a `~` after it, when its
-rounds disagree by more than 25%: (max - min) / median > 0.25 (P > 12.5, since
-P is half the range).
-The range, not the interquartile range, decides: with 5 to 7 rounds the
-quartiles ignore up to two rounds at each end, and a second mode that shows
-up in one or two rounds is what the flag is for. A ratio column that divides
-a flagged cell (or by one) is flagged the same way (e.g. `1.02~`). A cell of
-one round (memory_per_task with --quick) has no spread and shows none.
+rounds disagree by more than 25%: (max - min) / median > 0.25 (so P > 12.5,
+P being half the range). The range, not the interquartile range, decides:
+with 5 to 7 rounds the quartiles ignore up to two rounds at each end, and a
+second mode that shows up in one or two rounds is what the flag is for. A
+ratio column that divides a flagged cell (or by one) is flagged the same way
+(e.g. `1.02~`). A cell of one round (memory_per_task with --quick) has no
+spread and shows none.
 
 How it measures (docs/BENCH.md; bench/workloads.cc,
 bench/peers/tokio/src/main.rs and bench/peers/asio/asio_peer.cc are the
@@ -131,7 +130,9 @@ suites are built (a cold --config=opt build of the runtime and three backends
 takes several more minutes; the first cargo build of the tokio peer adds
 about 40 s, 2 minutes with Debian's rustc 1.63). The full run (7 rounds,
 --min-time 0.5) takes about 5 minutes with --peers on 2 cores (298 s
-measured); --quick about 1 minute (60 s).
+measured, before the asio column); --quick about 1 minute (60 s), and
+--quick --peers with both peer columns a little over 2 minutes (133 s
+measured on a loaded machine).
 
 The tokio peer (bench/peers/tokio) builds offline from Debian's packaged
 crates: it needs librust-tokio-dev (tokio 1.24.2) and cargo/rustc 1.63 or

@@ -116,10 +116,10 @@ const std::map<std::string, std::string, std::less<>> kNotExpressible = {
      "Asio 1.18 (Boost 1.74) has no channel, let alone a broadcast one"},
     {"fs_read",
      "Asio 1.18 (Boost 1.74) has no file I/O (random_access_file came in "
-     "Boost 1.78, on io_uring only)"},
+     "Boost 1.78, on Linux only with io_uring)"},
     {"fs_write_fsync",
      "Asio 1.18 (Boost 1.74) has no file I/O (stream_file came in Boost "
-     "1.78, on io_uring only)"},
+     "1.78, on Linux only with io_uring)"},
 };
 
 void Check(bool ok, std::string_view what) {
