@@ -3,17 +3,34 @@
 
 Builds the benchmark suites (//bench:bench_<backend>, --config=opt), runs
 every workload of docs/BENCH.md on every backend -- and with --peers on
-tokio (bench/peers/tokio) -- and prints one table: rows are workloads,
-columns are backends, cells are the median ns per op over the rounds, each
-with its ratio to the best column of its row (1.00 = the best). It also writes
+tokio (bench/peers/tokio) and Boost.Asio (bench/peers/asio) -- and prints
+one table: rows are workloads, columns are backends (and peers), cells are
+the median ns per op over the rounds, each with the spread of its rounds and
+its ratio to the best column of its row (1.00 = the best). It also writes
 the same figures as a chart (PNG, matplotlib) and as JSON.
 
-How it measures (docs/BENCH.md; bench/workloads.cc and
-bench/peers/tokio/src/main.rs are the two sides):
+Spread: the rounds of a cell do not always agree (on a shared 2-core machine
+some cells are bimodal), so every cell reports min, q1, median, q3 and max
+over its rounds (compare.json), and the table shows the median with
+±P%, P = 100 * (max - min) / (2 * median): half the range of the rounds,
+relative to the median. A cell is FLAGGED, with a `~` after it, when its
+rounds disagree by more than 25%: (max - min) / median > 0.25 (so P > 12.5,
+P being half the range). The range, not the interquartile range, decides:
+with 5 to 7 rounds the quartiles ignore up to two rounds at each end, and a
+second mode that shows up in one or two rounds is what the flag is for. A
+ratio column that divides a flagged cell (or by one) is flagged the same way
+(e.g. `1.02~`). A cell of one round (memory_per_task with --quick) has no
+spread and shows none.
+
+How it measures (docs/BENCH.md; bench/workloads.cc,
+bench/peers/tokio/src/main.rs and bench/peers/asio/asio_peer.cc are the
+sides):
   * Rounds are interleaved: round r runs the workload once on every column
     before round r+1 starts, the column order rotating from round to round,
     so that load from other processes on a shared machine hits all columns
     alike. The cell is the median over the rounds.
+  * The ratio columns: best weft/tokio and best weft/asio divide the best
+    weft backend's median by the peer's (below 1: weft is faster).
   * A weft run is one process: `bench_<backend> --benchmark_filter=<workload>
     --benchmark_min_time=T`; it builds a 2-worker (or 1-worker) runtime, does
     one untimed warm-up run, then times as many runs as fit in T (at least
@@ -22,6 +39,11 @@ bench/peers/tokio/src/main.rs are the two sides):
     it builds a 2-worker (or 1-worker) runtime, does one untimed warm-up
     run, as weft does, then reports the median of R timed runs (R = 1 and
     no warm-up for tcp_echo and memory_per_task, as on weft).
+  * An asio run is the same with `asio-peer` (bench/peers/asio, built with
+    Bazel --config=opt like the suites): N threads running one io_context.
+    The rows Asio 1.18 (Boost 1.74) cannot express -- no channels, no task
+    cancellation, no file I/O, no blocking pool -- are n/a in its column; the
+    peer says why, and the table's footnotes and compare.json repeat it.
   * memory_per_task's cell is bytes per parked task (RSS growth / 1,000,000),
     measured in a fresh process each time.
 
@@ -42,6 +64,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import textwrap
 import time
 
 import backends
@@ -49,6 +72,9 @@ import backends
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_BACKENDS = backends.backend_names()  # executors/backends.bzl
 DEFAULT_PEER_DIR = os.path.join(ROOT, "bench", "peers", "tokio")
+# The peer columns --peers adds, in this order; every other column is weft.
+PEERS = ["tokio", "asio"]
+ASIO_TARGET = "//bench/peers/asio:asio-peer"
 
 # (workload, workers): the rows, in BENCH.md's order.
 ROWS = [
@@ -69,9 +95,11 @@ ROWS = [
     ("fs_write_fsync", 2),
     ("memory_per_task", 2),
 ]
-# Workloads whose tokio run is a single repetition (no warm-up on either side).
+# Workloads whose peer run is a single repetition (no warm-up on any side).
 SINGLE_REP = {"tcp_echo", "memory_per_task"}
 RUN_TIMEOUT_S = 600
+# A cell is flagged when (max - min) / median over its rounds exceeds this.
+SPREAD_FLAG = 0.25
 
 
 def row_name(workload, workers):
@@ -91,7 +119,7 @@ def parse_args():
         description=__doc__,
         epilog="""examples:
   tools/compare --quick                 every workload x uring, epoll, uv
-  tools/compare --quick --peers         ... and tokio, in the same run
+  tools/compare --quick --peers         ... and tokio and Boost.Asio, in the same run
   tools/compare                         full run: 7 rounds, 0.5 s per run
   tools/compare --workloads spawn_many,tcp_echo --backends epoll,uv
   tools/compare --no-build --out /tmp/cmp
@@ -102,7 +130,9 @@ suites are built (a cold --config=opt build of the runtime and three backends
 takes several more minutes; the first cargo build of the tokio peer adds
 about 40 s, 2 minutes with Debian's rustc 1.63). The full run (7 rounds,
 --min-time 0.5) takes about 5 minutes with --peers on 2 cores (298 s
-measured); --quick about 1 minute (60 s).
+measured, before the asio column); --quick about 1 minute (60 s), and
+--quick --peers with both peer columns a little over 2 minutes (133 s
+measured on a loaded machine).
 
 The tokio peer (bench/peers/tokio) builds offline from Debian's packaged
 crates: it needs librust-tokio-dev (tokio 1.24.2) and cargo/rustc 1.63 or
@@ -112,11 +142,17 @@ installs librust-tokio-dev and, when no cargo is found (on PATH or in
 bench/peers/tokio/target (git-ignored; ~/.cache/weft/tokio-peer-target when
 --peer-dir is not writable). If it cannot be built, the run says why and
 continues without the column.
+
+The Asio peer (bench/peers/asio) is C++ built by Bazel (--config=opt) from
+Debian 12's libboost-dev (Boost 1.74, header-only), which `tools/setup
+--peers` installs too. Rows it cannot express show n/a, with the reason
+under the table.
 """)
     parser.add_argument("--quick", action="store_true",
                         help="fewer rounds and shorter runs (see below)")
     parser.add_argument("--peers", action="store_true",
-                        help="add the tokio column (builds bench/peers/tokio)")
+                        help="add the tokio and asio columns (builds "
+                             "bench/peers/tokio and bench/peers/asio)")
     parser.add_argument("--backends", default=",".join(DEFAULT_BACKENDS),
                         help="comma-separated weft backends (default: %(default)s); "
                              "one that does not build is left out, with the reason")
@@ -128,8 +164,10 @@ continues without the column.
     parser.add_argument("--min-time", type=float,
                         help="--benchmark_min_time of each weft run, seconds "
                              "(default 0.5, --quick 0.05)")
-    parser.add_argument("--tokio-reps", type=int, default=3,
-                        help="--reps of each tokio run (default %(default)s)")
+    parser.add_argument("--peer-reps", "--tokio-reps", dest="peer_reps",
+                        type=int, default=3,
+                        help="--reps of each peer run, tokio's and asio's "
+                             "(default %(default)s)")
     parser.add_argument("--out", help="output directory (default "
                         "bench/results/<date>-<time>)")
     parser.add_argument("--peer-dir", default=DEFAULT_PEER_DIR,
@@ -143,8 +181,8 @@ continues without the column.
         args.rounds = 5 if args.quick else 7
     if args.min_time is None:
         args.min_time = 0.05 if args.quick else 0.5
-    if args.rounds < 1 or args.tokio_reps < 1:
-        parser.error("--rounds and --tokio-reps must be at least 1")
+    if args.rounds < 1 or args.peer_reps < 1:
+        parser.error("--rounds and --peer-reps must be at least 1")
     return args
 
 
@@ -260,7 +298,32 @@ def build_peer(peer_dir, log):
     return binary, None
 
 
+def build_asio_peer(jobs, log):
+    """Returns (binary, None) or (None, why not)."""
+    if not os.path.isfile("/usr/include/boost/asio/co_spawn.hpp"):
+        return None, ("Boost.Asio is not installed: run `tools/setup --peers` "
+                      "(apt-get install libboost-dev)")
+    say("building the asio peer (%s, --config=opt) ..." % ASIO_TARGET)
+    ok, output = bazel_build([ASIO_TARGET], jobs, log)
+    if not ok:
+        errors = [l for l in output.splitlines() if "ERROR" in l or "error:" in l]
+        return None, "does not build: " + (errors[0].strip() if errors
+                                           else "see runs.log")
+    info = subprocess.run(["bazel", "info", "--config=opt", "bazel-bin"],
+                          cwd=ROOT, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+    binary = os.path.join(info.stdout.strip(), "bench", "peers", "asio",
+                          "asio-peer")
+    if not os.access(binary, os.X_OK):
+        return None, "not built (%s missing)" % binary
+    return binary, None
+
+
 # --- running -----------------------------------------------------------------
+
+
+class NotExpressible(Exception):
+    """A peer's answer that it cannot run a workload (its "na" member)."""
 
 def run_command(command, log):
     log.write("$ " + " ".join(command))
@@ -308,7 +371,10 @@ def run_weft(binary, workload, workers, min_time, log):
     return sample
 
 
-def run_tokio(binary, workload, workers, reps, log):
+def run_peer(peer, binary, workload, workers, reps, log):
+    """One peer run (tokio-peer or asio-peer, the same command line and
+    JSON line): {'ns_per_op': ..., ...}; raises RuntimeError on a failure
+    and NotExpressible when the peer answers "na"."""
     command = [binary, workload, "--workers", str(workers), "--in-task"]
     if workload != "memory_per_task":
         command += ["--reps", str(1 if workload in SINGLE_REP else reps)]
@@ -319,12 +385,14 @@ def run_tokio(binary, workload, workers, reps, log):
     if not lines:
         raise RuntimeError("no JSON line from the peer")
     line = json.loads(lines[-1])
+    if "na" in line:
+        raise NotExpressible(line["na"])
     sample = {
         "ns_per_op": line["ns_per_op"],
         "wall_ms": line["wall_ms"],
         "cpu_ms": line.get("cpu_ms"),
         "reps": line.get("reps"),
-        "tokio": line.get("tokio"),
+        "version": line.get(peer),
     }
     if "bytes_per_task" in line:
         sample["bytes_per_task"] = line["bytes_per_task"]
@@ -339,6 +407,32 @@ def fmt(value):
     if value >= 10:
         return "%.1f" % value
     return "%.2f" % value
+
+
+def spread_of(values):
+    """The spread of one cell's rounds: min, q1, median, q3, max (q1 and q3
+    by statistics.quantiles' inclusive method, so they lie between the
+    rounds), spread = (max - min) / median, and whether it is flagged."""
+    ordered = sorted(values)
+    if len(ordered) >= 2:
+        q1, _, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
+    else:
+        q1 = q3 = ordered[0]
+    median = statistics.median(ordered)
+    spread = (ordered[-1] - ordered[0]) / median if median > 0 else 0.0
+    return {"min": ordered[0], "q1": q1, "median": median, "q3": q3,
+            "max": ordered[-1], "spread": spread,
+            "flagged": spread > SPREAD_FLAG}
+
+
+def fmt_cell(cell):
+    """`median +-P% xR` with a trailing `~` when flagged (a space when not,
+    so that right-aligned columns stay aligned)."""
+    text = fmt(cell["median"])
+    if cell["rounds"] > 1:
+        text += " \u00b1%.0f%%" % (100 * cell["spread"] / 2)
+    text += " x%.2f" % cell["ratio_to_best"]
+    return text + ("~" if cell["flagged"] else " ")
 
 
 def machine_info():
@@ -400,22 +494,27 @@ def main():
     for backend, why in left_out.items():
         say("NOTE: backend %s left out: %s" % (backend, why))
     columns = [b for b in backends if b in binaries]
-    tokio_binary = None
+    peer_binaries = {}
     if args.peers:
-        tokio_binary, why = build_peer(args.peer_dir, log)
-        if tokio_binary is None:
-            say("NOTE: tokio peer left out: %s" % why)
-            left_out["tokio"] = why
-        else:
-            columns.append("tokio")
+        for peer in PEERS:
+            if peer == "tokio":
+                binary, why = build_peer(args.peer_dir, log)
+            else:
+                binary, why = build_asio_peer(args.jobs, log)
+            if binary is None:
+                say("NOTE: %s peer left out: %s" % (peer, why))
+                left_out[peer] = why
+            else:
+                peer_binaries[peer] = binary
+                columns.append(peer)
     if not columns:
         sys.exit("tools/compare: nothing to run")
 
     say("")
     say("%s run: %d round(s) per workload and column (memory_per_task: %d), "
-        "weft --benchmark_min_time=%g s, tokio --reps %d; columns: %s" % (
+        "weft --benchmark_min_time=%g s, peers --reps %d; columns: %s" % (
             "quick" if args.quick else "full", args.rounds,
-            1 if args.quick else args.rounds, args.min_time, args.tokio_reps,
+            1 if args.quick else args.rounds, args.min_time, args.peer_reps,
             ", ".join(columns)))
     if args.quick:
         say("(--quick: memory_per_task runs once per column instead of %d "
@@ -427,7 +526,7 @@ def main():
     for index, (workload, workers) in enumerate(rows):
         metric, unit = metric_of(workload)
         rounds = 1 if (args.quick and workload == "memory_per_task") else args.rounds
-        cells = {c: {"samples": [], "error": None} for c in columns}
+        cells = {c: {"samples": [], "error": None, "na": None} for c in columns}
         results[(workload, workers)] = cells
         for round_index in range(rounds):
             say("[%2d/%d] %-30s round %d/%d  " % (
@@ -436,17 +535,20 @@ def main():
             shift = round_index % len(columns)
             for column in columns[shift:] + columns[:shift]:
                 cell = cells[column]
-                if cell["error"]:
+                if cell["error"] or cell["na"]:
                     continue
                 try:
-                    if column == "tokio":
-                        sample = run_tokio(tokio_binary, workload, workers,
-                                           args.tokio_reps, log)
+                    if column in peer_binaries:
+                        sample = run_peer(column, peer_binaries[column], workload,
+                                          workers, args.peer_reps, log)
                     else:
                         sample = run_weft(binaries[column], workload, workers,
                                           args.min_time, log)
                     cell["samples"].append(sample)
                     say(" %s %s" % (column, fmt(sample[metric])), end="")
+                except NotExpressible as why:
+                    cell["na"] = str(why)
+                    say(" %s n/a" % column, end="")
                 except (RuntimeError, ValueError, KeyError) as error:
                     cell["error"] = str(error)
                     say(" %s ERROR" % column, end="")
@@ -459,7 +561,13 @@ def main():
         medians = {}
         for column, cell in cells.items():
             values = [s[metric] for s in cell["samples"] if s.get(metric) is not None]
-            cell["median"] = statistics.median(values) if values else None
+            cell["rounds"] = len(values)
+            if values:
+                cell.update(spread_of(values))
+            else:
+                cell.update({k: None for k in ("min", "q1", "median", "q3",
+                                                "max", "spread")})
+                cell["flagged"] = False
             cell["cpu_ms_median"] = (statistics.median(
                 [s["cpu_ms"] for s in cell["samples"] if s.get("cpu_ms") is not None])
                 if cell["samples"] else None)
@@ -471,31 +579,37 @@ def main():
         for column, cell in cells.items():
             cell["ratio_to_best"] = (cell["median"] / best
                                      if cell["median"] is not None and best else None)
-        weft_medians = [v for c, v in medians.items() if c != "tokio"]
-        vs_tokio = None
-        if "tokio" in medians and weft_medians and medians["tokio"] > 0:
-            vs_tokio = min(weft_medians) / medians["tokio"]
-        table_rows.append({
-            "workload": workload, "workers": workers, "metric": metric,
-            "unit": unit, "best": best, "best_weft_over_tokio": vs_tokio,
-            "cells": cells,
-        })
+        weft_medians = {c: v for c, v in medians.items() if c not in PEERS}
+        row = {"workload": workload, "workers": workers, "metric": metric,
+               "unit": unit, "best": best, "cells": cells}
+        for peer in PEERS:
+            # best weft backend / peer, flagged when either cell is.
+            ratio, flagged = None, False
+            if peer in medians and weft_medians and medians[peer] > 0:
+                best_weft = min(weft_medians, key=weft_medians.get)
+                ratio = weft_medians[best_weft] / medians[peer]
+                flagged = cells[best_weft]["flagged"] or cells[peer]["flagged"]
+            row["best_weft_over_" + peer] = ratio
+            row["best_weft_over_%s_flagged" % peer] = flagged
+        table_rows.append(row)
 
     header = ["workload", "unit"] + columns
-    if "tokio" in columns:
-        header.append("best weft/tokio")
+    peer_columns = [p for p in PEERS if p in columns]
+    header += ["best weft/%s" % p for p in peer_columns]
     lines = []
     for row in table_rows:
         line = [row_name(row["workload"], row["workers"]), row["unit"]]
         for column in columns:
             cell = row["cells"][column]
             if cell["median"] is None:
-                line.append("error" if cell["error"] else "-")
+                line.append("n/a " if cell["na"] else
+                            "error " if cell["error"] else "- ")
             else:
-                line.append("%s x%.2f" % (fmt(cell["median"]), cell["ratio_to_best"]))
-        if "tokio" in columns:
-            ratio = row["best_weft_over_tokio"]
-            line.append("-" if ratio is None else "%.2f" % ratio)
+                line.append(fmt_cell(cell))
+        for peer in peer_columns:
+            ratio = row["best_weft_over_" + peer]
+            line.append("- " if ratio is None else "%.2f%s" % (
+                ratio, "~" if row["best_weft_over_%s_flagged" % peer] else " "))
         lines.append(line)
     widths = [max(len(str(r[i])) for r in [header] + lines) for i in range(len(header))]
 
@@ -509,9 +623,13 @@ def main():
             " --quick" if args.quick else "", started_at.strftime("%Y-%m-%d %H:%M %Z"),
             info["cpus"], info["cpu_model"], info["os"], info["kernel"],
             info["git_commit"]),
-        "cells: median over %d round(s) (memory_per_task: %d); xR = ratio to the "
+        "cells: median over %d round(s) (memory_per_task: %d); \u00b1P%% = half the "
+        "range of the rounds, (max - min) / (2 * median); xR = ratio to the "
         "best column of the row (lower is better)" % (
             args.rounds, 1 if args.quick else args.rounds),
+        "~ = the rounds disagree by more than %.0f%%: (max - min) / median > %.2f "
+        "(a ratio with ~ divides a flagged cell); min, q1, q3, max of every "
+        "cell are in compare.json" % (100 * SPREAD_FLAG, SPREAD_FLAG),
         "",
         render(header),
         render(["-" * w for w in widths]),
@@ -525,6 +643,16 @@ def main():
                                for c in columns if sleep_row["cells"][c]["samples"]))
     errors = [(row_name(r["workload"], r["workers"]), c, r["cells"][c]["error"])
               for r in table_rows for c in columns if r["cells"][c]["error"]]
+    # One n/a line per peer and workload (a workload's two rows share it).
+    not_expressible = {}
+    for r in table_rows:
+        for c in columns:
+            if r["cells"][c]["na"]:
+                not_expressible.setdefault((c, r["workload"]), r["cells"][c]["na"])
+    if not_expressible:
+        table.append("")
+    for (column, workload), why in not_expressible.items():
+        table.append("n/a: %s on %s: %s" % (workload, column, why))
     if errors or left_out:
         table.append("")
     for name, column, error in errors:
@@ -538,24 +666,31 @@ def main():
         f.write(text + "\n")
 
     # --- JSON ------------------------------------------------------------------
-    tokio_version = None
+    peer_versions = {p: None for p in PEERS}
     for row in table_rows:
-        for sample in row["cells"].get("tokio", {}).get("samples", []):
-            tokio_version = sample.get("tokio") or tokio_version
+        for peer in PEERS:
+            for sample in row["cells"].get(peer, {}).get("samples", []):
+                peer_versions[peer] = sample.get("version") or peer_versions[peer]
     document = {
         "date": started_at.isoformat(timespec="seconds"),
         "machine": info,
         "mode": "quick" if args.quick else "full",
         "rounds": args.rounds,
         "weft_min_time_s": args.min_time,
-        "tokio_reps": args.tokio_reps,
-        "tokio_version": tokio_version,
+        "peer_reps": args.peer_reps,
+        "tokio_reps": args.peer_reps,  # the name before the asio column
+        "tokio_version": peer_versions["tokio"],
+        "asio_version": peer_versions["asio"],
         "columns": columns,
+        "spread_flag": "(max - min) / median > %g" % SPREAD_FLAG,
         "left_out": left_out,
         "rows": [{
             "workload": r["workload"], "workers": r["workers"],
             "metric": r["metric"], "unit": r["unit"],
             "best_weft_over_tokio": r["best_weft_over_tokio"],
+            "best_weft_over_tokio_flagged": r["best_weft_over_tokio_flagged"],
+            "best_weft_over_asio": r["best_weft_over_asio"],
+            "best_weft_over_asio_flagged": r["best_weft_over_asio_flagged"],
             "cells": {c: {k: v for k, v in cell.items()}
                       for c, cell in r["cells"].items()},
         } for r in table_rows],
@@ -591,28 +726,40 @@ def write_chart(path, table_rows, columns, title):
     colors = {c: palette(i) for i, c in enumerate(columns)}
     for index, row in enumerate(table_rows):
         axis = axes[index // ncols][index % ncols]
-        names, values = [], []
+        names, values, below, above = [], [], [], []
         for column in columns:
-            median = row["cells"][column]["median"]
+            cell = row["cells"][column]
             names.append(column)
-            values.append(median if median is not None else 0)
-        bars = axis.bar(names, values, color=[colors[c] for c in names])
-        for bar, column in zip(bars, names):
-            ratio = row["cells"][column]["ratio_to_best"]
-            label = "error" if row["cells"][column]["median"] is None else (
-                "%s\nx%.2f" % (fmt(row["cells"][column]["median"]), ratio))
-            axis.annotate(label, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            values.append(cell["median"] if cell["median"] is not None else 0)
+            # The whisker spans the rounds, min to max.
+            below.append(cell["median"] - cell["min"] if cell["median"] is not None else 0)
+            above.append(cell["max"] - cell["median"] if cell["median"] is not None else 0)
+        bars = axis.bar(names, values, color=[colors[c] for c in names],
+                        yerr=[below, above], error_kw={"elinewidth": 0.8,
+                                                       "capsize": 2})
+        for bar, column, high in zip(bars, names, above):
+            cell = row["cells"][column]
+            label = ("n/a" if cell["na"] else "error") if cell["median"] is None else (
+                "%s%s\nx%.2f" % (fmt(cell["median"]), "~" if cell["flagged"] else "",
+                                  cell["ratio_to_best"]))
+            axis.annotate(label, (bar.get_x() + bar.get_width() / 2,
+                                  bar.get_height() + high),
                           ha="center", va="bottom", fontsize=7)
         axis.set_title(row_name(row["workload"], row["workers"]), fontsize=10)
         axis.set_ylabel(row["unit"], fontsize=8)
         axis.tick_params(labelsize=8)
-        top = max(values) if values and max(values) > 0 else 1
+        tops = [v + a for v, a in zip(values, above)]
+        top = max(tops) if tops and max(tops) > 0 else 1
         axis.set_ylim(0, top * 1.3)
     for index in range(count, nrows * ncols):
         axes[index // ncols][index % ncols].axis("off")
-    figure.suptitle(title + "\nmedian per op, lower is better; xR = ratio to the "
-                    "best column", fontsize=9)
-    figure.tight_layout(rect=(0, 0, 1, 0.95))
+    # Wrapped to the figure's width: a chart of one or two rows is narrow.
+    text = "\n".join(textwrap.wrap(
+        title + ". Median per op, lower is better; whiskers: min to max of the "
+        "rounds; xR = ratio to the best column; ~ = the rounds disagree by more "
+        "than %.0f%%" % (100 * SPREAD_FLAG), width=int(4.2 * ncols * 13)))
+    figure.suptitle(text, fontsize=9)
+    figure.tight_layout(rect=(0, 0, 1, 1 - 0.045 * (text.count("\n") + 1) / nrows))
     figure.savefig(path, dpi=110)
     plt.close(figure)
 
