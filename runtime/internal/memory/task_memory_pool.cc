@@ -96,21 +96,34 @@ void Format(Page* page, Heap* heap, size_t size_class) {
 
 // Pages come from 4 MiB mappings, carved in order, so that aligning a page
 // wastes nothing (aligned_alloc would touch a fragment around every page).
-// A page given back is emptied (MADV_DONTNEED returns its memory) and kept
-// for the next heap that needs one; the address space is never unmapped.
+// A page given back is kept for the next heap that needs one, its memory
+// intact up to kMaxIntactPages (so that a burst of tasks that ends and
+// starts again does not fault its memory in again each time) and returned
+// to the system past that (MADV_DONTNEED); the address space is never
+// unmapped.
 constexpr size_t kSegmentBytes = 4 << 20;
+constexpr size_t kMaxIntactPages = 1024;  // 64 MiB
 
 std::mutex g_system_mu;
 char* g_segment_next = nullptr;
 char* g_segment_end = nullptr;
-Page* g_returned_pages = nullptr;
+Page* g_intact_pages = nullptr;
+size_t g_intact_count = 0;
+Page* g_released_pages = nullptr;
+
+Page* Pop(Page*& list) {
+  Page* page = list;
+  if (page != nullptr) list = page->next;
+  return page;
+}
 
 void* PageFromSystem() {
   std::lock_guard lock(g_system_mu);
-  if (Page* page = g_returned_pages) {
-    g_returned_pages = page->next;
+  if (Page* page = Pop(g_intact_pages)) {
+    --g_intact_count;
     return page;
   }
+  if (Page* page = Pop(g_released_pages)) return page;
   if (g_segment_next == g_segment_end) {
     // Map one page more than the segment and cut it down to a
     // page-aligned range.
@@ -122,8 +135,9 @@ void* PageFromSystem() {
     uintptr_t aligned = (start + kPageBytes - 1) & ~(uintptr_t{kPageBytes} - 1);
     if (aligned > start) munmap(mapping, aligned - start);
     uintptr_t tail = aligned + kSegmentBytes;
-    if (start + length > tail)
+    if (start + length > tail) {
       munmap(reinterpret_cast<void*>(tail), start + length - tail);
+    }
     g_segment_next = reinterpret_cast<char*>(aligned);
     g_segment_end = g_segment_next + kSegmentBytes;
   }
@@ -134,11 +148,21 @@ void* PageFromSystem() {
 
 void ReturnToSystem(Page* page) {
   page->~Page();
+  {
+    std::lock_guard lock(g_system_mu);
+    if (g_intact_count < kMaxIntactPages) {
+      auto* kept = new (page) Page;
+      kept->next = g_intact_pages;
+      g_intact_pages = kept;
+      ++g_intact_count;
+      return;
+    }
+  }
   madvise(page, kPageBytes, MADV_DONTNEED);
   std::lock_guard lock(g_system_mu);
-  auto* returned = new (page) Page;
-  returned->next = g_returned_pages;
-  g_returned_pages = returned;
+  auto* released = new (page) Page;
+  released->next = g_released_pages;
+  g_released_pages = released;
 }
 
 Page* NewPage(Heap& heap, size_t size_class) {

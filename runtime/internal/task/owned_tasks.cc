@@ -14,7 +14,8 @@ bool OwnedTasks::Bind(TaskHeader* task) {
   task->owned_next = shard.head;
   if (shard.head != nullptr) shard.head->owned_prev = task;
   shard.head = task;
-  size_.fetch_add(1, std::memory_order_relaxed);
+  shard.size.store(shard.size.load(std::memory_order_relaxed) + 1,
+                   std::memory_order_relaxed);
   return true;
 }
 
@@ -31,9 +32,18 @@ void OwnedTasks::Remove(TaskHeader* task) {
       task->owned_next->owned_prev = task->owned_prev;
     }
     task->owned_prev = task->owned_next = nullptr;
-    size_.fetch_sub(1, std::memory_order_relaxed);
+    shard.size.store(shard.size.load(std::memory_order_relaxed) - 1,
+                     std::memory_order_relaxed);
   }
   task->Unref();
+}
+
+size_t OwnedTasks::Size() const {
+  size_t size = 0;
+  for (const Shard& shard : shards_) {
+    size += shard.size.load(std::memory_order_relaxed);
+  }
+  return size;
 }
 
 void OwnedTasks::CloseAndShutdownAll() {

@@ -30,19 +30,22 @@ class OwnedTasks {
   // that is not running at this moment.
   void CloseAndShutdownAll();
 
-  size_t Size() const { return size_.load(std::memory_order_relaxed); }
+  size_t Size() const;
   // Calls `visit` for each live task, under the shard's lock.
   void ForEach(const std::function<void(TaskHeader&)>& visit);
 
  private:
   static constexpr size_t kShards = 32;
-  struct Shard {
+  // A cache line each: a Bind on one worker and a Remove on another touch
+  // different shards without bouncing a line between them.
+  struct alignas(64) Shard {
     std::mutex mu;
     TaskHeader* head = nullptr;
+    // Written under `mu`, read without it by Size().
+    std::atomic<size_t> size{0};
     bool closed = false;
   };
   std::array<Shard, kShards> shards_;
-  std::atomic<size_t> size_{0};
 };
 
 }  // namespace weft::internal
