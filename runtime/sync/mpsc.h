@@ -114,6 +114,8 @@ class Sender {
   /// One producer fewer; the last one gone wakes the receiver.
   ~Sender() = default;
 
+  class Send;
+
   /// What reserve() returns: waits for room, then holds one slot.
   class Reserve : public weft::internal::Pollable {
    public:
@@ -126,7 +128,8 @@ class Sender {
     /// Leaves the queue of waiting senders; room granted to it and never
     /// taken passes to the next one.
     ~Reserve() {
-      if (channel_ == nullptr) return;
+      // Never queued and holding nothing: no other thread knows this node.
+      if (channel_ == nullptr || (!queued_ && !Holds())) return;
       std::vector<internal::Waker> wake;
       {
         std::lock_guard lock(channel_->mu);
@@ -149,6 +152,7 @@ class Sender {
         return false;
       }
       ReserveLocked();
+      reserved_when_ready_ = true;
       return true;
     }
     bool await_suspend(std::coroutine_handle<> handle) {
@@ -162,10 +166,17 @@ class Sender {
       }
       node_.waker = internal::Waker(context.waker_target);
       channel_->send_waiters.PushBack(&node_);
+      queued_ = true;
       weft::internal::SuspendOn(handle, this, weft::internal::WaitKind::kOther);
       return true;
     }
     std::expected<Permit<T>, SendError<void>> await_resume() {
+      if (reserved_when_ready_) {
+        // Reserved a moment ago without waiting: the slot is ours. (A
+        // receiver closing since then finds the value dropped on send.)
+        taken_ = true;
+        return Permit<T>(channel_);
+      }
       std::vector<internal::Waker> wake;
       bool closed = false;
       {
@@ -194,9 +205,14 @@ class Sender {
       node_.Grant();
     }
 
+    friend class Send;
+
     std::shared_ptr<internal::Channel<T>> channel_;
     internal::WaitNode node_;
     bool taken_ = false;
+    // await_suspend linked node_ into the channel's send_waiters.
+    bool queued_ = false;
+    bool reserved_when_ready_ = false;
   };
 
   /// What send() returns: waits for room, then sends.
@@ -214,11 +230,34 @@ class Sender {
     /// The awaitable protocol: `co_await` calls these, select() polls
     /// IsReady.
     ///@{
-    bool await_ready() { return reserve_.await_ready(); }
+    // A send that need not wait queues its value under one lock.
+    bool await_ready() {
+      internal::Channel<T>& channel = *reserve_.channel_;
+      std::optional<T> dropped;
+      internal::Waker waker;
+      {
+        std::lock_guard lock(channel.mu);
+        if (channel.receiver_closed) {
+          outcome_ = Outcome::kClosed;
+          return true;
+        }
+        if (!channel.HasRoomLocked() || !weft::internal::TryConsumeBudget()) {
+          return false;
+        }
+        waker = channel.PushLocked(std::move(value_), dropped);
+        outcome_ = Outcome::kSent;
+      }
+      waker.wake();
+      return true;
+    }
     bool await_suspend(std::coroutine_handle<> handle) {
       return reserve_.await_suspend(handle);
     }
     std::expected<void, SendError<T>> await_resume() {
+      if (outcome_ == Outcome::kSent) return {};
+      if (outcome_ == Outcome::kClosed) {
+        return std::unexpected(SendError<T>{std::move(value_)});
+      }
       std::expected<Permit<T>, SendError<void>> permit =
           reserve_.await_resume();
       if (!permit.has_value()) {
@@ -231,8 +270,12 @@ class Sender {
     ///@}
 
    private:
+    // What await_ready did; kPending: it waits, through reserve_.
+    enum class Outcome { kPending, kSent, kClosed };
+
     Reserve reserve_;
     T value_;
+    Outcome outcome_ = Outcome::kPending;
   };
 
   /// Awaitable of std::expected<void, SendError<T>>: waits for room. If the
