@@ -1,23 +1,41 @@
-// Nop round trips per second on one thread: through the weft::Reactor
-// interface (Submit N nops, Run until all N were delivered), for every
-// backend linked into this binary, and the same loop written directly on
-// liburing (io_uring_prep_nop, io_uring_submit_and_wait, io_uring_cqe_seen),
-// so that the interface's overhead is the ratio of two rows of one run.
+// Nop and wake round trips per second on one thread: through the
+// weft::Reactor interface, for every backend linked into this binary, beside
+// the same loops written directly on liburing and on libuv, so that the
+// interface's overhead is the ratio of two rows of one run.
 //
-//   BM_ReactorNop/<backend>/N  each backend of executors/backends.bzl; N
-//                            nops per batch (epoll's and uv's nops never
-//                            reach the kernel: a lower bound on the
+//   BM_ReactorNop/<backend>/N  each backend of executors/backends.bzl: Submit
+//                            N nops, Run until all N were delivered
+//                            (epoll's and uv's nops never reach the kernel,
+//                            nor, on uv, libuv: a lower bound on the
 //                            interface itself)
 //   BM_LiburingNop/N         the raw loop on a ring set up like the
 //                            reactor's (256 SQ entries, COOP_TASKRUN,
 //                            TASKRUN_FLAG, SUBMIT_ALL, a 1024-entry CQ)
+//   BM_ReactorWake/<backend> each backend: Wake, then Run until it returns
+//   BM_LibuvAsyncWake        the raw loop of what the uv reactor's Wake and
+//                            Run do: uv_async_send, then uv_run(UV_RUN_ONCE)
+//                            until the async callback ran
 //
-// items_processed is the number of nops, so the report's items_per_second
-// is nop round trips per second. N = 1024 exceeds the 256-entry submission
-// queue, so it also measures the queue-full path (Submit hands the kernel a
-// full queue).
+// Which libuv loop is the uv backend's counterpart: its reactor is the
+// readiness core over a libuv poller (executors/common/readiness_reactor.cc,
+// executors/uv/uv_poller.cc), which completes a nop inside Submit and
+// returns from Run without calling uv_run while only such completions are
+// ready, so a nop has no libuv counterpart at all (an idle or prepare
+// callback would time a loop turn the reactor never takes). What does go
+// through libuv is the wake: Wake is a uv_async_send behind an atomic flag
+// (executors/uv/waker.h), and an unbounded Run is uv_run(UV_RUN_ONCE), which
+// sleeps in epoll_wait until the async's eventfd is readable. So weft-uv
+// against raw libuv is BM_ReactorWake/uv over BM_LibuvAsyncWake; the wake
+// rows of uring and epoll (an eventfd write, then the ring's poll of it or
+// epoll_wait) put the same round trip on the other backends beside it.
+//
+// items_processed is the number of nops (wakes), so the report's
+// items_per_second is round trips per second. N = 1024 exceeds the 256-entry
+// submission queue, so it also measures the queue-full path (Submit hands
+// the kernel a full queue).
 
 #include <liburing.h>
+#include <uv.h>
 
 #include <chrono>
 #include <cstdint>
@@ -133,11 +151,67 @@ void BM_LiburingNop(benchmark::State& state) {
   io_uring_queue_exit(&ring);
 }
 
+void BM_ReactorWake(benchmark::State& state, const std::string& backend) {
+  std::string why_not;
+  std::unique_ptr<Executor> executor = StartBackend(backend, &why_not);
+  if (executor == nullptr) {
+    state.SkipWithError(why_not.c_str());
+    return;
+  }
+  absl::StatusOr<std::unique_ptr<Reactor>> created = executor->CreateReactor();
+  if (!created.ok()) {
+    state.SkipWithError(std::string(created.status().message()).c_str());
+    return;
+  }
+  Reactor& reactor = **created;
+  (void)reactor.Run(std::chrono::steady_clock::now());  // first-Run set-up
+
+  for (auto _ : state) {
+    reactor.Wake();
+    // Returns after the wake (the reactor's contract); nothing else is in
+    // flight, so it cannot return for another reason.
+    if (!reactor.Run(std::nullopt).ok()) {
+      state.SkipWithError("Run failed");
+      return;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_LibuvAsyncWake(benchmark::State& state) {
+  uv_loop_t loop;
+  if (uv_loop_init(&loop) != 0) {
+    state.SkipWithError("uv_loop_init failed");
+    return;
+  }
+  bool woken = false;
+  uv_async_t async;
+  async.data = &woken;
+  if (uv_async_init(&loop, &async, [](uv_async_t* handle) {
+        *static_cast<bool*>(handle->data) = true;
+      }) != 0) {
+    state.SkipWithError("uv_async_init failed");
+    uv_loop_close(&loop);
+    return;
+  }
+
+  for (auto _ : state) {
+    woken = false;
+    uv_async_send(&async);
+    while (!woken) uv_run(&loop, UV_RUN_ONCE);
+  }
+  state.SetItemsProcessed(state.iterations());
+  uv_close(reinterpret_cast<uv_handle_t*>(&async), nullptr);
+  uv_run(&loop, UV_RUN_DEFAULT);  // runs the close
+  if (uv_loop_close(&loop) != 0) state.SkipWithError("uv_loop_close failed");
+}
+
 void BatchSizes(benchmark::internal::Benchmark* benchmark) {
   for (int batch : {1, 16, 256, 1024}) benchmark->Arg(batch);
 }
 
 BENCHMARK(BM_LiburingNop)->Apply(BatchSizes);
+BENCHMARK(BM_LibuvAsyncWake);
 
 }  // namespace
 }  // namespace weft
@@ -153,6 +227,11 @@ int main(int argc, char** argv) {
           weft::BM_ReactorNop(state, name);
         })
         ->Apply(weft::BatchSizes);
+    benchmark::RegisterBenchmark(
+        ("BM_ReactorWake/" + registration.name).c_str(),
+        [name = registration.name](benchmark::State& state) {
+          weft::BM_ReactorWake(state, name);
+        });
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
