@@ -5,6 +5,10 @@
 #include "executors/uring/probe.h"
 
 #include <errno.h>
+#include <liburing.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <string>
 
@@ -32,6 +36,33 @@ TEST(ProbeTest, IoUringWorksHereAndTheAnswerIsCached) {
   RecordProperty("cancel_by_fd", first->cancel_by_fd);
   RecordProperty("sync_cancel", first->sync_cancel);
   EXPECT_EQ(first->sync_cancel, second->sync_cancel);
+}
+
+// Whether this kernel's multishot poll on a readable eventfd posts an event
+// that says more will follow, asked directly (one poll, nothing else).
+bool KernelHasMultishotPoll() {
+  io_uring ring;
+  if (io_uring_queue_init(4, &ring, 0) < 0) return false;
+  const int event_fd = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+  io_uring_prep_poll_multishot(sqe, event_fd, POLLIN);
+  bool more = false;
+  io_uring_cqe* cqe;
+  if (io_uring_submit_and_wait(&ring, 1) == 1 &&
+      io_uring_peek_cqe(&ring, &cqe) == 0) {
+    more = cqe->res > 0 && (cqe->flags & IORING_CQE_F_MORE) != 0;
+  }
+  close(event_fd);
+  io_uring_queue_exit(&ring);
+  return more;
+}
+
+// The probe must not miss the feature: without it every wake-up of a uring
+// reactor re-arms its poll (three system calls more per wake-up).
+TEST(ProbeTest, FindsMultishotPollWhereTheKernelHasIt) {
+  absl::StatusOr<UringCapabilities> capabilities = ProbeIoUring();
+  ASSERT_TRUE(capabilities.ok()) << capabilities.status();
+  EXPECT_EQ(capabilities->multishot_poll, KernelHasMultishotPoll());
 }
 
 TEST(ProbeTest, EnosysSaysTheKernelIsTooOld) {
