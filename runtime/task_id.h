@@ -1,7 +1,9 @@
 /// \file
 /// TaskId: an opaque identifier of a spawned task. Ids come from one
 /// process-wide 64-bit counter, so an id is never reused: it stays unique while
-/// any handle to its task exists, and long after.
+/// any handle to its task exists, and long after. Ids grow in the order tasks
+/// are spawned from one thread; across threads they are in no order (as in
+/// tokio).
 
 #ifndef WEFT_RUNTIME_TASK_ID_H_
 #define WEFT_RUNTIME_TASK_ID_H_

@@ -176,8 +176,11 @@ void TaskHeader::Finish(bool cancel) {
       panicked = !CompleteBody();
     }
   }
-  uint32_t previous = state_.fetch_or(kComplete, std::memory_order_acq_rel);
-  state_.fetch_and(~(kRunning | kNotified), std::memory_order_acq_rel);
+  uint32_t previous = state_.load(std::memory_order_relaxed);
+  while (!state_.compare_exchange_weak(
+      previous, (previous | kComplete) & ~(kRunning | kNotified),
+      std::memory_order_acq_rel, std::memory_order_relaxed)) {
+  }
   if (!(previous & kJoinInterest)) {
     DropOutputInContext();
   } else if (previous & kJoinWaker) {
