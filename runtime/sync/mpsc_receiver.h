@@ -64,37 +64,39 @@ class Receiver {
     /// The awaitable protocol: `co_await` calls these, select() polls
     /// IsReady.
     ///@{
+    // recv decides in await_suspend, under one lock: take the value now (and
+    // not suspend), or register the waker and suspend. recv_many looks
+    // first.
     bool await_ready() {
       if (limit_ == 0) return true;
       if (out_ != nullptr) {
         return IsReady() && weft::internal::TryConsumeBudget();
       }
-      // recv: take the value now, so that a recv that does not wait locks
-      // the channel once.
+      return false;
+    }
+    bool await_suspend(std::coroutine_handle<> handle) {
       std::vector<internal::Waker> wake;
       {
         std::lock_guard lock(channel_.mu);
-        if (!channel_.RecvReadyLocked() ||
-            !weft::internal::TryConsumeBudget()) {
-          return false;
+        if (channel_.RecvReadyLocked()) {
+          if (out_ != nullptr || !weft::internal::TryConsumeBudget()) {
+            // Ready, but the budget is spent.
+            weft::internal::YieldFrom(handle);
+            return true;
+          }
+          if (!channel_.queue.empty()) channel_.PopLocked(early_, wake);
+          took_early_ = true;
+        } else {
+          weft::internal::ExecContext& context =
+              weft::internal::ContextFor("mpsc::Receiver::recv");
+          channel_.receiver_waker = internal::Waker(context.waker_target);
+          weft::internal::SuspendOn(handle, this,
+                                    weft::internal::WaitKind::kOther);
+          return true;
         }
-        if (!channel_.queue.empty()) channel_.PopLocked(early_, wake);
-        took_early_ = true;
       }
       internal::WakeAll(wake);
-      return true;
-    }
-    bool await_suspend(std::coroutine_handle<> handle) {
-      weft::internal::ExecContext& context =
-          weft::internal::ContextFor("mpsc::Receiver::recv");
-      std::lock_guard lock(channel_.mu);
-      if (channel_.RecvReadyLocked()) {
-        weft::internal::YieldFrom(handle);  // Ready, but the budget is spent.
-        return true;
-      }
-      channel_.receiver_waker = internal::Waker(context.waker_target);
-      weft::internal::SuspendOn(handle, this, weft::internal::WaitKind::kOther);
-      return true;
+      return false;
     }
     Result await_resume() {
       if constexpr (std::is_same_v<Result, std::optional<T>>) {
