@@ -15,6 +15,7 @@
 #include <functional>
 #include <mutex>
 
+#include "runtime/internal/lock/spin_lock.h"
 #include "runtime/internal/task/task_header.h"
 
 namespace weft::internal {
@@ -39,7 +40,7 @@ class OwnedTasks {
   // A cache line each: a Bind on one worker and a Remove on another touch
   // different shards without bouncing a line between them.
   struct alignas(64) Shard {
-    std::mutex mu;
+    SpinLock mu;
     TaskHeader* head = nullptr;
     // Written under `mu`, read without it by Size().
     std::atomic<size_t> size{0};
