@@ -11,6 +11,7 @@
 #ifndef WEFT_RUNTIME_SYNC_MPSC_CHANNEL_H_
 #define WEFT_RUNTIME_SYNC_MPSC_CHANNEL_H_
 
+#include <atomic>
 #include <cstddef>
 #include <deque>
 #include <limits>
@@ -90,6 +91,23 @@ struct Channel {
   bool receiver_closed = false;  ///< close() called, or the receiver is gone
   WaitList send_waiters;
   Waker receiver_waker;
+  /// Whether receiver_waker is the waker of a recv that waits and that no
+  /// push or end of the channel has taken yet. Read without the lock by the
+  /// waiting recv's IsReady: once the waker is taken, recv is ready for good
+  /// (only the receiver pops, and a finished channel stays finished).
+  std::atomic<bool> receiver_waiting{false};
+
+  /// The waiting recv registers itself. Call with `mu` held.
+  void SetReceiverWakerLocked(Waker waker) {
+    receiver_waker = std::move(waker);
+    receiver_waiting.store(true, std::memory_order_relaxed);
+  }
+  /// Takes the receiver's waker to wake it (after the lock). Call with `mu`
+  /// held, after making recv ready.
+  Waker TakeReceiverWakerLocked() {
+    receiver_waiting.store(false, std::memory_order_release);
+    return std::move(receiver_waker);
+  }
 
   /// Whether a send may reserve a slot now (FIFO: not past waiting senders).
   bool HasRoomLocked() const {
@@ -116,7 +134,7 @@ struct Channel {
       return Waker();
     }
     queue.push_back(std::move(value));
-    return std::move(receiver_waker);
+    return TakeReceiverWakerLocked();
   }
   /// Gives back one reserved slot: to the next waiting sender, and wakes
   /// the receiver if that was the last thing keeping a closed channel open.
@@ -124,7 +142,7 @@ struct Channel {
     --reserved;
     GrantLocked(wake);
     if (FinishedLocked() && receiver_waker) {
-      wake.push_back(std::move(receiver_waker));
+      wake.push_back(TakeReceiverWakerLocked());
     }
   }
   /// Grants freed room to waiting senders, in order. Call with `mu` held.
@@ -147,7 +165,7 @@ struct Channel {
       node->ready.store(true, std::memory_order_release);
     }
     if (FinishedLocked() && receiver_waker) {
-      wake.push_back(std::move(receiver_waker));
+      wake.push_back(TakeReceiverWakerLocked());
     }
   }
   /// Pops the next value into `out`, granting the freed room. Call with
@@ -182,7 +200,7 @@ class SenderRef {
     {
       std::lock_guard lock(channel_->mu);
       if (--channel_->senders == 0 && channel_->FinishedLocked()) {
-        waker = std::move(channel_->receiver_waker);
+        waker = channel_->TakeReceiverWakerLocked();
       }
     }
     waker.wake();

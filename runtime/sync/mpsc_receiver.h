@@ -70,7 +70,12 @@ class Receiver {
     bool await_ready() {
       if (limit_ == 0) return true;
       if (out_ != nullptr) {
-        return IsReady() && weft::internal::TryConsumeBudget();
+        bool ready;
+        {
+          std::lock_guard lock(channel_.mu);
+          ready = channel_.RecvReadyLocked();
+        }
+        return ready && weft::internal::TryConsumeBudget();
       }
       return false;
     }
@@ -89,7 +94,8 @@ class Receiver {
         } else {
           weft::internal::ExecContext& context =
               weft::internal::ContextFor("mpsc::Receiver::recv");
-          channel_.receiver_waker = internal::Waker(context.waker_target);
+          channel_.SetReceiverWakerLocked(
+              internal::Waker(context.waker_target));
           weft::internal::SuspendOn(handle, this,
                                     weft::internal::WaitKind::kOther);
           return true;
@@ -125,9 +131,10 @@ class Receiver {
         return value;
       }
     }
+    // Asked only while suspended in await_suspend's waiting branch: ready
+    // once a push or the end of the channel took the waker it registered.
     bool IsReady() override {
-      std::lock_guard lock(channel_.mu);
-      return channel_.RecvReadyLocked();
+      return !channel_.receiver_waiting.load(std::memory_order_acquire);
     }
     ///@}
 
