@@ -75,19 +75,32 @@ std::unique_ptr<Executor> StartBackend(const std::string& name,
   return nullptr;
 }
 
-void BM_ReactorNop(benchmark::State& state, const std::string& backend) {
+// A reactor of the backend, with the executor it needs, or nothing (the
+// benchmark is then skipped, saying why).
+struct ReactorUnderTest {
+  std::unique_ptr<Executor> executor;
+  std::unique_ptr<Reactor> reactor;
+};
+std::optional<ReactorUnderTest> StartReactor(benchmark::State& state,
+                                             const std::string& backend) {
   std::string why_not;
   std::unique_ptr<Executor> executor = StartBackend(backend, &why_not);
   if (executor == nullptr) {
     state.SkipWithError(why_not.c_str());
-    return;
+    return std::nullopt;
   }
   absl::StatusOr<std::unique_ptr<Reactor>> created = executor->CreateReactor();
   if (!created.ok()) {
     state.SkipWithError(std::string(created.status().message()).c_str());
-    return;
+    return std::nullopt;
   }
-  Reactor& reactor = **created;
+  return ReactorUnderTest{std::move(executor), *std::move(created)};
+}
+
+void BM_ReactorNop(benchmark::State& state, const std::string& backend) {
+  std::optional<ReactorUnderTest> started = StartReactor(state, backend);
+  if (!started.has_value()) return;
+  Reactor& reactor = *started->reactor;
   const int64_t batch = state.range(0);
   int64_t completed = 0;
   std::vector<CountingNop> nops(batch, CountingNop(&completed));
@@ -152,18 +165,9 @@ void BM_LiburingNop(benchmark::State& state) {
 }
 
 void BM_ReactorWake(benchmark::State& state, const std::string& backend) {
-  std::string why_not;
-  std::unique_ptr<Executor> executor = StartBackend(backend, &why_not);
-  if (executor == nullptr) {
-    state.SkipWithError(why_not.c_str());
-    return;
-  }
-  absl::StatusOr<std::unique_ptr<Reactor>> created = executor->CreateReactor();
-  if (!created.ok()) {
-    state.SkipWithError(std::string(created.status().message()).c_str());
-    return;
-  }
-  Reactor& reactor = **created;
+  std::optional<ReactorUnderTest> started = StartReactor(state, backend);
+  if (!started.has_value()) return;
+  Reactor& reactor = *started->reactor;
   (void)reactor.Run(std::chrono::steady_clock::now());  // first-Run set-up
 
   for (auto _ : state) {
