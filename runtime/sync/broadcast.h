@@ -78,8 +78,9 @@ using weft::internal::Waker;
 // allocating.
 using WakeList = absl::InlinedVector<Waker, 16>;
 
-inline void WakeAll(const WakeList& wake) {
-  for (const Waker& waker : wake) waker.wake();
+// Wakes each waker once and drops it.
+inline void WakeAll(WakeList& wake) {
+  for (Waker& waker : wake) std::move(waker).wake_and_drop();
 }
 
 template <typename T>

@@ -73,7 +73,7 @@ class [[nodiscard]] Permit {
       --channel_->reserved;
       waker = channel_->PushLocked(std::move(value), dropped);
     }
-    waker.wake();
+    std::move(waker).wake_and_drop();
     channel_.reset();
   }
 
@@ -247,7 +247,7 @@ class Sender {
         waker = channel.PushLocked(std::move(value_), dropped);
         outcome_ = Outcome::kSent;
       }
-      waker.wake();
+      std::move(waker).wake_and_drop();
       return true;
     }
     bool await_suspend(std::coroutine_handle<> handle) {
@@ -319,7 +319,7 @@ class Sender {
       }
       waker = channel.PushLocked(std::move(value), dropped);
     }
-    waker.wake();
+    std::move(waker).wake_and_drop();
     return {};
   }
 

@@ -71,8 +71,9 @@ using weft::internal::Waker;
 /// because room was reserved for it.
 inline constexpr size_t kWokenByClose = 1;
 
-inline void WakeAll(const std::vector<Waker>& wake) {
-  for (const Waker& waker : wake) waker.wake();
+// Wakes each waker once and drops it.
+inline void WakeAll(std::vector<Waker>& wake) {
+  for (Waker& waker : wake) std::move(waker).wake_and_drop();
 }
 
 template <typename T>
@@ -203,7 +204,7 @@ class SenderRef {
         waker = channel_->TakeReceiverWakerLocked();
       }
     }
-    waker.wake();
+    std::move(waker).wake_and_drop();
   }
 
   /// The channel; throws UsageError on a moved-from sender.

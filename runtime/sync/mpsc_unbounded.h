@@ -57,7 +57,7 @@ class UnboundedSender {
       }
       waker = channel.PushLocked(std::move(value), dropped);
     }
-    waker.wake();
+    std::move(waker).wake_and_drop();
     return {};
   }
 

@@ -64,7 +64,7 @@ void Notify::NotifyOne(bool last) {
     waker = std::move(node->waker);
     node->Grant();
   }
-  waker.wake();
+  std::move(waker).wake_and_drop();
 }
 
 void Notify::notify_waiters() {

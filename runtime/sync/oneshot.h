@@ -86,7 +86,7 @@ class Sender {
       state->complete.store(true, std::memory_order_release);
       waker = std::move(state->receiver_waker);
     }
-    waker.wake();
+    std::move(waker).wake_and_drop();
     return {};
   }
 
@@ -111,7 +111,7 @@ class Sender {
       state_->complete.store(true, std::memory_order_release);
       waker = std::move(state_->receiver_waker);
     }
-    waker.wake();
+    std::move(waker).wake_and_drop();
     state_.reset();
   }
 

@@ -56,7 +56,7 @@ void IoRequest::OnComplete(void* context, int32_t result) {
       kAbandoned) {
     request->ReleaseResult();
   }
-  waker.wake();
+  std::move(waker).wake_and_drop();
   request->Unref();
 }
 

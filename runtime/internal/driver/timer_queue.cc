@@ -31,7 +31,7 @@ size_t TimerQueue::FireExpired(Clock::time_point now) {
       entry->fired.store(true, std::memory_order_release);
     }
   }
-  for (const Waker& waker : due) waker.wake();
+  for (Waker& waker : due) std::move(waker).wake_and_drop();
   return due.size();
 }
 

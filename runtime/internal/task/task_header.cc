@@ -41,6 +41,27 @@ void TaskHeader::Wake() {
   }
 }
 
+void TaskHeader::WakeAndUnref() {
+  uint32_t state = state_.load(std::memory_order_acquire);
+  while (true) {
+    if (state & (kComplete | kNotified)) {
+      Unref();
+      return;
+    }
+    bool schedule = !(state & kRunning);
+    uint32_t next = (state | kNotified) + (schedule ? kOneScheduler : 0);
+    if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+      if (schedule) {
+        ScheduleCounted(/*reference_given=*/true);
+      } else {
+        Unref();
+      }
+      return;
+    }
+  }
+}
+
 void TaskHeader::Abort() {
   uint32_t state = state_.load(std::memory_order_acquire);
   while (true) {
@@ -57,10 +78,12 @@ void TaskHeader::Abort() {
   }
 }
 
-void TaskHeader::ScheduleCounted() {
+void TaskHeader::ScheduleCounted(bool reference_given) {
   // The caller's own reference (a Waker's, a JoinHandle's) keeps this task
   // alive until the count is dropped, even if it runs and ends meanwhile.
-  Ref();
+  // A reference given to the queue does the same: a task that ends waits
+  // in Finish for the count to drop before its owner lets it go.
+  if (!reference_given) Ref();
   scheduler_->Schedule(this, /*yielded=*/false);
   state_.fetch_sub(kOneScheduler, std::memory_order_release);
 }
@@ -184,7 +207,8 @@ void TaskHeader::Finish(bool cancel) {
   if (!(previous & kJoinInterest)) {
     DropOutputInContext();
   } else if (previous & kJoinWaker) {
-    join_waker_.wake();
+    // Nobody writes the slot once kComplete is set.
+    std::move(join_waker_).wake_and_drop();
   }
   if (scheduler_ != nullptr) {
     // A wake from another thread may still be inside its call into the
@@ -209,7 +233,7 @@ void TaskHeader::DropOutputInContext() {
   DropOutput();
 }
 
-bool TaskHeader::SetJoinWaker(const Waker& waker) {
+bool TaskHeader::SetJoinWaker(Waker waker) {
   uint32_t state = state_.load(std::memory_order_acquire);
   if (state & kComplete) return false;
   if (state & kJoinWaker) {
@@ -224,7 +248,7 @@ bool TaskHeader::SetJoinWaker(const Waker& waker) {
       }
     }
   }
-  join_waker_ = waker;
+  join_waker_ = std::move(waker);
   state = state_.load(std::memory_order_acquire);
   while (true) {
     if (state & kComplete) return false;

@@ -69,6 +69,7 @@ class TaskHeader : public Wakeable, public InTaskMemory {
 
   // Wakeable.
   void Wake() final;
+  void WakeAndUnref() final;
   void Ref() final { refs_.fetch_add(1, std::memory_order_relaxed); }
   void Unref() final {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
@@ -97,7 +98,7 @@ class TaskHeader : public Wakeable, public InTaskMemory {
     return state_.load(std::memory_order_acquire) & kComplete;
   }
   // Registers the JoinHandle's waker; false when the task is already complete.
-  bool SetJoinWaker(const Waker& waker);
+  bool SetJoinWaker(Waker waker);
   // The JoinHandle is gone: drop the output now if the task is complete,
   // else let the task drop it when it completes.
   void DropJoinInterest();
@@ -140,8 +141,9 @@ class TaskHeader : public Wakeable, public InTaskMemory {
   // Destroys the stored output with this task's context current.
   void DropOutputInContext();
   // Queues the task on its scheduler from a Wake or Abort that counted
-  // itself in the state word (kOneScheduler), and uncounts it.
-  void ScheduleCounted();
+  // itself in the state word (kOneScheduler), and uncounts it. With
+  // `reference_given`, the caller's reference becomes the queue entry's.
+  void ScheduleCounted(bool reference_given = false);
 
   std::atomic<uint32_t> state_;
   std::atomic<uint32_t> refs_;

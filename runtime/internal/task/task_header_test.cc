@@ -422,6 +422,35 @@ class TaskRace {
   std::vector<FakeTask*> tasks_;
 };
 
+// wake_and_drop hands the waker's reference to the run queue (or drops it
+// when the task is queued or complete already): the task is queued once,
+// and it is destroyed exactly when the last other reference goes.
+TEST_F(TaskHeaderTest, WakeAndDropQueuesOnceAndGivesUpItsReference) {
+  int polls = 0;
+  FakeTask* task =
+      Spawn(scheduler_, record_, [&polls](FakeTask&) { return ++polls == 2; });
+  scheduler_.RunAll();
+  ASSERT_EQ(record_.polls, 1);
+
+  Waker first(task);
+  Waker second(task);
+  Waker late(task);
+  std::move(first).wake_and_drop();
+  EXPECT_FALSE(first);
+  std::move(second).wake_and_drop();  // already queued: only the drop
+  EXPECT_EQ(scheduler_.Queued(), 1u);
+  scheduler_.RunAll();
+  EXPECT_TRUE(task->IsComplete());
+  EXPECT_EQ(record_.polls, 2);
+
+  Join(task);
+  EXPECT_EQ(record_.destroyed, 0);  // `late` still holds it
+  std::move(late).wake_and_drop();  // complete: only the drop
+  EXPECT_EQ(scheduler_.Queued(), 0u);
+  EXPECT_EQ(record_.destroyed, 1);
+  EXPECT_EQ(scheduler_.violations(), 0) << scheduler_.ViolationLog();
+}
+
 TEST(TaskHeaderRaceTest, AbortAgainstCompletionFinishesEachTaskOnce) {
   // Each task completes on its first poll; aborts land before, during or
   // after it.
@@ -489,6 +518,25 @@ TEST(TaskHeaderRaceTest, WakesAgainstCompletionNeverReachAReleasedTask) {
       wakers.emplace_back(race.task(i));
     while (!race.AllReleased()) {
       for (const Waker& waker : wakers) waker.wake();
+    }
+  };
+  race.Run({waker_thread, waker_thread});
+  race.JoinAndCheck();
+  EXPECT_EQ(race.Completed(), TaskRace::kTasks);
+}
+
+// As above, with wakers used once: each wake gives its reference to the
+// queue entry, so a task can be released while a wake that counted itself is
+// still inside the scheduler; the count must keep the release waiting.
+TEST(TaskHeaderRaceTest,
+     WakeAndDropAgainstCompletionNeverReachesAReleasedTask) {
+  TaskRace race([](FakeTask& self) { return self.record().polls >= 3; });
+  auto waker_thread = [&race] {
+    std::vector<Waker> wakers;
+    for (int i = 0; i < TaskRace::kTasks; ++i)
+      wakers.emplace_back(race.task(i));
+    while (!race.AllReleased()) {
+      for (const Waker& waker : wakers) Waker(waker).wake_and_drop();
     }
   };
   race.Run({waker_thread, waker_thread});

@@ -20,6 +20,12 @@ class Wakeable {
   virtual void Wake() = 0;
   virtual void Ref() = 0;
   virtual void Unref() = 0;
+  // Wake, then Unref: the waker's reference ends with the wake. A task
+  // hands that reference to its run queue instead of taking a new one.
+  virtual void WakeAndUnref() {
+    Wake();
+    Unref();
+  }
 
  protected:
   ~Wakeable() = default;
@@ -45,6 +51,10 @@ class Waker {
 
   void wake() const {
     if (target_ != nullptr) target_->Wake();
+  }
+  // wake(), then drop: cheaper for a waker that is used once.
+  void wake_and_drop() && {
+    if (target_ != nullptr) std::exchange(target_, nullptr)->WakeAndUnref();
   }
   bool will_wake(const Waker& other) const { return target_ == other.target_; }
   explicit operator bool() const { return target_ != nullptr; }
