@@ -27,6 +27,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/errors.h"
+#include "runtime/internal/memory/task_memory.h"
 #include "runtime/internal/task/exec_context.h"
 #include "runtime/join_handle.h"
 #include "runtime/local_set.h"
@@ -49,7 +50,7 @@ struct JoinSetShared {
 };
 
 template <typename T>
-class JoinSetEntry final : public Wakeable {
+class JoinSetEntry final : public Wakeable, public InTaskMemory {
  public:
   JoinSetEntry(JoinHandle<T> handle, std::shared_ptr<JoinSetShared<T>> shared)
       : handle(std::move(handle)), shared_(std::move(shared)) {}
@@ -66,7 +67,7 @@ class JoinSetEntry final : public Wakeable {
       shared_->ready_count.fetch_add(1, std::memory_order_release);
       joiner = shared_->joiner;
     }
-    joiner.wake();
+    std::move(joiner).wake_and_drop();
   }
   void Ref() override { refs_.fetch_add(1, std::memory_order_relaxed); }
   void Unref() override {

@@ -94,6 +94,7 @@
 #include <vector>
 
 #include "runtime/errors.h"
+#include "runtime/internal/memory/task_memory.h"
 #include "runtime/internal/task/exec_context.h"
 #include "runtime/internal/task/task_cell.h"
 #include "runtime/join_error.h"
@@ -193,7 +194,7 @@ struct ScopeShared {
 /// One child: its JoinHandle's waker, which records the outcome on the
 /// completing thread and wakes the owner.
 template <typename T>
-class ScopeEntry final : public Wakeable {
+class ScopeEntry final : public Wakeable, public InTaskMemory {
  public:
   ScopeEntry(JoinHandle<T> handle, std::shared_ptr<ScopeShared<T>> shared)
       : handle(std::move(handle)), shared_(std::move(shared)) {}
