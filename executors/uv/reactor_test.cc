@@ -96,13 +96,27 @@ class UvPollerTest : public ReactorTest {
     return count;
   }
 
+  // The loop's started uv_poll_t handles.
+  int StartedPollHandles() {
+    int count = 0;
+    uv_walk(
+        uv_->loop(),
+        [](uv_handle_t* handle, void* arg) {
+          if (handle->type == UV_POLL && uv_is_active(handle)) {
+            ++*static_cast<int*>(arg);
+          }
+        },
+        &count);
+    return count;
+  }
+
   static constexpr int kIdleHandles = 2;
 
   uv::UvPoller* uv_ = nullptr;
   int64_t busy_before_ = 0;
 };
 
-TEST_F(UvPollerTest, OnePollHandlePerFdClosedWithItsLastOperation) {
+TEST_F(UvPollerTest, OnePollHandlePerFdStoppedWithItsLastOperation) {
   EXPECT_EQ(Handles(), kIdleHandles);
   auto [read_end, write_end] = MakePipe();
   char first_buffer[4], second_buffer[4];
@@ -130,10 +144,41 @@ TEST_F(UvPollerTest, OnePollHandlePerFdClosedWithItsLastOperation) {
   EXPECT_EQ(second.calls, 0);
   EXPECT_EQ(Handles(), kIdleHandles + 2);  // `second` still waits
 
+  EXPECT_EQ(StartedPollHandles(), 2);
+
   for (TestOp* op : {&second, &write, &read}) reactor_->Cancel(op);
   RunUntil([&] { return reactor_->InFlight() == 0; });
+  EXPECT_EQ(StartedPollHandles(), 0);
+  EXPECT_EQ(Handles(), kIdleHandles + 2);  // kept, stopped, for the next wait
+
+  // Closed with the fd.
+  TestOp close_pipe(IoOpcode::kClose, read_end.release());
+  TestOp close_socket(IoOpcode::kClose, left.release());
+  reactor_->Submit(&close_pipe);
+  reactor_->Submit(&close_socket);
+  RunUntil([&] { return close_pipe.calls == 1 && close_socket.calls == 1; });
   ExpectNothingMore();  // a loop turn runs the close callbacks
   EXPECT_EQ(Handles(), kIdleHandles);
+}
+
+TEST_F(UvPollerTest, AStoppedHandleWhoseFdWasReusedByAFileFailsItsWaiters) {
+  auto [read_end, write_end] = MakePipe();
+  const int number = read_end.get();
+  {
+    char buffer[4];
+    TestOp read(IoOpcode::kRead, read_end.get(), buffer, sizeof buffer);
+    SubmitWaiting(read);
+    reactor_->Cancel(&read);
+    RunUntil([&] { return read.calls == 1; });
+  }
+  read_end.reset();  // closed with plain close(2): the reactor is not told
+  Fd file = TemporaryFile();
+  ASSERT_EQ(file.get(), number);  // lowest free fd
+  TestOp poll(IoOpcode::kPoll, file.get());
+  poll.poll_events = POLLIN;
+  reactor_->Submit(&poll);
+  RunUntil([&] { return poll.calls == 1; });
+  EXPECT_EQ(poll.result, POLLIN);  // unpollable: ready at once, as epoll's
 }
 
 TEST_F(UvPollerTest, LoopClosesCleanlyAfterOperationsWereCancelledMidFlight) {
@@ -184,7 +229,7 @@ TEST_F(UvPollerTest, LoopClosesCleanlyAfterOperationsWereCancelledMidFlight) {
   ASSERT_EQ(::write(write_end.get(), "abc", 3), 3);
   ExpectNothingMore();
   EXPECT_EQ(std::string(buffer, sizeof buffer), std::string(8, 'z'));
-  EXPECT_EQ(Handles(), kIdleHandles);
+  EXPECT_EQ(StartedPollHandles(), 0);
   DestroyReactor();
   EXPECT_EQ(uv::UvPoller::BusyLoopCloses(), busy_before_);
 }
@@ -194,14 +239,14 @@ TEST_F(UvPollerTest, LoopClosesCleanlyWhenDestroyedWithHandlesOpen) {
   for (TestOp* op : waiting.all()) reactor_->Submit(op);
   EXPECT_EQ(RunOnce(Clock::now()), 0);  // the handles are started
 
-  // One more watch whose handle is still closing, and a cancel request the
+  // One more watch whose handle is stopped, and a cancel request the
   // reactor has not seen yet.
   auto [other_read, other_write] = MakePipe();
   TestOp closing(IoOpcode::kRead, other_read.get(), waiting.buffer,
                  sizeof waiting.buffer);
   SubmitWaiting(closing);
   reactor_->Cancel(&closing);
-  EXPECT_EQ(RunOnce(Clock::now()), 1);  // closes that handle, no turn since
+  EXPECT_EQ(RunOnce(Clock::now()), 1);  // stops that handle
   reactor_->Cancel(&waiting.timeout);
   EXPECT_EQ(Handles(), kIdleHandles + 3);
 

@@ -80,10 +80,22 @@ bool IsFileLike(int fd) {
          S_ISDIR(info.st_mode);
 }
 
+// Whether a stopped watch's fd may be restarted: 0, EBADF (closed) or EPERM
+// (a regular file, block device or directory now has its number).
+int CheckPollable(int fd) {
+  struct stat info;
+  if (fstat(fd, &info) < 0) return errno;
+  if (S_ISREG(info.st_mode) || S_ISBLK(info.st_mode) || S_ISDIR(info.st_mode)) {
+    return EPERM;
+  }
+  return 0;
+}
+
 }  // namespace
 
-// The uv_poll_t of one fd. Invariants: `handle.data == this`; `events` is
-// what the handle was last started for (0: stopped).
+// The uv_poll_t of one fd, kept (stopped) between its waits until the fd is
+// closed through the reactor or the loop. Invariants: `handle.data ==
+// this`; `events` is what the handle was last started for (0: stopped).
 struct UvPoller::FdWatch {
   explicit FdWatch(int fd_arg) : fd(fd_arg) { handle.data = this; }
   FdWatch(const FdWatch&) = delete;
@@ -92,6 +104,8 @@ struct UvPoller::FdWatch {
   uv_poll_t handle;
   const int fd;
   int events = 0;
+  // The fd was found open and pollable since the handle was last stopped.
+  bool checked = false;
 };
 
 // A file operation in libuv's thread pool: a uv_fs_* request, or, for what
@@ -133,7 +147,7 @@ absl::StatusOr<std::unique_ptr<executors_common::Poller>> UvPoller::Create() {
 
 UvPoller::~UvPoller() {
   if (!initialized_) return;
-  // Every watch was closed with its last waiter; this is only a safety net.
+  // The watches of fds that were never closed through the reactor.
   std::vector<FdWatch*> left;
   for (const auto& [fd, watch] : watches_) left.push_back(watch);
   for (FdWatch* watch : left) CloseWatch(watch);
@@ -157,7 +171,6 @@ int64_t UvPoller::BusyLoopCloses() {
 
 int UvPoller::Watch(int fd, uint32_t events) {
   FdWatch* watch;
-  bool fd_known_open = false;
   if (auto it = watches_.find(fd); it != watches_.end()) {
     watch = it->second;
   } else {
@@ -169,15 +182,20 @@ int UvPoller::Watch(int fd, uint32_t events) {
     }
     watch = created.release();
     watches_.emplace(fd, watch);
-    fd_known_open = true;  // uv_poll_init just checked it
+    watch->checked = true;  // uv_poll_init just checked the fd
   }
   const int wanted = UvEvents(events);
   if (wanted == watch->events) return 0;
   // libuv registers a (re)started handle's fd with the kernel on its next
-  // turn and aborts the process if the fd is closed by then. A fd closed
-  // behind the reactor's back while operations wait on it fails them instead.
-  if (!fd_known_open && fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
-    return EBADF;
+  // turn and aborts the process if the fd is closed by then, or cannot be
+  // polled (a regular file that reused the number of a fd closed behind the
+  // reactor's back). Such a fd fails its waiters instead.
+  if (!watch->checked) {
+    if (const int error = CheckPollable(fd); error != 0) {
+      CloseWatch(watch);
+      return error;
+    }
+    watch->checked = true;
   }
   uv_poll_start(
       &watch->handle, wanted, [](uv_poll_t* handle, int status, int events) {
@@ -189,13 +207,24 @@ int UvPoller::Watch(int fd, uint32_t events) {
 }
 
 void UvPoller::Unwatch(int fd) {
-  if (auto it = watches_.find(fd); it != watches_.end()) CloseWatch(it->second);
+  auto it = watches_.find(fd);
+  if (it == watches_.end()) return;
+  FdWatch* watch = it->second;
+  // Stopped, not closed: the next wait on this fd restarts the same handle
+  // rather than initializing a new one (uv_poll_init costs two epoll_ctl
+  // calls of its own, to check that the fd can be polled). A stopped handle
+  // has no kernel registration left, so the fd may be closed now; it is
+  // checked again before the handle is restarted.
+  if (watch->events != 0) uv_poll_stop(&watch->handle);
+  watch->events = 0;
+  watch->checked = false;
 }
 
 int32_t UvPoller::Close(int fd) {
   // Synchronous (no callback): a close does not wait for the disk, and
   // libuv treats an interrupted close as done, as POSIX allows. libuv's
   // own close, not close(2): the one the Windows port needs too.
+  if (auto it = watches_.find(fd); it != watches_.end()) CloseWatch(it->second);
   uv_fs_t request;
   const int result = uv_fs_close(&loop_, &request, fd, nullptr);
   uv_fs_req_cleanup(&request);

@@ -5,13 +5,17 @@
 //   * Readiness: one uv_poll_t per fd (an FdWatch), started for the union of
 //     what its waiters need, because libuv allows only one poll handle per
 //     fd per loop (uv_poll_init fails with UV_EEXIST for a second). A watch
-//     exists exactly while some operation waits on its fd: Unwatch closes it
-//     (uv_close) at once, because libuv keeps a started handle's fd
-//     registered with the kernel and demands that the fd stay open
-//     meanwhile; with no registration left behind, a fd that the runtime or
-//     the user closes (or that is closed and its number reused) afterwards
-//     cannot confuse the loop. An FdWatch's memory is freed by the handle's
-//     close callback, never before it. libuv's events are coarser than
+//     is started exactly while some operation waits on its fd: Unwatch
+//     stops it (uv_poll_stop) at once, because libuv keeps a started
+//     handle's fd registered with the kernel and demands that the fd stay
+//     open meanwhile; with no registration left behind, a fd that the
+//     runtime or the user closes (or that is closed and its number reused)
+//     afterwards cannot confuse the loop. The stopped handle is kept for the
+//     fd's next wait (initializing a handle costs two epoll_ctl calls more
+//     than restarting one), and fstat(2) checks before the restart that the
+//     fd is still open and pollable; kClose and the destructor close it
+//     (uv_close), and its memory is freed by the handle's close callback,
+//     never before it. libuv's events are coarser than
 //     poll(2)'s (no POLLHUP), so a kPoll's revents come from poll(2) itself
 //     (exact_events() is false).
 //   * Why uv_poll_t plus system calls rather than libuv's streams (uv_tcp_t,
@@ -114,8 +118,9 @@ class UvPoller final : public executors_common::Poller {
 
   UvPoller() = default;
 
-  // Takes the watch out of `watches_` and closes its handle; the close
-  // callback frees it.
+  // Takes the watch out of `watches_` and closes its handle (kClose, a fd
+  // that cannot be watched any more, the destructor); the close callback
+  // frees it.
   void CloseWatch(FdWatch* watch);
   void OnPollEvent(FdWatch* watch, int status, int events);
   void OnFileIoDone(FsRequest* request);
