@@ -24,41 +24,34 @@ TaskHeader::TaskHeader(SpawnOptions options, bool async)
   context_.in_async_task = async;
 }
 
-TaskHeader::~TaskHeader() = default;
+TaskHeader::~TaskHeader() {
+  // Drops a join waker that no completion took.
+  Waker::Adopt(join_waker_.load(std::memory_order_relaxed));
+}
 
-void TaskHeader::Wake() {
+bool TaskHeader::NotifyForWake() {
   uint32_t state = state_.load(std::memory_order_acquire);
   while (true) {
-    if (state & (kComplete | kNotified)) return;
+    if (state & (kComplete | kNotified)) return false;
     // A running task is queued again by its runner.
     bool schedule = !(state & kRunning);
     uint32_t next = (state | kNotified) + (schedule ? kOneScheduler : 0);
     if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel,
                                      std::memory_order_acquire)) {
-      if (schedule) ScheduleCounted();
-      return;
+      return schedule;
     }
   }
 }
 
+void TaskHeader::Wake() {
+  if (NotifyForWake()) ScheduleCounted();
+}
+
 void TaskHeader::WakeAndUnref() {
-  uint32_t state = state_.load(std::memory_order_acquire);
-  while (true) {
-    if (state & (kComplete | kNotified)) {
-      Unref();
-      return;
-    }
-    bool schedule = !(state & kRunning);
-    uint32_t next = (state | kNotified) + (schedule ? kOneScheduler : 0);
-    if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel,
-                                     std::memory_order_acquire)) {
-      if (schedule) {
-        ScheduleCounted(/*reference_given=*/true);
-      } else {
-        Unref();
-      }
-      return;
-    }
+  if (NotifyForWake()) {
+    ScheduleCounted(/*reference_given=*/true);
+  } else {
+    Unref();
   }
 }
 
@@ -208,7 +201,8 @@ void TaskHeader::Finish(bool cancel) {
     DropOutputInContext();
   } else if (previous & kJoinWaker) {
     // Nobody writes the slot once kComplete is set.
-    std::move(join_waker_).wake_and_drop();
+    Waker::Adopt(join_waker_.exchange(nullptr, std::memory_order_relaxed))
+        .wake_and_drop();
   }
   if (scheduler_ != nullptr) {
     // A wake from another thread may still be inside its call into the
@@ -237,7 +231,9 @@ bool TaskHeader::SetJoinWaker(Waker waker) {
   uint32_t state = state_.load(std::memory_order_acquire);
   if (state & kComplete) return false;
   if (state & kJoinWaker) {
-    if (join_waker_.will_wake(waker)) return true;
+    if (waker.will_wake(join_waker_.load(std::memory_order_relaxed))) {
+      return true;
+    }
     // Take the slot back before rewriting it.
     while (true) {
       if (state & kComplete) return false;
@@ -248,7 +244,9 @@ bool TaskHeader::SetJoinWaker(Waker waker) {
       }
     }
   }
-  join_waker_ = std::move(waker);
+  // Drops the waker it replaces (when this returns).
+  Waker replaced = Waker::Adopt(join_waker_.exchange(
+      std::move(waker).release(), std::memory_order_relaxed));
   state = state_.load(std::memory_order_acquire);
   while (true) {
     if (state & kComplete) return false;

@@ -12,8 +12,9 @@
 //                 polling (a poll in progress that completes still wins).
 //   kJoinInterest a JoinHandle exists; without it the output is dropped.
 //   kJoinWaker    `join_waker_` holds the JoinHandle's waker. While the bit is
-//                 set only the completing thread may read the slot; while it
-//                 is clear only the JoinHandle may write it.
+//                 set only the completing thread may take it (the JoinHandle
+//                 only compares it); while it is clear only the JoinHandle
+//                 may write it.
 //   schedulers    (the high bits, a count) Wake or Abort calls that are
 //                 handing the task to its scheduler right now. Wakes come
 //                 from any thread, also while the runtime is being torn
@@ -140,6 +141,10 @@ class TaskHeader : public Wakeable, public InTaskMemory {
   void Finish(bool cancel);
   // Destroys the stored output with this task's context current.
   void DropOutputInContext();
+  // Sets kNotified unless the task is complete or notified already. Returns
+  // true when the caller must queue it (it was not running): the caller is
+  // then counted in the state word and calls ScheduleCounted.
+  bool NotifyForWake();
   // Queues the task on its scheduler from a Wake or Abort that counted
   // itself in the state word (kOneScheduler), and uncounts it. With
   // `reference_given`, the caller's reference becomes the queue entry's.
@@ -158,7 +163,11 @@ class TaskHeader : public Wakeable, public InTaskMemory {
   Scheduler* scheduler_ = nullptr;
   std::shared_ptr<const std::string> name_;
   std::source_location location_;
-  Waker join_waker_;
+  // The JoinHandle's waker: a reference owned as a Waker's (see
+  // Waker::Adopt). kJoinWaker says who may write it; it is atomic because a
+  // JoinHandle compares it (SetJoinWaker) while the completing thread may be
+  // taking it.
+  std::atomic<Wakeable*> join_waker_{nullptr};
 };
 
 // The task whose context is current on this thread (or being cancelled), or

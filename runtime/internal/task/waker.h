@@ -57,6 +57,16 @@ class Waker {
     if (target_ != nullptr) std::exchange(target_, nullptr)->WakeAndUnref();
   }
   bool will_wake(const Waker& other) const { return target_ == other.target_; }
+  bool will_wake(const Wakeable* target) const { return target_ == target; }
+  // Gives up the reference without dropping it: the caller owns it now
+  // (see Adopt).
+  Wakeable* release() && { return std::exchange(target_, nullptr); }
+  // A Waker that owns `target`'s reference taken earlier (by release).
+  static Waker Adopt(Wakeable* target) {
+    Waker waker;
+    waker.target_ = target;
+    return waker;
+  }
   explicit operator bool() const { return target_ != nullptr; }
 
  private:
