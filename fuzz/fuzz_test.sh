@@ -44,7 +44,8 @@ sources_of() {
       echo fuzz/resp_parser_fuzzer.cc examples/mini_redis/resp_parser.cc \
         examples/mini_redis/integer.cc ;;
     socket_address)
-      echo fuzz/socket_address_fuzzer.cc runtime/net/socket_address.cc ;;
+      echo fuzz/socket_address_fuzzer.cc runtime/net/socket_address.cc \
+        executors/platform/posix_sockets.cc ;;
   esac
 }
 

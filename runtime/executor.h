@@ -50,8 +50,6 @@
 #ifndef WEFT_RUNTIME_EXECUTOR_H_
 #define WEFT_RUNTIME_EXECUTOR_H_
 
-#include <sys/socket.h>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -62,6 +60,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "executors/platform/socket_types.h"
 
 namespace weft {
 
@@ -72,7 +71,8 @@ enum class IoOpcode : uint8_t {
   kWrite,    ///< write(fd, buffer, length) or pwrite at `offset` when >= 0
   kRecv,     ///< recv(fd, buffer, length, flags)
   kSend,     ///< send(fd, buffer, length, flags | MSG_NOSIGNAL)
-  kAccept,   ///< accept4(fd, address, &address_length, flags | SOCK_CLOEXEC)
+  kAccept,   ///< accept(fd, address, &address_length); the accepted socket
+             /// (the result) is non-blocking and close-on-exec
   kConnect,  ///< connect(fd, address, address_length)
   kClose,    ///< close(fd)
   kPoll,  ///< waits until fd has one of `poll_events` (POLLIN, POLLOUT, ...);
@@ -105,8 +105,8 @@ struct IoOperation {
   void* buffer = nullptr;  ///< destination of read/recv, source of write/send
   size_t length = 0;       ///< bytes to read/recv into `buffer`, or write/send
   int64_t offset = -1;     ///< kRead/kWrite: file offset; -1 means "current"
-  int flags = 0;  ///< kRecv/kSend/kAccept and the file-system operations:
-                  /// flags for the system call
+  int flags = 0;           ///< kRecv/kSend and the file-system operations:
+                           /// flags for the system call
   sockaddr* address = nullptr;   ///< kAccept: peer address out (may be null);
                                  /// kConnect: address to connect to
   socklen_t address_length = 0;  ///< kAccept: capacity in, length out;

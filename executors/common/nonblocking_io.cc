@@ -123,13 +123,16 @@ std::optional<int32_t> TryAccept(IoOperation* op) {
   socklen_t* length = op->address != nullptr ? &op->address_length : nullptr;
   return Retrying([op, length]() -> ssize_t {
 #if defined(SOCK_CLOEXEC)
-    return accept4(op->fd, op->address, length, op->flags | SOCK_CLOEXEC);
+    return accept4(op->fd, op->address, length, SOCK_NONBLOCK | SOCK_CLOEXEC);
 #else
     // No accept4 (macOS): the flags it would take do not exist there either,
-    // and close-on-exec is set right after (a fork in between could leak
-    // the fd into a child; such platforms offer nothing better).
+    // and both are set right after (a fork in between could leak the fd into
+    // a child; such platforms offer nothing better).
     const int fd = accept(op->fd, op->address, length);
-    if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    if (fd >= 0) {
+      fcntl(fd, F_SETFD, FD_CLOEXEC);
+      fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    }
     return fd;
 #endif
   });

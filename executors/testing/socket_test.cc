@@ -53,6 +53,9 @@ TEST_F(ReactorTest, AcceptAndConnectOnLoopback) {
   EXPECT_EQ(ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port),
             LocalPort(client.get()));
   EXPECT_NE(fcntl(accepted.get(), F_GETFD) & FD_CLOEXEC, 0);
+  // executor.h: the accepted socket is non-blocking, whatever the listener
+  // (created blocking here) is.
+  EXPECT_NE(fcntl(accepted.get(), F_GETFL) & O_NONBLOCK, 0);
 
   char ping[] = "ping";
   TestOp send(IoOpcode::kSend, client.get(), ping, 4);

@@ -88,7 +88,7 @@ void PrepareSqe(IoOperation* op, io_uring_sqe* sqe) {
       io_uring_prep_accept(
           sqe, op->fd, op->address,
           op->address != nullptr ? &op->address_length : nullptr,
-          op->flags | SOCK_CLOEXEC);
+          SOCK_NONBLOCK | SOCK_CLOEXEC);
       break;
     case IoOpcode::kConnect:
       io_uring_prep_connect(sqe, op->fd, op->address, op->address_length);

@@ -6,9 +6,9 @@
 //   kWrite    IORING_OP_WRITE  (offset -1: the file position)
 //   kRecv     IORING_OP_RECV   with the operation's flags
 //   kSend     IORING_OP_SEND   with flags | MSG_NOSIGNAL: -EPIPE, no signal
-//   kAccept   IORING_OP_ACCEPT with flags | SOCK_CLOEXEC; the peer address
-//             and its length are written into the operation (the reactor
-//             polls the listener first; see uring_reactor.h)
+//   kAccept   IORING_OP_ACCEPT with SOCK_NONBLOCK | SOCK_CLOEXEC; the peer
+//             address and its length are written into the operation (the
+//             reactor polls the listener first; see uring_reactor.h)
 //   kConnect  IORING_OP_CONNECT
 //   kClose    IORING_OP_CLOSE  (the reactor cancels the fd's other
 //             operations first; see uring_reactor.h)

@@ -1,15 +1,11 @@
 #include "runtime/net/lookup_host.h"
 
-#include <netdb.h>
-#include <sys/socket.h>
-
-#include <cerrno>
-#include <cstring>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "executors/platform/sockets.h"
 #include "runtime/net/socket.h"
 #include "runtime/spawn.h"
 
@@ -43,41 +39,14 @@ absl::StatusOr<HostPort> SplitHostPort(const std::string& text) {
 
 // Runs on the blocking pool.
 absl::StatusOr<std::vector<SocketAddress>> Resolve(const HostPort& target) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  // One entry per address, not one per socket type.
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* results = nullptr;
-  int error =
-      ::getaddrinfo(target.host.c_str(), target.port.c_str(), &hints, &results);
-  if (error != 0) {
-    if (error == EAI_SYSTEM) {
-      return internal::ErrorStatus(errno, "lookup_host", target.host);
-    }
-    // gai_strerror returns glibc's constant strings.
-    std::string message =
-        absl::StrCat("lookup_host ", target.host, ": ", gai_strerror(error));
-    switch (error) {
-      case EAI_NONAME:
-      case EAI_NODATA:
-      case EAI_ADDRFAMILY:
-        return absl::NotFoundError(message);
-      case EAI_AGAIN:
-        return absl::UnavailableError(message);
-      case EAI_MEMORY:
-        return absl::ResourceExhaustedError(message);
-      default:
-        return absl::UnknownError(message);
-    }
-  }
+  absl::StatusOr<std::vector<platform::RawSocketAddress>> resolved =
+      platform::ResolveHost(target.host, target.port);
+  if (!resolved.ok()) return resolved.status();
   std::vector<SocketAddress> addresses;
-  for (addrinfo* entry = results; entry != nullptr; entry = entry->ai_next) {
-    if (entry->ai_family != AF_INET && entry->ai_family != AF_INET6) continue;
-    addresses.push_back(
-        SocketAddress::FromRaw(entry->ai_addr, entry->ai_addrlen));
+  addresses.reserve(resolved->size());
+  for (const platform::RawSocketAddress& raw : *resolved) {
+    addresses.push_back(SocketAddress::FromRaw(raw.get(), raw.length));
   }
-  ::freeaddrinfo(results);
   if (addresses.empty()) {
     return absl::NotFoundError(
         absl::StrCat("lookup_host ", target.host, ": no IPv4 or IPv6 address"));

@@ -1,13 +1,12 @@
 /// \file
-/// Socket: an owned, non-blocking socket file descriptor, and the helpers the
-/// TCP, UDP and Unix domain socket types share: errors that name the
-/// operation and the address, closing through the backend, and datagram
-/// sends and receives that wait for readiness.
+/// Socket: an owned, non-blocking socket (a platform::SocketHandle), and the
+/// helpers the TCP, UDP and Unix domain socket types share: errors that name
+/// the operation and the address, closing through the backend, and datagram
+/// sends and receives that wait for readiness. The OS calls themselves are
+/// the platform layer's (executors/platform/sockets.h).
 
 #ifndef WEFT_RUNTIME_NET_SOCKET_H_
 #define WEFT_RUNTIME_NET_SOCKET_H_
-
-#include <sys/socket.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "executors/platform/sockets.h"
 #include "runtime/net/socket_address.h"
 #include "runtime/task.h"
 
@@ -24,15 +24,11 @@ namespace weft::net::internal {
 
 /// A socket address as getsockname, accept or recvfrom fill it in, of any
 /// family.
-struct RawAddress {
-  sockaddr_storage storage{};
-  socklen_t length = sizeof(sockaddr_storage);
+using RawAddress = weft::platform::RawSocketAddress;
 
-  const sockaddr* get() const {
-    return reinterpret_cast<const sockaddr*>(&storage);
-  }
-  sockaddr* get() { return reinterpret_cast<sockaddr*>(&storage); }
-};
+/// "<operation> <address>: <description>" with the matching status code
+/// (the same on every platform).
+using weft::platform::ErrorStatus;
 
 class Socket {
  public:
@@ -51,14 +47,15 @@ class Socket {
   /// A new non-blocking, close-on-exec socket; errors name
   /// `name_for_errors` (the address it is for).
   ///@{
-  static absl::StatusOr<Socket> Open(int family, int type,
+  static absl::StatusOr<Socket> Open(int family, platform::SocketType type,
                                      const SocketAddress& address_for_errors);
-  static absl::StatusOr<Socket> Open(int family, int type,
+  static absl::StatusOr<Socket> Open(int family, platform::SocketType type,
                                      const std::string& name_for_errors);
   ///@}
   /// Two non-blocking, close-on-exec AF_UNIX sockets connected to each other
   /// (socketpair).
-  static absl::StatusOr<std::pair<Socket, Socket>> Pair(int type);
+  static absl::StatusOr<std::pair<Socket, Socket>> Pair(
+      platform::SocketType type);
 
   int fd() const { return fd_; }
   bool valid() const { return fd_ >= 0; }
@@ -86,15 +83,12 @@ class Socket {
                          const char* operation);
 
  private:
-  /// Waits until the socket has `events` (POLLIN or POLLOUT); 0 or -errno.
-  Task<int32_t> WaitFor(short events, const char* operation);
+  /// Waits until the socket has `events` (platform::ReadableEvents() or
+  /// WritableEvents()); 0 or -error.
+  Task<int32_t> WaitFor(uint32_t events, const char* operation);
 
   int fd_ = -1;
 };
-
-/// "<operation> <address>: <strerror>" with the matching status code.
-absl::Status ErrorStatus(int error_number, std::string_view operation,
-                         const std::string& address);
 
 }  // namespace weft::net::internal
 

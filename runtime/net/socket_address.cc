@@ -1,13 +1,11 @@
 #include "runtime/net/socket_address.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <cstring>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "executors/platform/sockets.h"
 
 namespace weft::net {
 
@@ -29,7 +27,7 @@ absl::StatusOr<SocketAddress> SocketAddress::Parse(std::string_view text) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
     auto* v6 = reinterpret_cast<sockaddr_in6*>(&address.storage_);
-    if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) != 1) {
+    if (!platform::ParseIpAddress(AF_INET6, host, &v6->sin6_addr)) {
       return invalid("bad IPv6 address");
     }
     v6->sin6_family = AF_INET6;
@@ -38,7 +36,7 @@ absl::StatusOr<SocketAddress> SocketAddress::Parse(std::string_view text) {
     return address;
   }
   auto* v4 = reinterpret_cast<sockaddr_in*>(&address.storage_);
-  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) != 1) {
+  if (!platform::ParseIpAddress(AF_INET, host, &v4->sin_addr)) {
     return invalid("bad IPv4 address");
   }
   v4->sin_family = AF_INET;
@@ -82,18 +80,20 @@ uint16_t SocketAddress::port() const {
 }
 
 std::string SocketAddress::ToString() const {
-  char text[INET6_ADDRSTRLEN] = {};
   if (family() == AF_INET) {
-    inet_ntop(AF_INET,
-              &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, text,
-              sizeof(text));
-    return absl::StrCat(text, ":", port());
+    return absl::StrCat(
+        platform::FormatIpAddress(
+            AF_INET,
+            &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr),
+        ":", port());
   }
   if (family() == AF_INET6) {
-    inet_ntop(AF_INET6,
-              &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr,
-              text, sizeof(text));
-    return absl::StrCat("[", text, "]:", port());
+    return absl::StrCat(
+        "[",
+        platform::FormatIpAddress(
+            AF_INET6,
+            &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr),
+        "]:", port());
   }
   return "(unspecified address)";
 }

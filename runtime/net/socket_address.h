@@ -5,14 +5,13 @@
 #ifndef WEFT_RUNTIME_NET_SOCKET_ADDRESS_H_
 #define WEFT_RUNTIME_NET_SOCKET_ADDRESS_H_
 
-#include <sys/socket.h>
-
 #include <cstdint>
 #include <ostream>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "executors/platform/socket_types.h"
 
 namespace weft::net {
 

@@ -1,12 +1,8 @@
 #include "runtime/net/tcp.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/errors.h"
@@ -25,8 +21,8 @@ IoRequest* NewRequest(IoOpcode opcode, int fd, size_t buffer_size) {
 }  // namespace
 
 Task<absl::StatusOr<TcpStream>> TcpStream::connect(SocketAddress address) {
-  absl::StatusOr<internal::Socket> socket =
-      internal::Socket::Open(address.family(), SOCK_STREAM, address);
+  absl::StatusOr<internal::Socket> socket = internal::Socket::Open(
+      address.family(), platform::SocketType::kStream, address);
   if (!socket.ok()) co_return socket.status();
   IoRequest* request = NewRequest(IoOpcode::kConnect, socket->fd(), 0);
   std::memcpy(&request->address(), address.raw(), address.length());
@@ -121,75 +117,87 @@ Task<absl::Status> TcpStream::read_exact(void* buffer, size_t length) {
 }
 
 absl::Status TcpStream::shutdown_write() {
-  if (::shutdown(socket_.fd(), SHUT_WR) != 0) {
-    return internal::ErrorStatus(errno, "shutdown_write to", peer_);
+  if (int error = platform::ShutdownWrite(socket_.fd()); error != 0) {
+    return internal::ErrorStatus(error, "shutdown_write to", peer_);
   }
   return absl::OkStatus();
 }
 
-absl::Status TcpStream::SetOption(int level, int name, int value,
+absl::Status TcpStream::SetOption(platform::SocketOption option, int value,
                                   const char* operation) {
-  if (::setsockopt(socket_.fd(), level, name, &value, sizeof(value)) != 0) {
-    return internal::ErrorStatus(errno, operation, peer_);
+  if (int error = platform::SetOption(socket_.fd(), option, value);
+      error != 0) {
+    return internal::ErrorStatus(error, operation, peer_);
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<int> TcpStream::GetOption(int level, int name,
+absl::StatusOr<int> TcpStream::GetOption(platform::SocketOption option,
                                          const char* operation) const {
   int value = 0;
-  socklen_t length = sizeof(value);
-  if (::getsockopt(socket_.fd(), level, name, &value, &length) != 0) {
-    return internal::ErrorStatus(errno, operation, peer_);
+  if (int error = platform::GetOption(socket_.fd(), option, &value);
+      error != 0) {
+    return internal::ErrorStatus(error, operation, peer_);
   }
   return value;
 }
 
 absl::Status TcpStream::set_nodelay(bool enabled) {
-  return SetOption(IPPROTO_TCP, TCP_NODELAY, enabled ? 1 : 0, "set_nodelay on");
+  return SetOption(platform::SocketOption::kNoDelay, enabled ? 1 : 0,
+                   "set_nodelay on");
 }
 
 absl::StatusOr<bool> TcpStream::nodelay() const {
-  absl::StatusOr<int> value = GetOption(IPPROTO_TCP, TCP_NODELAY, "nodelay of");
+  absl::StatusOr<int> value =
+      GetOption(platform::SocketOption::kNoDelay, "nodelay of");
   if (!value.ok()) return value.status();
   return *value != 0;
 }
 
 absl::Status TcpStream::set_keepalive(bool enabled) {
-  return SetOption(SOL_SOCKET, SO_KEEPALIVE, enabled ? 1 : 0,
+  return SetOption(platform::SocketOption::kKeepAlive, enabled ? 1 : 0,
                    "set_keepalive on");
 }
 
 absl::StatusOr<bool> TcpStream::keepalive() const {
   absl::StatusOr<int> value =
-      GetOption(SOL_SOCKET, SO_KEEPALIVE, "keepalive of");
+      GetOption(platform::SocketOption::kKeepAlive, "keepalive of");
   if (!value.ok()) return value.status();
   return *value != 0;
 }
 
-namespace {
-
-// IP_TTL, or its IPv6 counterpart on an IPv6 socket.
-std::pair<int, int> TtlOption(int fd) {
-  sockaddr_storage local{};
-  socklen_t length = sizeof(local);
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) == 0 &&
-      local.ss_family == AF_INET6) {
-    return {IPPROTO_IPV6, IPV6_UNICAST_HOPS};
+absl::Status TcpStream::set_linger(
+    std::optional<std::chrono::nanoseconds> duration) {
+  int seconds = -1;
+  if (duration.has_value()) {
+    if (*duration < std::chrono::nanoseconds::zero()) {
+      return absl::InvalidArgumentError(
+          "set_linger on " + peer_ +
+          ": negative duration; pass zero (reset on drop) or std::nullopt");
+    }
+    seconds = static_cast<int>(std::min<int64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(*duration).count(),
+        std::numeric_limits<int>::max()));
   }
-  return {IPPROTO_IP, IP_TTL};
+  return SetOption(platform::SocketOption::kLinger, seconds, "set_linger on");
 }
 
-}  // namespace
+absl::StatusOr<std::optional<std::chrono::nanoseconds>> TcpStream::linger()
+    const {
+  absl::StatusOr<int> seconds =
+      GetOption(platform::SocketOption::kLinger, "linger of");
+  if (!seconds.ok()) return seconds.status();
+  if (*seconds < 0) return std::nullopt;
+  return std::chrono::nanoseconds(std::chrono::seconds(*seconds));
+}
 
 absl::Status TcpStream::set_ttl(uint32_t ttl) {
-  auto [level, name] = TtlOption(socket_.fd());
-  return SetOption(level, name, static_cast<int>(ttl), "set_ttl on");
+  return SetOption(platform::SocketOption::kTtl, static_cast<int>(ttl),
+                   "set_ttl on");
 }
 
 absl::StatusOr<uint32_t> TcpStream::ttl() const {
-  auto [level, name] = TtlOption(socket_.fd());
-  absl::StatusOr<int> value = GetOption(level, name, "ttl of");
+  absl::StatusOr<int> value = GetOption(platform::SocketOption::kTtl, "ttl of");
   if (!value.ok()) return value.status();
   return static_cast<uint32_t>(*value);
 }
@@ -220,16 +228,18 @@ absl::StatusOr<SocketAddress> TcpStream::local_addr() const {
 
 absl::StatusOr<TcpListener> TcpListener::bind(const SocketAddress& address,
                                               int backlog) {
-  absl::StatusOr<internal::Socket> socket =
-      internal::Socket::Open(address.family(), SOCK_STREAM, address);
+  absl::StatusOr<internal::Socket> socket = internal::Socket::Open(
+      address.family(), platform::SocketType::kStream, address);
   if (!socket.ok()) return socket.status();
-  int one = 1;
-  ::setsockopt(socket->fd(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (::bind(socket->fd(), address.raw(), address.length()) != 0) {
-    return internal::ErrorStatus(errno, "bind", address.ToString());
+  // As tokio does: a restarted server binds while its old connections are
+  // still in TIME_WAIT. Failing to set it only makes that case fail later.
+  platform::SetOption(socket->fd(), platform::SocketOption::kReuseAddress, 1);
+  if (int error = platform::Bind(socket->fd(), address.raw(), address.length());
+      error != 0) {
+    return internal::ErrorStatus(error, "bind", address.ToString());
   }
-  if (::listen(socket->fd(), backlog) != 0) {
-    return internal::ErrorStatus(errno, "listen on", address.ToString());
+  if (int error = platform::Listen(socket->fd(), backlog); error != 0) {
+    return internal::ErrorStatus(error, "listen on", address.ToString());
   }
   absl::StatusOr<SocketAddress> local = socket->LocalAddress();
   if (!local.ok()) return local.status();
@@ -250,7 +260,6 @@ TcpListener::Accept::Accept(TcpListener& listener)
   IoRequest& request = awaiter_.request();
   request.op().address = reinterpret_cast<sockaddr*>(&request.address());
   request.op().address_length = sizeof(sockaddr_storage);
-  request.op().flags = SOCK_NONBLOCK;
 }
 
 absl::StatusOr<std::pair<TcpStream, SocketAddress>>

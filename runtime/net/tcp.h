@@ -11,17 +11,18 @@
 #ifndef WEFT_RUNTIME_NET_TCP_H_
 #define WEFT_RUNTIME_NET_TCP_H_
 
-#include <sys/socket.h>
-
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "executors/platform/sockets.h"
 #include "runtime/internal/driver/io_request.h"
 #include "runtime/net/owned_halves.h"
 #include "runtime/net/socket.h"
@@ -134,6 +135,16 @@ class TcpStream {
   absl::Status set_keepalive(bool enabled);
   absl::StatusOr<bool> keepalive() const;
   ///@}
+  /// SO_LINGER: how long dropping the stream waits for unsent data to go
+  /// out (whole seconds; less than a second rounds down). Zero makes the
+  /// drop reset the connection (the peer reads a "connection reset"
+  /// error); std::nullopt (the default) closes in the background. As tokio
+  /// warns, a duration above zero makes the close block the thread that
+  /// runs it (a runtime thread) for up to that long.
+  ///@{
+  absl::Status set_linger(std::optional<std::chrono::nanoseconds> duration);
+  absl::StatusOr<std::optional<std::chrono::nanoseconds>> linger() const;
+  ///@}
   /// The time-to-live of outgoing packets (IP_TTL, or IPV6_UNICAST_HOPS on
   /// an IPv6 socket).
   ///@{
@@ -168,8 +179,9 @@ class TcpStream {
   friend class UnixListener;
   TcpStream(internal::Socket socket, std::string peer)
       : socket_(std::move(socket)), peer_(std::move(peer)) {}
-  absl::Status SetOption(int level, int name, int value, const char* operation);
-  absl::StatusOr<int> GetOption(int level, int name,
+  absl::Status SetOption(platform::SocketOption option, int value,
+                         const char* operation);
+  absl::StatusOr<int> GetOption(platform::SocketOption option,
                                 const char* operation) const;
 
   internal::Socket socket_;

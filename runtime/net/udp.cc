@@ -1,17 +1,14 @@
 #include "runtime/net/udp.h"
 
-#include <sys/socket.h>
-
-#include <cerrno>
-
 namespace weft::net {
 
 absl::StatusOr<UdpSocket> UdpSocket::bind(const SocketAddress& address) {
-  absl::StatusOr<internal::Socket> socket =
-      internal::Socket::Open(address.family(), SOCK_DGRAM, address);
+  absl::StatusOr<internal::Socket> socket = internal::Socket::Open(
+      address.family(), platform::SocketType::kDatagram, address);
   if (!socket.ok()) return socket.status();
-  if (::bind(socket->fd(), address.raw(), address.length()) != 0) {
-    return internal::ErrorStatus(errno, "bind", address.ToString());
+  if (int error = platform::Bind(socket->fd(), address.raw(), address.length());
+      error != 0) {
+    return internal::ErrorStatus(error, "bind", address.ToString());
   }
   absl::StatusOr<SocketAddress> local = socket->LocalAddress();
   if (!local.ok()) return local.status();
@@ -25,8 +22,10 @@ absl::StatusOr<UdpSocket> UdpSocket::bind(std::string_view address) {
 }
 
 absl::Status UdpSocket::connect(const SocketAddress& address) {
-  if (::connect(socket_.fd(), address.raw(), address.length()) != 0) {
-    return internal::ErrorStatus(errno, "connect to", address.ToString());
+  if (int error = platform::ConnectDatagram(socket_.fd(), address.raw(),
+                                            address.length());
+      error != 0) {
+    return internal::ErrorStatus(error, "connect to", address.ToString());
   }
   return absl::OkStatus();
 }

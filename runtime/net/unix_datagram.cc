@@ -1,9 +1,5 @@
 #include "runtime/net/unix_datagram.h"
 
-#include <sys/socket.h>
-
-#include <cerrno>
-
 namespace weft::net {
 namespace {
 
@@ -20,28 +16,31 @@ absl::StatusOr<UnixDatagram> UnixDatagram::bind(std::string_view path) {
   if (!address.ok()) return address.status();
   std::string name(path);
   absl::StatusOr<internal::Socket> socket =
-      internal::Socket::Open(AF_UNIX, SOCK_DGRAM, name);
+      internal::Socket::Open(AF_UNIX, platform::SocketType::kDatagram, name);
   if (!socket.ok()) return socket.status();
-  if (::bind(socket->fd(), address->raw(), address->length()) != 0) {
-    int error = errno;
+  if (int error =
+          platform::Bind(socket->fd(), address->raw(), address->length());
+      error != 0) {
     absl::Status status = internal::ErrorStatus(error, "bind", name);
     // For a path, "in use" means a file is there (tokio: AddrInUse).
-    if (error == EADDRINUSE) return absl::AlreadyExistsError(status.message());
+    if (platform::IsAddressInUse(error)) {
+      return absl::AlreadyExistsError(status.message());
+    }
     return status;
   }
   return UnixDatagram(*std::move(socket));
 }
 
 absl::StatusOr<UnixDatagram> UnixDatagram::unbound() {
-  absl::StatusOr<internal::Socket> socket =
-      internal::Socket::Open(AF_UNIX, SOCK_DGRAM, std::string("(unnamed)"));
+  absl::StatusOr<internal::Socket> socket = internal::Socket::Open(
+      AF_UNIX, platform::SocketType::kDatagram, std::string("(unnamed)"));
   if (!socket.ok()) return socket.status();
   return UnixDatagram(*std::move(socket));
 }
 
 absl::StatusOr<std::pair<UnixDatagram, UnixDatagram>> UnixDatagram::pair() {
   absl::StatusOr<std::pair<internal::Socket, internal::Socket>> sockets =
-      internal::Socket::Pair(SOCK_DGRAM);
+      internal::Socket::Pair(platform::SocketType::kDatagram);
   if (!sockets.ok()) return sockets.status();
   return std::pair<UnixDatagram, UnixDatagram>(
       UnixDatagram(std::move(sockets->first)),
@@ -51,8 +50,10 @@ absl::StatusOr<std::pair<UnixDatagram, UnixDatagram>> UnixDatagram::pair() {
 absl::Status UnixDatagram::connect(std::string_view path) {
   absl::StatusOr<UnixSocketAddress> address = UnixSocketAddress::FromPath(path);
   if (!address.ok()) return address.status();
-  if (::connect(socket_.fd(), address->raw(), address->length()) != 0) {
-    return internal::ErrorStatus(errno, "connect to", std::string(path));
+  if (int error = platform::ConnectDatagram(socket_.fd(), address->raw(),
+                                            address->length());
+      error != 0) {
+    return internal::ErrorStatus(error, "connect to", path);
   }
   return absl::OkStatus();
 }

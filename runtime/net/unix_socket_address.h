@@ -7,15 +7,13 @@
 #ifndef WEFT_RUNTIME_NET_UNIX_SOCKET_ADDRESS_H_
 #define WEFT_RUNTIME_NET_UNIX_SOCKET_ADDRESS_H_
 
-#include <sys/socket.h>
-#include <sys/un.h>
-
 #include <cstddef>
 #include <ostream>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "executors/platform/socket_types.h"
 
 namespace weft::net {
 

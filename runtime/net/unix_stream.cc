@@ -1,8 +1,5 @@
 #include "runtime/net/unix_stream.h"
 
-#include <sys/socket.h>
-
-#include <cerrno>
 #include <cstring>
 #include <memory>
 
@@ -26,7 +23,7 @@ Task<absl::StatusOr<UnixStream>> UnixStream::connect(std::string path) {
   absl::StatusOr<UnixSocketAddress> address = UnixSocketAddress::FromPath(path);
   if (!address.ok()) co_return address.status();
   absl::StatusOr<internal::Socket> socket =
-      internal::Socket::Open(AF_UNIX, SOCK_STREAM, path);
+      internal::Socket::Open(AF_UNIX, platform::SocketType::kStream, path);
   if (!socket.ok()) co_return socket.status();
   IoRequest* request = IoRequest::New(IoOpcode::kConnect, socket->fd(), 0);
   std::memcpy(&request->address(), address->raw(), address->length());
@@ -40,7 +37,7 @@ Task<absl::StatusOr<UnixStream>> UnixStream::connect(std::string path) {
 
 absl::StatusOr<std::pair<UnixStream, UnixStream>> UnixStream::pair() {
   absl::StatusOr<std::pair<internal::Socket, internal::Socket>> sockets =
-      internal::Socket::Pair(SOCK_STREAM);
+      internal::Socket::Pair(platform::SocketType::kStream);
   if (!sockets.ok()) return sockets.status();
   return std::pair<UnixStream, UnixStream>(
       UnixStream(TcpStream(std::move(sockets->first), "(socketpair)")),
@@ -78,17 +75,20 @@ absl::StatusOr<UnixListener> UnixListener::bind(std::string_view path,
   if (!address.ok()) return address.status();
   std::string name(path);
   absl::StatusOr<internal::Socket> socket =
-      internal::Socket::Open(AF_UNIX, SOCK_STREAM, name);
+      internal::Socket::Open(AF_UNIX, platform::SocketType::kStream, name);
   if (!socket.ok()) return socket.status();
-  if (::bind(socket->fd(), address->raw(), address->length()) != 0) {
-    int error = errno;
+  if (int error =
+          platform::Bind(socket->fd(), address->raw(), address->length());
+      error != 0) {
     absl::Status status = internal::ErrorStatus(error, "bind", name);
     // For a path, "in use" means a file is there (tokio: AddrInUse).
-    if (error == EADDRINUSE) return absl::AlreadyExistsError(status.message());
+    if (platform::IsAddressInUse(error)) {
+      return absl::AlreadyExistsError(status.message());
+    }
     return status;
   }
-  if (::listen(socket->fd(), backlog) != 0) {
-    return internal::ErrorStatus(errno, "listen on", name);
+  if (int error = platform::Listen(socket->fd(), backlog); error != 0) {
+    return internal::ErrorStatus(error, "listen on", name);
   }
   return UnixListener(*std::move(socket), *std::move(address));
 }
@@ -100,7 +100,6 @@ UnixListener::Accept::Accept(UnixListener& listener)
   IoRequest& request = awaiter_.request();
   request.op().address = reinterpret_cast<sockaddr*>(&request.address());
   request.op().address_length = sizeof(sockaddr_storage);
-  request.op().flags = SOCK_NONBLOCK;
 }
 
 absl::StatusOr<std::pair<UnixStream, UnixSocketAddress>>

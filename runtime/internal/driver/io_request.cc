@@ -5,6 +5,7 @@
 #include <new>
 #include <string>
 
+#include "executors/platform/sockets.h"
 #include "runtime/errors.h"
 
 namespace weft::internal {
@@ -69,10 +70,9 @@ void IoRequest::Abandon() {
 void IoRequest::ReleaseResult() {
   // An accept or an open that won the race against its cancel produced a
   // descriptor that nobody will own.
-  if ((op_.opcode == IoOpcode::kAccept || op_.opcode == IoOpcode::kOpenAt) &&
-      result_ >= 0) {
-    ::close(result_);
-  }
+  if (result_ < 0) return;
+  if (op_.opcode == IoOpcode::kAccept) platform::CloseSocket(result_);
+  if (op_.opcode == IoOpcode::kOpenAt) ::close(result_);
 }
 
 IoAwaiter::~IoAwaiter() {

@@ -13,8 +13,6 @@
 #ifndef WEFT_RUNTIME_INTERNAL_DRIVER_IO_REQUEST_H_
 #define WEFT_RUNTIME_INTERNAL_DRIVER_IO_REQUEST_H_
 
-#include <sys/socket.h>
-
 #include <atomic>
 #include <coroutine>
 #include <cstddef>
@@ -22,6 +20,7 @@
 #include <memory>
 #include <utility>
 
+#include "executors/platform/socket_types.h"
 #include "runtime/executor.h"
 #include "runtime/internal/driver/driver.h"
 #include "runtime/internal/task/exec_context.h"

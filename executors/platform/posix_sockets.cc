@@ -1,0 +1,221 @@
+// sockets.h on POSIX systems: the BSD socket calls on file descriptors.
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "executors/platform/sockets.h"
+
+namespace weft::platform {
+namespace {
+
+int SocketTypeValue(SocketType type) {
+  return type == SocketType::kStream ? SOCK_STREAM : SOCK_DGRAM;
+}
+
+// 0, or errno after a call that returned `result` < 0.
+int ErrorOf(int result) { return result < 0 ? errno : 0; }
+
+struct OptionName {
+  int level;
+  int name;
+};
+
+OptionName NameOf(SocketHandle socket, SocketOption option) {
+  switch (option) {
+    case SocketOption::kReuseAddress:
+      return {SOL_SOCKET, SO_REUSEADDR};
+    case SocketOption::kNoDelay:
+      return {IPPROTO_TCP, TCP_NODELAY};
+    case SocketOption::kKeepAlive:
+      return {SOL_SOCKET, SO_KEEPALIVE};
+    case SocketOption::kLinger:
+      return {SOL_SOCKET, SO_LINGER};
+    case SocketOption::kTtl: {
+      RawSocketAddress local;
+      if (LocalAddress(socket, &local) == 0 &&
+          local.storage.ss_family == AF_INET6) {
+        return {IPPROTO_IPV6, IPV6_UNICAST_HOPS};
+      }
+      return {IPPROTO_IP, IP_TTL};
+    }
+  }
+  return {SOL_SOCKET, 0};
+}
+
+}  // namespace
+
+int OpenSocket(int family, SocketType type, SocketHandle* socket) {
+  int fd =
+      ::socket(family, SocketTypeValue(type) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  *socket = fd;
+  return 0;
+}
+
+int OpenSocketPair(SocketType type, SocketHandle sockets[2]) {
+  return ErrorOf(::socketpair(
+      AF_UNIX, SocketTypeValue(type) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+      sockets));
+}
+
+void CloseSocket(SocketHandle socket) {
+  if (socket >= 0) ::close(socket);
+}
+
+int Bind(SocketHandle socket, const sockaddr* address, socklen_t length) {
+  return ErrorOf(::bind(socket, address, length));
+}
+
+int Listen(SocketHandle socket, int backlog) {
+  return ErrorOf(::listen(socket, backlog));
+}
+
+int ConnectDatagram(SocketHandle socket, const sockaddr* address,
+                    socklen_t length) {
+  return ErrorOf(::connect(socket, address, length));
+}
+
+int ShutdownWrite(SocketHandle socket) {
+  return ErrorOf(::shutdown(socket, SHUT_WR));
+}
+
+int LocalAddress(SocketHandle socket, RawSocketAddress* address) {
+  address->length = sizeof(address->storage);
+  return ErrorOf(::getsockname(socket, address->get(), &address->length));
+}
+
+int PeerAddress(SocketHandle socket, RawSocketAddress* address) {
+  address->length = sizeof(address->storage);
+  return ErrorOf(::getpeername(socket, address->get(), &address->length));
+}
+
+int SetOption(SocketHandle socket, SocketOption option, int value) {
+  if (option == SocketOption::kLinger) {
+    linger setting{.l_onoff = value >= 0 ? 1 : 0,
+                   .l_linger = value >= 0 ? value : 0};
+    return ErrorOf(
+        ::setsockopt(socket, SOL_SOCKET, SO_LINGER, &setting, sizeof(setting)));
+  }
+  OptionName name = NameOf(socket, option);
+  return ErrorOf(
+      ::setsockopt(socket, name.level, name.name, &value, sizeof(value)));
+}
+
+int GetOption(SocketHandle socket, SocketOption option, int* value) {
+  if (option == SocketOption::kLinger) {
+    linger setting{};
+    socklen_t length = sizeof(setting);
+    if (::getsockopt(socket, SOL_SOCKET, SO_LINGER, &setting, &length) != 0) {
+      return errno;
+    }
+    *value = setting.l_onoff != 0 ? setting.l_linger : -1;
+    return 0;
+  }
+  OptionName name = NameOf(socket, option);
+  socklen_t length = sizeof(*value);
+  return ErrorOf(::getsockopt(socket, name.level, name.name, value, &length));
+}
+
+int64_t TrySend(SocketHandle socket, const void* data, size_t length,
+                const sockaddr* to, socklen_t to_length) {
+  while (true) {
+    ssize_t sent = ::sendto(socket, data, length, MSG_DONTWAIT | MSG_NOSIGNAL,
+                            to, to == nullptr ? 0 : to_length);
+    if (sent >= 0) return sent;
+    if (errno != EINTR) return -errno;
+  }
+}
+
+int64_t TryReceive(SocketHandle socket, void* buffer, size_t length,
+                   RawSocketAddress* from) {
+  while (true) {
+    if (from != nullptr) from->length = sizeof(from->storage);
+    ssize_t got = ::recvfrom(socket, buffer, length, MSG_DONTWAIT,
+                             from != nullptr ? from->get() : nullptr,
+                             from != nullptr ? &from->length : nullptr);
+    if (got >= 0) return got;
+    if (errno != EINTR) return -errno;
+  }
+}
+
+bool WouldBlock(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
+
+uint32_t ReadableEvents() { return POLLIN; }
+uint32_t WritableEvents() { return POLLOUT; }
+
+bool ParseIpAddress(int family, const std::string& text, void* address) {
+  return ::inet_pton(family, text.c_str(), address) == 1;
+}
+
+std::string FormatIpAddress(int family, const void* address) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (::inet_ntop(family, address, text, sizeof(text)) == nullptr) return "";
+  return text;
+}
+
+absl::StatusOr<std::vector<RawSocketAddress>> ResolveHost(
+    const std::string& host, const std::string& port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  // One entry per address, not one per socket type.
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* results = nullptr;
+  int error = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &results);
+  if (error != 0) {
+    if (error == EAI_SYSTEM) return ErrorStatus(errno, "lookup_host", host);
+    // gai_strerror returns glibc's constant strings.
+    std::string message =
+        absl::StrCat("lookup_host ", host, ": ", gai_strerror(error));
+    switch (error) {
+      case EAI_NONAME:
+      case EAI_NODATA:
+      case EAI_ADDRFAMILY:
+        return absl::NotFoundError(message);
+      case EAI_AGAIN:
+        return absl::UnavailableError(message);
+      case EAI_MEMORY:
+        return absl::ResourceExhaustedError(message);
+      default:
+        return absl::UnknownError(message);
+    }
+  }
+  std::vector<RawSocketAddress> addresses;
+  for (addrinfo* entry = results; entry != nullptr; entry = entry->ai_next) {
+    if (entry->ai_family != AF_INET && entry->ai_family != AF_INET6) continue;
+    RawSocketAddress& address = addresses.emplace_back();
+    std::memcpy(&address.storage, entry->ai_addr, entry->ai_addrlen);
+    address.length = entry->ai_addrlen;
+  }
+  ::freeaddrinfo(results);
+  return addresses;
+}
+
+absl::Status ErrorStatus(int error, std::string_view operation,
+                         std::string_view subject) {
+  // Not absl::ErrnoToStatus: Debian's Abseil formats through its StrError,
+  // which ThreadSanitizer (not seeing inside the uninstrumented library)
+  // reports as a race when two threads fail at once. strerrordesc_np reads
+  // a constant table.
+  const char* description = strerrordesc_np(error);
+  std::string message =
+      absl::StrCat(std::string(operation), " ", std::string(subject), ": ");
+  if (description != nullptr) {
+    absl::StrAppend(&message, description);
+  } else {
+    absl::StrAppend(&message, "error ", error);
+  }
+  return absl::Status(absl::ErrnoToStatusCode(error), message);
+}
+
+bool IsAddressInUse(int error) { return error == EADDRINUSE; }
+
+}  // namespace weft::platform
