@@ -85,10 +85,12 @@ enum class IoOpcode : uint8_t {
   // working directory).
   kOpenAt,    ///< openat(fd, path, flags | O_CLOEXEC, mode): the new fd
   kFsync,     ///< fsync(fd), or fdatasync(fd) when flags has kFsyncDataOnly
-  kStatx,     ///< statx(fd, path, flags, STATX_BASIC_STATS, buffer), where
-              /// `buffer` is a `struct statx` (`path` "" with AT_EMPTY_PATH in
-              /// flags: the file `fd` itself)
-  kRenameAt,  ///< renameat2(fd, path, fd, second_path, flags)
+  kStatx,     ///< the status of `path` into `buffer`, a
+              /// platform::NativeStat (executors/platform/files.h: on Linux
+              /// statx(fd, path, flags, STATX_BASIC_STATS, buffer)); `path`
+              /// "" with platform::StatOwnFdFlags(): the file `fd` itself
+  kRenameAt,  ///< renameat2(fd, path, fd, second_path, flags) (renameat
+              /// where flags is 0)
   kUnlinkAt,  ///< unlinkat(fd, path, flags): AT_REMOVEDIR removes a directory
   kMkdirAt,   ///< mkdirat(fd, path, mode)
 };

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "executors/platform/files.h"
+
 namespace weft {
 namespace {
 
@@ -46,15 +48,11 @@ int32_t FileSyscall(const IoOperation& op) {
                                                 : ::fsync(op.fd);
       });
     case IoOpcode::kStatx:
-      return Retrying([&] {
-        return ::statx(op.fd, op.path, op.flags, STATX_BASIC_STATS,
-                       static_cast<struct statx*>(op.buffer));
-      });
+      return platform::StatAt(op.fd, op.path, op.flags,
+                              static_cast<platform::NativeStat*>(op.buffer));
     case IoOpcode::kRenameAt:
-      return Retrying([&] {
-        return ::renameat2(op.fd, op.path, op.fd, op.second_path,
-                           static_cast<unsigned>(op.flags));
-      });
+      return platform::RenameAt(op.fd, op.path, op.second_path,
+                                static_cast<unsigned>(op.flags));
     case IoOpcode::kUnlinkAt:
       return Retrying([&] { return ::unlinkat(op.fd, op.path, op.flags); });
     case IoOpcode::kMkdirAt:

@@ -11,6 +11,7 @@
 #include <cstddef>
 
 #include "executors/common/readiness_op_state.h"
+#include "executors/platform/target.h"
 
 namespace weft::executors_common {
 namespace {
@@ -122,7 +123,7 @@ std::optional<int32_t> TryReadWrite(IoOperation* op, bool write) {
 std::optional<int32_t> TryAccept(IoOperation* op) {
   socklen_t* length = op->address != nullptr ? &op->address_length : nullptr;
   return Retrying([op, length]() -> ssize_t {
-#if defined(SOCK_CLOEXEC)
+#if WEFT_PLATFORM_LINUX
     return accept4(op->fd, op->address, length, SOCK_NONBLOCK | SOCK_CLOEXEC);
 #else
     // No accept4 (macOS): the flags it would take do not exist there either,

@@ -10,6 +10,7 @@
 
 #include "executors/common/nonblocking_io.h"
 #include "executors/common/readiness_op_state.h"
+#include "executors/platform/target.h"
 
 namespace weft::executors_common {
 namespace {
@@ -28,14 +29,24 @@ constexpr int kMaxPollsSkipped = 16;
 // The events poll(2) reports whether asked or not.
 constexpr uint32_t kAlwaysReported = POLLERR | POLLHUP | POLLNVAL;
 
+// Linux's events beyond POSIX's (none elsewhere).
+#if WEFT_PLATFORM_LINUX
+constexpr uint32_t kLinuxEvents = POLLMSG | POLLRDHUP;
+constexpr uint32_t kPeerClosedWriting = POLLRDHUP;
+#else
+constexpr uint32_t kLinuxEvents = 0;
+constexpr uint32_t kPeerClosedWriting = 0;
+#endif
+
 // The events a kPoll may ask for; other bits are not events.
 constexpr uint32_t kPollableEvents = POLLIN | POLLPRI | POLLOUT | POLLRDNORM |
                                      POLLRDBAND | POLLWRNORM | POLLWRBAND |
-                                     POLLMSG | POLLRDHUP;
+                                     kLinuxEvents;
 
 // What makes a retry of the readers, or of the writers, worth it: their
 // direction, or an error or hang-up, which the retried call then reports.
-constexpr uint32_t kRetryReaders = POLLIN | POLLRDHUP | kAlwaysReported;
+constexpr uint32_t kRetryReaders =
+    POLLIN | kPeerClosedWriting | kAlwaysReported;
 constexpr uint32_t kRetryWriters = POLLOUT | kAlwaysReported;
 
 // now + timeout, saturating at the end of time; a timeout <= 0 is due at

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "absl/strings/str_cat.h"
+#include "executors/platform/errors.h"
 
 namespace weft::executors_common {
 
@@ -26,11 +27,10 @@ absl::string_view Remedy(int error, absl::string_view blocked) {
 
 absl::Status SyscallError(absl::string_view backend, int error,
                           absl::string_view call, absl::string_view blocked) {
-  const char* name = strerrorname_np(error);
   return absl::ErrnoToStatus(
       error,
       absl::StrCat(backend, " backend: ", call, " failed (",
-                   name != nullptr ? name : "?", ")", Remedy(error, blocked)));
+                   platform::ErrorName(error), ")", Remedy(error, blocked)));
 }
 
 }  // namespace weft::executors_common

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "executors/platform/sockets.h"
+#include "executors/platform/target.h"
 
 namespace weft::platform {
 namespace {
@@ -50,20 +51,51 @@ OptionName NameOf(SocketHandle socket, SocketOption option) {
   return {SOL_SOCKET, 0};
 }
 
+#if WEFT_PLATFORM_LINUX
+// Non-blocking and close-on-exec from the start: no window in which a fork
+// could leak the fd.
+int Flags(SocketType type) {
+  return SocketTypeValue(type) | SOCK_NONBLOCK | SOCK_CLOEXEC;
+}
+
+int Configure(int) { return 0; }
+#else
+int Flags(SocketType type) { return SocketTypeValue(type); }
+
+// Where socket() takes no such flags (POSIX before 2024): set them after.
+int Configure(int fd) {
+  if (::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) return errno;
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+    return errno;
+  }
+  return 0;
+}
+#endif
+
 }  // namespace
 
 int OpenSocket(int family, SocketType type, SocketHandle* socket) {
-  int fd =
-      ::socket(family, SocketTypeValue(type) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = ::socket(family, Flags(type), 0);
   if (fd < 0) return errno;
+  if (int error = Configure(fd); error != 0) {
+    ::close(fd);
+    return error;
+  }
   *socket = fd;
   return 0;
 }
 
 int OpenSocketPair(SocketType type, SocketHandle sockets[2]) {
-  return ErrorOf(::socketpair(
-      AF_UNIX, SocketTypeValue(type) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
-      sockets));
+  if (::socketpair(AF_UNIX, Flags(type), 0, sockets) != 0) return errno;
+  for (int i = 0; i < 2; ++i) {
+    if (int error = Configure(sockets[i]); error != 0) {
+      ::close(sockets[0]);
+      ::close(sockets[1]);
+      return error;
+    }
+  }
+  return 0;
 }
 
 void CloseSocket(SocketHandle socket) {
@@ -177,8 +209,10 @@ absl::StatusOr<std::vector<RawSocketAddress>> ResolveHost(
         absl::StrCat("lookup_host ", host, ": ", gai_strerror(error));
     switch (error) {
       case EAI_NONAME:
+#if WEFT_PLATFORM_LINUX
       case EAI_NODATA:
       case EAI_ADDRFAMILY:
+#endif
         return absl::NotFoundError(message);
       case EAI_AGAIN:
         return absl::UnavailableError(message);
@@ -197,23 +231,6 @@ absl::StatusOr<std::vector<RawSocketAddress>> ResolveHost(
   }
   ::freeaddrinfo(results);
   return addresses;
-}
-
-absl::Status ErrorStatus(int error, std::string_view operation,
-                         std::string_view subject) {
-  // Not absl::ErrnoToStatus: Debian's Abseil formats through its StrError,
-  // which ThreadSanitizer (not seeing inside the uninstrumented library)
-  // reports as a race when two threads fail at once. strerrordesc_np reads
-  // a constant table.
-  const char* description = strerrordesc_np(error);
-  std::string message =
-      absl::StrCat(std::string(operation), " ", std::string(subject), ": ");
-  if (description != nullptr) {
-    absl::StrAppend(&message, description);
-  } else {
-    absl::StrAppend(&message, "error ", error);
-  }
-  return absl::Status(absl::ErrnoToStatusCode(error), message);
 }
 
 bool IsAddressInUse(int error) { return error == EADDRINUSE; }

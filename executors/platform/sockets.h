@@ -25,6 +25,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "executors/platform/errors.h"
 #include "executors/platform/socket_types.h"
 
 namespace weft::platform {
@@ -105,13 +106,6 @@ std::string FormatIpAddress(int family, const void* address);
 absl::StatusOr<std::vector<RawSocketAddress>> ResolveHost(
     const std::string& host, const std::string& port);
 
-/// "<operation> <subject>: <description>", with the StatusCode that error
-/// has on every platform (connection refused, connection reset:
-/// kUnavailable; address in use, broken pipe: kFailedPrecondition; timed
-/// out: kDeadlineExceeded; permission denied: kPermissionDenied; the rest
-/// as absl::ErrnoToStatusCode maps the POSIX error of the same name).
-absl::Status ErrorStatus(int error, std::string_view operation,
-                         std::string_view subject);
 /// Whether `error` says an address is already in use.
 bool IsAddressInUse(int error);
 

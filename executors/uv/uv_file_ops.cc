@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -13,8 +12,14 @@
 #include <cstring>
 
 #include "executors/common/nonblocking_io.h"
+#include "executors/platform/files.h"
+#include "executors/platform/target.h"
 #include "executors/uv/uv_errors.h"
 #include "runtime/executor.h"
+
+#if WEFT_PLATFORM_LINUX
+#include <sys/sysmacros.h>  // major, minor
+#endif
 
 namespace weft::uv {
 namespace {
@@ -26,12 +31,18 @@ bool ResolvesLikeTheCwd(int dir, const char* path) {
   return dir == AT_FDCWD || (path != nullptr && path[0] == '/');
 }
 
+#if WEFT_PLATFORM_LINUX
 statx_timestamp Timestamp(const uv_timespec_t& time) {
   statx_timestamp stamp{};
   stamp.tv_sec = time.tv_sec;
   stamp.tv_nsec = static_cast<uint32_t>(time.tv_nsec);
   return stamp;
 }
+#else
+platform::FileTime Timestamp(const uv_timespec_t& time) {
+  return platform::FileTime{time.tv_sec, static_cast<uint32_t>(time.tv_nsec)};
+}
+#endif
 
 }  // namespace
 
@@ -114,7 +125,8 @@ int StartUvFs(uv_loop_t* loop, uv_fs_t* request, const IoOperation& op,
                  ? uv_fs_fdatasync(loop, request, op.fd, done)
                  : uv_fs_fsync(loop, request, op.fd, done);
     case IoOpcode::kStatx:
-      if ((op.flags & AT_EMPTY_PATH) != 0 && op.path[0] == '\0') {
+      // An empty path names the fd itself (platform::StatOwnFdFlags).
+      if (op.path[0] == '\0') {
         return uv_fs_fstat(loop, request, op.fd, done);
       }
       return (op.flags & AT_SYMLINK_NOFOLLOW) != 0
@@ -137,13 +149,15 @@ int StartUvFs(uv_loop_t* loop, uv_fs_t* request, const IoOperation& op,
 int32_t UvFsResult(const uv_fs_t& request, IoOperation& op) {
   const int32_t result = ResultFromUv(request.result);
   if (result >= 0 && op.opcode == IoOpcode::kStatx) {
-    StatxFromUv(request.statbuf, static_cast<struct statx*>(op.buffer));
+    NativeStatFromUv(request.statbuf,
+                     static_cast<platform::NativeStat*>(op.buffer));
     return 0;
   }
   return result;
 }
 
-void StatxFromUv(const uv_stat_t& in, struct statx* out) {
+#if WEFT_PLATFORM_LINUX
+void NativeStatFromUv(const uv_stat_t& in, platform::NativeStat* out) {
   std::memset(out, 0, sizeof *out);
   // Not STATX_BTIME: libuv copies a birth time the file system may not
   // know (then 0, or the change time where libuv falls back to stat(2)).
@@ -165,5 +179,13 @@ void StatxFromUv(const uv_stat_t& in, struct statx* out) {
   out->stx_dev_major = major(in.st_dev);
   out->stx_dev_minor = minor(in.st_dev);
 }
+#else
+void NativeStatFromUv(const uv_stat_t& in, platform::NativeStat* out) {
+  *out = platform::FileStat{.mode = static_cast<uint32_t>(in.st_mode),
+                            .size = in.st_size,
+                            .accessed = Timestamp(in.st_atim),
+                            .modified = Timestamp(in.st_mtim)};
+}
+#endif
 
 }  // namespace weft::uv

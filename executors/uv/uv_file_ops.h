@@ -28,6 +28,7 @@
 
 #include <cstdint>
 
+#include "executors/platform/files.h"
 #include "runtime/executor.h"
 
 namespace weft::uv {
@@ -56,9 +57,9 @@ int StartUvFs(uv_loop_t* loop, uv_fs_t* request, const IoOperation& op,
 // `op.buffer`.
 int32_t UvFsResult(const uv_fs_t& request, IoOperation& op);
 
-// libuv's stat as the struct statx that a kStatx returns: the
-// STATX_BASIC_STATS fields.
-void StatxFromUv(const uv_stat_t& in, struct statx* out);
+// libuv's stat as the platform::NativeStat that a kStatx returns (on Linux
+// a struct statx with the STATX_BASIC_STATS fields).
+void NativeStatFromUv(const uv_stat_t& in, platform::NativeStat* out);
 
 }  // namespace weft::uv
 

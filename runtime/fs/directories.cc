@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <utility>
 
+#include "executors/platform/files.h"
 #include "runtime/fs/file_op.h"
 #include "runtime/fs/paths.h"
 #include "runtime/join_handle.h"
@@ -51,9 +52,10 @@ absl::StatusOr<std::vector<DirEntry>> ListNow(const std::string& path) {
     DirEntry item;
     item.path = prefix + name;
     item.file_name = name;
-    item.is_file = entry->d_type == DT_REG;
-    item.is_dir = entry->d_type == DT_DIR;
-    item.is_symlink = entry->d_type == DT_LNK;
+    const platform::EntryKind kind = platform::KindOf(::dirfd(dir), *entry);
+    item.is_file = kind == platform::EntryKind::kFile;
+    item.is_dir = kind == platform::EntryKind::kDirectory;
+    item.is_symlink = kind == platform::EntryKind::kSymlink;
     entries.push_back(std::move(item));
   }
   const int error = errno;

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <utility>
 
+#include "executors/platform/files.h"
 #include "runtime/fs/file_op.h"
 #include "runtime/join_handle.h"
 #include "runtime/spawn.h"
@@ -174,17 +175,17 @@ Task<absl::Status> File::sync_data() {
 
 Task<absl::StatusOr<Metadata>> File::metadata() {
   if (!is_open()) co_return NotOpen("metadata");
-  IoRequest* request =
-      internal::NewPathRequest(IoOpcode::kStatx, "", {}, sizeof(struct statx));
+  IoRequest* request = internal::NewPathRequest(IoOpcode::kStatx, "", {},
+                                                sizeof(platform::NativeStat));
   request->KeepAlive(fd_);
   request->op().fd = fd_->get();
-  request->op().flags = AT_EMPTY_PATH;
+  request->op().flags = platform::StatOwnFdFlags();
   FileOp op("fs::File::metadata", request);
   const int32_t result = co_await op;
   if (result < 0) co_return FsError(-result, "metadata", path_);
-  struct statx stat;
+  platform::NativeStat stat;
   std::memcpy(&stat, op.request().buffer(), sizeof stat);
-  co_return Metadata(stat);
+  co_return Metadata(platform::DecodeStat(stat));
 }
 
 Task<absl::Status> File::set_len(uint64_t size) {

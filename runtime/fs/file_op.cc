@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "executors/platform/errors.h"
 #include "runtime/file_syscall.h"
 #include "runtime/internal/driver/driver.h"
 #include "runtime/spawn.h"
@@ -91,17 +92,7 @@ FileOp::FileOp(const char* operation, IoRequest* request)
 
 absl::Status FsError(int error_number, std::string_view operation,
                      std::string_view path) {
-  // strerrordesc_np reads a constant table (see net/socket.cc on why not
-  // absl::ErrnoToStatus).
-  const char* description = strerrordesc_np(error_number);
-  std::string message =
-      absl::StrCat(std::string(operation), " ", std::string(path), ": ");
-  if (description != nullptr) {
-    absl::StrAppend(&message, description);
-  } else {
-    absl::StrAppend(&message, "error ", error_number);
-  }
-  return absl::Status(absl::ErrnoToStatusCode(error_number), message);
+  return platform::ErrorStatus(error_number, operation, path);
 }
 
 }  // namespace weft::fs::internal

@@ -11,47 +11,50 @@
 #include <chrono>
 #include <cstdint>
 
+#include "executors/platform/files.h"
+
 namespace weft::fs {
 
-/// A snapshot of a file's metadata, taken by one statx call.
+/// A snapshot of a file's metadata, taken by one status call (statx on
+/// Linux).
 class Metadata {
  public:
   /// Empty metadata: a zero-length file of no type.
   Metadata() = default;
   /// \cond
-  explicit Metadata(const struct statx& stat) : stat_(stat) {}
+  explicit Metadata(const platform::FileStat& stat) : stat_(stat) {}
   /// \endcond
 
   /// The size in bytes.
-  uint64_t len() const { return stat_.stx_size; }
+  uint64_t len() const { return stat_.size; }
   /// Whether it is a regular file.
-  bool is_file() const { return S_ISREG(stat_.stx_mode); }
+  bool is_file() const { return S_ISREG(stat_.mode); }
   /// Whether it is a directory.
-  bool is_dir() const { return S_ISDIR(stat_.stx_mode); }
+  bool is_dir() const { return S_ISDIR(stat_.mode); }
   /// Whether it is a symbolic link (only from symlink_metadata: the other
   /// calls follow links).
-  bool is_symlink() const { return S_ISLNK(stat_.stx_mode); }
+  bool is_symlink() const { return S_ISLNK(stat_.mode); }
   /// The permission bits (st_mode & 07777), e.g. 0644.
-  uint32_t permissions() const { return stat_.stx_mode & 07777; }
+  uint32_t permissions() const { return stat_.mode & 07777; }
   /// The time of the last modification of the contents.
   std::chrono::system_clock::time_point modified() const {
-    return ToTimePoint(stat_.stx_mtime);
+    return ToTimePoint(stat_.modified);
   }
   /// The time of the last access.
   std::chrono::system_clock::time_point accessed() const {
-    return ToTimePoint(stat_.stx_atime);
+    return ToTimePoint(stat_.accessed);
   }
 
  private:
   static std::chrono::system_clock::time_point ToTimePoint(
-      const struct statx_timestamp& time) {
+      const platform::FileTime& time) {
     return std::chrono::system_clock::time_point(
         std::chrono::duration_cast<std::chrono::system_clock::duration>(
-            std::chrono::seconds(time.tv_sec) +
-            std::chrono::nanoseconds(time.tv_nsec)));
+            std::chrono::seconds(time.seconds) +
+            std::chrono::nanoseconds(time.nanoseconds)));
   }
 
-  struct statx stat_ {};
+  platform::FileStat stat_;
 };
 
 }  // namespace weft::fs

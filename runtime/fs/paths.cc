@@ -7,6 +7,7 @@
 #include <cstring>
 #include <utility>
 
+#include "executors/platform/files.h"
 #include "runtime/fs/file_op.h"
 
 namespace weft::fs {
@@ -19,14 +20,14 @@ using weft::internal::IoRequest;
 Task<absl::StatusOr<Metadata>> Stat(std::string path, int flags,
                                     const char* operation) {
   IoRequest* request = internal::NewPathRequest(IoOpcode::kStatx, path, {},
-                                                sizeof(struct statx));
+                                                sizeof(platform::NativeStat));
   request->op().flags = flags;
   FileOp op(operation, request);
   const int32_t result = co_await op;
   if (result < 0) co_return FsError(-result, "metadata", path);
-  struct statx stat;
+  platform::NativeStat stat;
   std::memcpy(&stat, op.request().buffer(), sizeof stat);
-  co_return Metadata(stat);
+  co_return Metadata(platform::DecodeStat(stat));
 }
 
 }  // namespace

@@ -16,6 +16,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "executors/platform/errors.h"
+#include "executors/platform/files.h"
 
 namespace weft::signal::internal {
 namespace {
@@ -79,9 +81,10 @@ void Dispatch(Registry* registry) {
 absl::Status StartDispatcherLocked(Registry& registry) {
   if (registry.pipe_read >= 0) return absl::OkStatus();
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    return absl::InternalError(absl::StrCat(
-        "weft::signal: cannot create the signal pipe: ", std::strerror(errno)));
+  if (int error = platform::MakePipe(fds); error != 0) {
+    return absl::InternalError(
+        absl::StrCat("weft::signal: cannot create the signal pipe: ",
+                     platform::ErrorDescription(error)));
   }
   ::fcntl(fds[1], F_SETFL, O_NONBLOCK);
   registry.pipe_read = fds[0];

@@ -1,7 +1,5 @@
 #include "runtime/internal/blocking/blocking_pool.h"
 
-#include <pthread.h>
-
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -9,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "executors/platform/threads.h"
 #include "runtime/internal/blocking/thread_start.h"
 #include "runtime/internal/task/owned_tasks.h"
 #include "runtime/internal/task/scheduler.h"
@@ -17,11 +16,6 @@ namespace weft::internal {
 namespace {
 
 thread_local bool tls_on_blocking_thread = false;
-
-void NameThisThread(const std::string& name) {
-  // Linux limits thread names to 15 characters.
-  pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
-}
 
 // Where an idle blocking thread waits for its next task. The pool owns it
 // and lends it to one thread at a time (recycled, never freed before the
@@ -130,7 +124,7 @@ void BlockingPool::State::RunOnPoolThread(F&& body) {
   // shutdown that waited for every thread holds the last reference.
   std::shared_ptr<void> runtime =
       hooks.enter_runtime ? hooks.enter_runtime() : nullptr;
-  if (hooks.thread_name) NameThisThread(hooks.thread_name());
+  if (hooks.thread_name) platform::NameThisThread(hooks.thread_name());
   if (hooks.on_thread_start) hooks.on_thread_start();
   body();
   if (hooks.on_thread_stop) hooks.on_thread_stop();

@@ -24,13 +24,12 @@
 // released (a thread_local destructor that spawns) uses a shared heap under
 // a mutex.
 
-#include <sys/mman.h>
-
 #include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <new>
 
+#include "executors/platform/pages.h"
 #include "runtime/internal/memory/task_memory.h"
 
 namespace weft::internal {
@@ -128,15 +127,15 @@ void* PageFromSystem() {
     // Map one page more than the segment and cut it down to a
     // page-aligned range.
     size_t length = kSegmentBytes + kPageBytes;
-    void* mapping = mmap(nullptr, length, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mapping == MAP_FAILED) throw std::bad_alloc();
+    void* mapping = platform::MapPages(length);
+    if (mapping == nullptr) throw std::bad_alloc();
     auto start = reinterpret_cast<uintptr_t>(mapping);
     uintptr_t aligned = (start + kPageBytes - 1) & ~(uintptr_t{kPageBytes} - 1);
-    if (aligned > start) munmap(mapping, aligned - start);
+    if (aligned > start) platform::UnmapPages(mapping, aligned - start);
     uintptr_t tail = aligned + kSegmentBytes;
     if (start + length > tail) {
-      munmap(reinterpret_cast<void*>(tail), start + length - tail);
+      platform::UnmapPages(reinterpret_cast<void*>(tail),
+                           start + length - tail);
     }
     g_segment_next = reinterpret_cast<char*>(aligned);
     g_segment_end = g_segment_next + kSegmentBytes;
@@ -158,7 +157,7 @@ void ReturnToSystem(Page* page) {
       return;
     }
   }
-  madvise(page, kPageBytes, MADV_DONTNEED);
+  platform::DiscardPages(page, kPageBytes);
   std::lock_guard lock(g_system_mu);
   auto* released = new (page) Page;
   released->next = g_released_pages;

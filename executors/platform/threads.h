@@ -1,0 +1,16 @@
+// Per-thread OS settings the runtime asks for where the platform has them.
+
+#ifndef WEFT_EXECUTORS_PLATFORM_THREADS_H_
+#define WEFT_EXECUTORS_PLATFORM_THREADS_H_
+
+#include <string>
+
+namespace weft::platform {
+
+/// Names the calling thread for debuggers and `top` (Linux keeps the first
+/// 15 characters); does nothing where the platform has no such call.
+void NameThisThread(const std::string& name);
+
+}  // namespace weft::platform
+
+#endif  // WEFT_EXECUTORS_PLATFORM_THREADS_H_
