@@ -31,8 +31,8 @@ absl::StatusOr<std::pair<Socket, Socket>> Socket::Pair(
 }
 
 void Socket::Close() {
-  if (fd_ < 0) return;
-  int fd = std::exchange(fd_, -1);
+  if (!valid()) return;
+  platform::SocketHandle fd = std::exchange(fd_, platform::kNoSocket);
   weft::internal::Driver* driver = weft::internal::CurrentDriver();
   if (driver == nullptr) {
     platform::CloseSocket(fd);

@@ -33,7 +33,7 @@ using weft::platform::ErrorStatus;
 class Socket {
  public:
   Socket() = default;
-  explicit Socket(int fd) : fd_(fd) {}
+  explicit Socket(platform::SocketHandle fd) : fd_(fd) {}
   Socket(Socket&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
   Socket& operator=(Socket&& other) noexcept {
     if (this != &other) {
@@ -57,8 +57,8 @@ class Socket {
   static absl::StatusOr<std::pair<Socket, Socket>> Pair(
       platform::SocketType type);
 
-  int fd() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
+  platform::SocketHandle fd() const { return fd_; }
+  bool valid() const { return fd_ != platform::kNoSocket; }
   /// Closes through this thread's reactor when there is one (so the backend
   /// forgets the fd), else directly.
   void Close();
@@ -87,7 +87,7 @@ class Socket {
   /// WritableEvents()); 0 or -error.
   Task<int32_t> WaitFor(uint32_t events, const char* operation);
 
-  int fd_ = -1;
+  platform::SocketHandle fd_ = platform::kNoSocket;
 };
 
 }  // namespace weft::net::internal

@@ -166,8 +166,10 @@ class TcpStream {
   absl::StatusOr<SocketAddress> peer_addr() const;
   absl::StatusOr<SocketAddress> local_addr() const;
   ///@}
-  /// The file descriptor, e.g. for setsockopt; the stream still owns it.
-  int native_handle() const { return socket_.fd(); }
+  /// The OS's handle of the socket (platform::SocketHandle: the file
+  /// descriptor on Linux and other POSIX systems), e.g. for setsockopt; the
+  /// stream still owns it.
+  platform::SocketHandle native_handle() const { return socket_.fd(); }
   /// False for a default-constructed or moved-from stream.
   bool is_open() const { return socket_.valid(); }
 
@@ -231,8 +233,10 @@ class TcpListener {
 
   /// The address it listens on (with the port picked, if port 0 was asked).
   SocketAddress local_addr() const { return local_; }
-  /// The file descriptor; the listener still owns it.
-  int native_handle() const { return socket_.fd(); }
+  /// The OS's handle of the socket (platform::SocketHandle: the file
+  /// descriptor on Linux and other POSIX systems), e.g. for setsockopt; the
+  /// listener still owns it.
+  platform::SocketHandle native_handle() const { return socket_.fd(); }
 
  private:
   TcpListener(internal::Socket socket, SocketAddress local)

@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "executors/platform/sockets.h"
 #include "runtime/net/socket.h"
 #include "runtime/net/socket_address.h"
 #include "runtime/task.h"
@@ -67,8 +68,10 @@ class UdpSocket {
 
   /// The address it is bound to (with the port picked, if port 0 was asked).
   SocketAddress local_addr() const { return local_; }
-  /// The file descriptor; the socket still owns it.
-  int native_handle() const { return socket_.fd(); }
+  /// The OS's handle of the socket (platform::SocketHandle: the file
+  /// descriptor on Linux and other POSIX systems), e.g. for setsockopt; the
+  /// socket still owns it.
+  platform::SocketHandle native_handle() const { return socket_.fd(); }
 
  private:
   UdpSocket(internal::Socket socket, SocketAddress local)

@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "executors/platform/sockets.h"
 #include "runtime/net/socket.h"
 #include "runtime/net/unix_socket_address.h"
 #include "runtime/task.h"
@@ -65,8 +66,10 @@ class UnixDatagram {
   absl::StatusOr<UnixSocketAddress> local_addr() const;
   /// The connected peer's address; an error when not connected.
   absl::StatusOr<UnixSocketAddress> peer_addr() const;
-  /// The file descriptor; the socket still owns it.
-  int native_handle() const { return socket_.fd(); }
+  /// The OS's handle of the socket (platform::SocketHandle: the file
+  /// descriptor on Linux and other POSIX systems), e.g. for setsockopt; the
+  /// socket still owns it.
+  platform::SocketHandle native_handle() const { return socket_.fd(); }
 
  private:
   explicit UnixDatagram(internal::Socket socket) : socket_(std::move(socket)) {}

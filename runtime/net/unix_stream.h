@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "executors/platform/sockets.h"
 #include "runtime/internal/driver/io_request.h"
 #include "runtime/net/owned_halves.h"
 #include "runtime/net/socket.h"
@@ -94,8 +95,12 @@ class UnixStream {
   absl::StatusOr<UnixSocketAddress> peer_addr() const;
   absl::StatusOr<UnixSocketAddress> local_addr() const;
   ///@}
-  /// The file descriptor; the stream still owns it.
-  int native_handle() const { return stream_.native_handle(); }
+  /// The OS's handle of the socket (platform::SocketHandle: the file
+  /// descriptor on Linux and other POSIX systems), e.g. for setsockopt; the
+  /// stream still owns it.
+  platform::SocketHandle native_handle() const {
+    return stream_.native_handle();
+  }
   /// False for a default-constructed, moved-from or split stream.
   bool is_open() const { return stream_.is_open(); }
 
@@ -152,8 +157,10 @@ class UnixListener {
 
   /// The address it listens on.
   const UnixSocketAddress& local_addr() const { return local_; }
-  /// The file descriptor; the listener still owns it.
-  int native_handle() const { return socket_.fd(); }
+  /// The OS's handle of the socket (platform::SocketHandle: the file
+  /// descriptor on Linux and other POSIX systems), e.g. for setsockopt; the
+  /// listener still owns it.
+  platform::SocketHandle native_handle() const { return socket_.fd(); }
 
  private:
   UnixListener(internal::Socket socket, UnixSocketAddress local)
