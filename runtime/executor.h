@@ -141,6 +141,18 @@ class Reactor {
   /// Run, never from inside Submit.
   virtual void Submit(IoOperation* op) = 0;
 
+  /// Driving thread only. Submit, except that an operation whose system call
+  /// completes at once (it did not have to wait) is finished here: its
+  /// result is returned and `complete` is never called; nothing of the
+  /// operation is the backend's afterwards. std::nullopt: the operation was
+  /// submitted as by Submit. Lets a task go on without suspending when its
+  /// I/O is ready (as tokio's poll_read does); a backend that has no such
+  /// path submits (the default).
+  virtual std::optional<int32_t> SubmitEager(IoOperation* op) {
+    Submit(op);
+    return std::nullopt;
+  }
+
   /// Any thread. Requests cancellation of an operation; see the protocol
   /// above (item 3: it may race with the delivery of the completion).
   virtual void Cancel(IoOperation* op) = 0;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cstdint>
@@ -127,6 +128,43 @@ void ReadinessReactor::Submit(IoOperation* op) {
   Finish(op, -EINVAL);
 }
 
+std::optional<int32_t> ReadinessReactor::SubmitEager(IoOperation* op) {
+  const bool socket_io = op->opcode == IoOpcode::kRecv ||
+                         op->opcode == IoOpcode::kSend ||
+                         op->opcode == IoOpcode::kAccept;
+  // Others of its direction waiting on the fd go first (FIFO per
+  // direction), and their attempt is the reactor's.
+  if (!socket_io || op->fd < 0 ||
+      (static_cast<size_t>(op->fd) < fds_.size() &&
+       !ListOf(fds_[op->fd], op).empty())) {
+    Submit(op);
+    return std::nullopt;
+  }
+  if (int32_t error = PrepareIo(op); error < 0) return error;
+  if (!WaitsFirst(op)) {
+    if (std::optional<int32_t> result = TryIo(op)) {
+      NoteRead(op, *result);
+      return result;
+    }
+  }
+  // It would block: in flight as after Submit's own attempt.
+  InitOpState(op, ops_.Add(op));
+  Park(op);
+  return std::nullopt;
+}
+
+void ReadinessReactor::NoteRead(const IoOperation* op, int32_t result) {
+  if (op->opcode == IoOpcode::kRecv && (op->flags & MSG_PEEK) == 0 &&
+      result > 0 && static_cast<size_t>(result) < op->length) {
+    WaitersOf(op->fd).drained = true;
+  }
+}
+
+bool ReadinessReactor::WaitsFirst(const IoOperation* op) const {
+  return op->opcode == IoOpcode::kRecv &&
+         static_cast<size_t>(op->fd) < fds_.size() && fds_[op->fd].drained;
+}
+
 void ReadinessReactor::Cancel(IoOperation* op) {
   const uint64_t token = TokenOf(op);
   cancels_.Push(token);
@@ -164,15 +202,18 @@ void ReadinessReactor::SubmitFdIo(IoOperation* op) {
 void ReadinessReactor::SubmitClose(IoOperation* op) {
   if (op->fd >= 0 && static_cast<size_t>(op->fd) < fds_.size()) {
     FailWaiters(op->fd, EBADF);
+    fds_[op->fd].drained = false;  // the number's next file is a new one
   }
   Finish(op, poller_->Close(op->fd));
 }
 
 void ReadinessReactor::AttemptOrPark(IoOperation* op) {
-  if (static_cast<size_t>(op->fd) < fds_.size() &&
-      !ListOf(fds_[op->fd], op).empty()) {
+  if ((static_cast<size_t>(op->fd) < fds_.size() &&
+       !ListOf(fds_[op->fd], op).empty()) ||
+      WaitsFirst(op)) {
     Park(op);
   } else if (std::optional<int32_t> result = TryIo(op)) {
+    NoteRead(op, *result);
     Finish(op, *result);
   } else {
     Park(op);
@@ -277,7 +318,10 @@ void ReadinessReactor::OnReady(int fd, uint32_t revents) {
   // it.
   if (cancels_.pending()) ProcessCancels();
   FdWaiters& waiters = fds_[fd];
-  if ((revents & kRetryReaders) != 0) RetryWaiters(waiters.readers);
+  if ((revents & kRetryReaders) != 0) {
+    waiters.drained = false;
+    RetryWaiters(waiters.readers);
+  }
   if ((revents & kRetryWriters) != 0) RetryWaiters(waiters.writers);
   if (!waiters.pollers.empty()) CompletePollers(fd, revents);
   event_fd_ = -1;
@@ -290,6 +334,7 @@ void ReadinessReactor::RetryWaiters(OpList& list) {
     if (!result) return;  // the rest would block too: FIFO order
     list.Remove(op);
     --fd_waiters_;
+    NoteRead(op, *result);
     Finish(op, *result);
   }
 }

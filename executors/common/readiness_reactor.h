@@ -16,6 +16,9 @@
 //     kConnect) and retried when the poller reports the fd, in FIFO order
 //     per direction. A kRead/kWrite the poller offloads (libuv: regular
 //     files to its thread pool) is the poller's until it completes.
+//     SubmitEager makes the same first attempt for kRecv, kSend and kAccept
+//     and returns its result when it did not have to wait (no completion,
+//     no OpTable slot); otherwise the operation parks as above.
 //   * kPoll: parked on the fd's pollers; completes with the revents it
 //     asked for (plus POLLERR, POLLHUP, POLLNVAL).
 //   * kOpenAt, kFsync, kStatx, kRenameAt, kUnlinkAt, kMkdirAt: offloaded
@@ -81,6 +84,9 @@ class ReadinessReactor final : public Reactor, private ReadinessSink {
   ReadinessReactor& operator=(const ReadinessReactor&) = delete;
 
   void Submit(IoOperation* op) override;
+  // kRecv, kSend and kAccept with no other operation of their direction
+  // waiting on the fd: one attempt, returned when it did not have to wait.
+  std::optional<int32_t> SubmitEager(IoOperation* op) override;
   void Cancel(IoOperation* op) override;
   void Wake() override;
   absl::StatusOr<int> Run(std::optional<TimePoint> deadline) override;
@@ -99,7 +105,17 @@ class ReadinessReactor final : public Reactor, private ReadinessSink {
     OpList readers;
     OpList writers;
     OpList pollers;
+    // A read of the stream came back short, and the poller has not said
+    // the fd is readable since: the next kRecv waits for readiness before
+    // its first attempt, which would most likely find nothing (as tokio
+    // clears a socket's readiness after a short read).
+    bool drained = false;
   };
+
+  // Notes a short kRecv (see FdWaiters::drained).
+  void NoteRead(const IoOperation* op, int32_t result);
+  // Whether `op` is a kRecv on a fd noted drained.
+  bool WaitsFirst(const IoOperation* op) const;
 
   // ReadinessSink.
   void OnReady(int fd, uint32_t revents) override;

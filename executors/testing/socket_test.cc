@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "executors/testing/reactor_fixture.h"
@@ -67,6 +68,47 @@ TEST_F(ReactorTest, AcceptAndConnectOnLoopback) {
   EXPECT_EQ(send.result, 4);
   ASSERT_EQ(recv.result, 4);
   EXPECT_EQ(std::string(buffer, 4), "ping");
+}
+
+// executor.h's SubmitEager: a backend may finish I/O that does not have to
+// wait at once (the result returned, `complete` never called), or submit
+// it; either way the operation completes exactly once, and data sent after
+// a read went back to waiting still reaches it.
+TEST_F(ReactorTest, SubmitEagerCompletesExactlyOnce) {
+  Fd listener = BoundSocket(/*listening=*/true);
+  Fd client(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in server = Loopback(LocalPort(listener.get()));
+  ASSERT_EQ(::connect(client.get(), reinterpret_cast<sockaddr*>(&server),
+                      sizeof server),
+            0);
+  Fd accepted(::accept(listener.get(), nullptr, nullptr));
+  ASSERT_GE(accepted.get(), 0);
+
+  // Ready at once: two bytes wait in the socket; the read asks for more,
+  // so it comes back short.
+  ASSERT_EQ(::send(client.get(), "hi", 2, 0), 2);
+  char buffer[16] = {};
+  TestOp ready(IoOpcode::kRecv, accepted.get(), buffer, sizeof buffer);
+  std::optional<int32_t> at_once = reactor_->SubmitEager(&ready);
+  if (at_once.has_value()) {
+    EXPECT_EQ(*at_once, 2);
+    EXPECT_EQ(RunOnce(Clock::now()), 0);  // nothing to deliver
+    EXPECT_EQ(ready.calls, 0);
+  } else {
+    RunUntil([&] { return ready.calls == 1; });
+    EXPECT_EQ(ready.result, 2);
+  }
+  EXPECT_EQ(std::string(buffer, 2), "hi");
+
+  // Not ready: the read waits, and the bytes sent afterwards complete it.
+  TestOp later(IoOpcode::kRecv, accepted.get(), buffer, sizeof buffer);
+  EXPECT_EQ(reactor_->SubmitEager(&later), std::nullopt);
+  EXPECT_EQ(RunOnce(Clock::now()), 0);
+  EXPECT_EQ(later.calls, 0);
+  ASSERT_EQ(::send(client.get(), "there", 5, 0), 5);
+  RunUntil([&] { return later.calls == 1; });
+  EXPECT_EQ(later.result, 5);
+  EXPECT_EQ(std::string(buffer, 5), "there");
 }
 
 TEST_F(ReactorTest, AcceptWithoutAddress) {

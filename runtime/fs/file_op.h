@@ -62,8 +62,8 @@ class FileOp {
   /// The awaitable protocol.
   ///@{
   bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> handle) {
-    awaiter_.await_suspend(handle);
+  bool await_suspend(std::coroutine_handle<> handle) {
+    return awaiter_.await_suspend(handle);
   }
   int32_t await_resume() { return awaiter_.await_resume(); }
   ///@}

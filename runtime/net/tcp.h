@@ -69,8 +69,8 @@ class TcpStream {
     /// The awaitable protocol: `co_await` calls these.
     ///@{
     bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> handle) {
-      awaiter_.await_suspend(handle);
+    bool await_suspend(std::coroutine_handle<> handle) {
+      return awaiter_.await_suspend(handle);
     }
     absl::StatusOr<size_t> await_resume();
     ///@}
@@ -91,8 +91,8 @@ class TcpStream {
     /// The awaitable protocol: `co_await` calls these.
     ///@{
     bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> handle) {
-      awaiter_.await_suspend(handle);
+    bool await_suspend(std::coroutine_handle<> handle) {
+      return awaiter_.await_suspend(handle);
     }
     absl::StatusOr<size_t> await_resume();
     ///@}
@@ -218,8 +218,8 @@ class TcpListener {
     /// The awaitable protocol: `co_await` calls these.
     ///@{
     bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> handle) {
-      awaiter_.await_suspend(handle);
+    bool await_suspend(std::coroutine_handle<> handle) {
+      return awaiter_.await_suspend(handle);
     }
     absl::StatusOr<std::pair<TcpStream, SocketAddress>> await_resume();
     ///@}

@@ -141,8 +141,8 @@ class UnixListener {
     /// The awaitable protocol: `co_await` calls these.
     ///@{
     bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> handle) {
-      awaiter_.await_suspend(handle);
+    bool await_suspend(std::coroutine_handle<> handle) {
+      return awaiter_.await_suspend(handle);
     }
     absl::StatusOr<std::pair<UnixStream, UnixSocketAddress>> await_resume();
     ///@}

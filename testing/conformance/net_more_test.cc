@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -170,6 +172,55 @@ TEST_P(NetMoreTest, ConnectByNameRefusedNamesTheAddress) {
     EXPECT_TRUE(
         Contains(stream.status().ToString(), ":" + std::to_string(port)))
         << stream.status();
+  });
+}
+
+// A read whose data is already there finishes without suspending the task
+// (as tokio's does), but it spends the cooperative budget: a task reading
+// a socket that is never empty still lets the others run.
+TEST_P(NetMoreTest, ReadsThatNeverWaitStillLetOtherTasksRun) {
+  if (multi_thread()) {
+    GTEST_SKIP() << "on multi_thread the other task waits in the injection "
+                    "queue, which a busy worker checks every 61 polls (as "
+                    "tokio's does) or another worker takes when it wakes: "
+                    "when it runs is the scheduler's, not the budget's";
+  }
+  Runtime runtime = MakeRuntime();
+  runtime.block_on([]() -> Task<void> {
+    auto listener = Listen();
+    WEFT_CO_ASSERT_TRUE(listener.ok());
+    auto stream = co_await TcpStream::connect(listener->local_addr());
+    WEFT_CO_ASSERT_TRUE(stream.ok());
+    auto accepted = co_await listener->accept();
+    WEFT_CO_ASSERT_TRUE(accepted.ok());
+    static constexpr int kBytes = 4096;  // within loopback's socket buffers
+    WEFT_CO_ASSERT_TRUE(
+        (co_await stream->write_all(std::string(kBytes, 'x'))).ok());
+
+    auto other_ran = std::make_shared<std::atomic<bool>>(false);
+    // One byte per read: 4096 reads that never have to wait.
+    auto reader =
+        spawn([](TcpStream server,
+                 std::shared_ptr<std::atomic<bool>> other_ran) -> Task<int> {
+          for (int i = 0; i < kBytes; ++i) {
+            if (other_ran->load()) co_return i;
+            char byte;
+            auto got = co_await server.read(&byte, 1);
+            if (!got.ok() || *got != 1) co_return -1;
+          }
+          co_return kBytes;
+        }(std::move(accepted->first), other_ran));
+    auto other =
+        spawn([](std::shared_ptr<std::atomic<bool>> flag) -> Task<void> {
+          flag->store(true);
+          co_return;
+        }(other_ran));
+    auto reads_before = co_await reader;
+    (void)co_await other;
+    WEFT_CO_ASSERT_TRUE(reads_before.has_value());
+    EXPECT_GE(*reads_before, 0) << "a read failed";
+    EXPECT_LT(*reads_before, kBytes)
+        << "the reader never let the other task run";
   });
 }
 

@@ -55,6 +55,16 @@ class Driver {
   // core another thread holds) through a queue that the driving thread
   // submits from at its next Park, which the queueing wakes.
   void Submit(IoOperation* op);
+  // Driving thread only (see OnDrivingThread): Reactor::SubmitEager.
+  std::optional<int32_t> SubmitEager(IoOperation* op) {
+    return reactor_->SubmitEager(op);
+  }
+  // Whether the calling thread drives this driver (its Submits go to the
+  // reactor at once).
+  bool OnDrivingThread() const {
+    return driving_thread_.load(std::memory_order_acquire) ==
+           std::this_thread::get_id();
+  }
   // Any thread. Cancels `op` (Reactor::Cancel's protocol); an operation
   // still queued completes with -ECANCELED at the next Park instead.
   void Cancel(IoOperation* op);
@@ -82,10 +92,6 @@ class Driver {
   void Drain();
 
  private:
-  bool OnDrivingThread() const {
-    return driving_thread_.load(std::memory_order_acquire) ==
-           std::this_thread::get_id();
-  }
   // Driving thread: submits the queued operations and completes the queued
   // ones that were cancelled.
   void SubmitQueued();

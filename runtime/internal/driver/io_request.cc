@@ -39,6 +39,28 @@ void IoRequest::Submit(Driver& driver, Waker waker) {
   driver_->Submit(&op_);
 }
 
+std::optional<int32_t> IoRequest::SubmitEager(Driver& driver,
+                                              Wakeable* waker_target) {
+  if (!driver.OnDrivingThread()) {
+    Submit(driver, Waker(waker_target));
+    return std::nullopt;
+  }
+  driver_ = &driver;
+  refs_.fetch_add(1, std::memory_order_relaxed);  // the reactor's
+  std::optional<int32_t> result = driver.SubmitEager(&op_);
+  if (result.has_value()) {
+    refs_.fetch_sub(1, std::memory_order_relaxed);  // it never took it
+    result_ = *result;
+    ownership_.store(kComplete, std::memory_order_relaxed);
+    done_.store(true, std::memory_order_release);
+    return result;
+  }
+  // Safe after the submission: the completion is delivered by this thread's
+  // next Park, never before SubmitEager returns.
+  waker_ = Waker(waker_target);
+  return std::nullopt;
+}
+
 void IoRequest::SubmitElsewhere(Waker waker) {
   waker_ = std::move(waker);
   refs_.fetch_add(1, std::memory_order_relaxed);  // the runner's
@@ -84,13 +106,13 @@ IoAwaiter::~IoAwaiter() {
   request_->Unref();
 }
 
-void IoAwaiter::await_suspend(std::coroutine_handle<> handle) {
+bool IoAwaiter::await_suspend(std::coroutine_handle<> handle) {
   ExecContext& context = ContextFor(operation_);
   if (runner_ != nullptr) {
     request_->SubmitElsewhere(Waker(context.waker_target));
     runner_(request_);
     SuspendOn(handle, this, WaitKind::kIo);
-    return;
+    return true;
   }
   Driver* driver = CurrentDriver();
   if (driver == nullptr) {
@@ -98,8 +120,17 @@ void IoAwaiter::await_suspend(std::coroutine_handle<> handle) {
                      " awaited on a thread without a weft driver: await it "
                      "in a task or inside Runtime::block_on");
   }
-  request_->Submit(*driver, Waker(context.waker_target));
+  // Going on without suspending spends the budget, as tokio's I/O does: a
+  // task whose socket is always ready still yields now and then.
+  if (TryConsumeBudget()) {
+    if (request_->SubmitEager(*driver, context.waker_target).has_value()) {
+      return false;
+    }
+  } else {
+    request_->Submit(*driver, Waker(context.waker_target));
+  }
   SuspendOn(handle, this, WaitKind::kIo);
+  return true;
 }
 
 }  // namespace weft::internal

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "executors/platform/socket_types.h"
@@ -43,6 +44,11 @@ class IoRequest {
 
   // Submits on `driver` (this thread's); the completion wakes `waker`.
   void Submit(Driver& driver, Waker waker);
+  // Submit, or, when this thread drives `driver` and the backend finishes
+  // the operation at once (Reactor::SubmitEager), the result: then the
+  // request is complete and no waker is made (`waker_target` is woken by
+  // the completion otherwise).
+  std::optional<int32_t> SubmitEager(Driver& driver, Wakeable* waker_target);
   // Instead of Submit, for an operation that something else runs (the
   // blocking pool, when the backend does not do file operations): takes the
   // runner's reference, which op().complete(op().context, result) drops, on
@@ -102,7 +108,9 @@ class IoAwaiter final : public Pollable {
   ~IoAwaiter();
 
   bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> handle);
+  // False (resume at once) when the backend finished the operation without
+  // waiting and the task's cooperative budget allows going on.
+  bool await_suspend(std::coroutine_handle<> handle);
   // The result: >= 0, or -errno.
   int32_t await_resume() {
     taken_ = true;
