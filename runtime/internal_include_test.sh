@@ -50,11 +50,8 @@ if [[ "$self" != *examples/bad.h* || "$self" == *fine.cc* ||
   exit 1
 fi
 
-script=$(readlink -f "$0")
-workspace=${script%/runtime/internal_include_test.sh}
-if [ "$workspace" = "$script" ] || [ ! -d "$workspace/runtime/internal" ]; then
-  echo "cannot find the source tree from $script"
-  exit 1
-fi
+# shellcheck source=runtime/source_tree.sh
+source "$(dirname "$(readlink -f "$0")")/source_tree.sh"
+workspace=$(source_tree runtime/internal_include_test.sh runtime/internal) || exit 1
 check "$workspace"
 echo "no source outside runtime/ includes runtime/internal/ ($workspace)"

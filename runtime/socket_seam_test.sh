@@ -60,11 +60,8 @@ if [[ "$self" != *a.h:1* || "$self" != *b.cc:1* || "$self" != *c.cc:1* ||
   exit 1
 fi
 
-script=$(readlink -f "$0")
-workspace=${script%/runtime/socket_seam_test.sh}
-if [ "$workspace" = "$script" ] || [ ! -d "$workspace/runtime/net" ]; then
-  echo "cannot find the source tree from $script"
-  exit 1
-fi
+# shellcheck source=runtime/source_tree.sh
+source "$(dirname "$(readlink -f "$0")")/source_tree.sh"
+workspace=$(source_tree runtime/socket_seam_test.sh runtime/net) || exit 1
 check "$workspace"
 echo "runtime/ makes no OS socket call itself ($workspace)"

@@ -32,6 +32,18 @@ struct ConnectOp : TestOp {
   sockaddr_in server;
 };
 
+// A blocking client connected to `listener`'s port (the connection waits in
+// the backlog until accepted).
+Fd ConnectedClient(const Fd& listener) {
+  Fd client(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in server = Loopback(LocalPort(listener.get()));
+  EXPECT_EQ(::connect(client.get(), reinterpret_cast<sockaddr*>(&server),
+                      sizeof server),
+            0)
+      << strerror(errno);
+  return client;
+}
+
 TEST_F(ReactorTest, AcceptAndConnectOnLoopback) {
   Fd listener = BoundSocket(/*listening=*/true);
   sockaddr_storage peer{};
@@ -76,11 +88,7 @@ TEST_F(ReactorTest, AcceptAndConnectOnLoopback) {
 // a read went back to waiting still reaches it.
 TEST_F(ReactorTest, SubmitEagerCompletesExactlyOnce) {
   Fd listener = BoundSocket(/*listening=*/true);
-  Fd client(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in server = Loopback(LocalPort(listener.get()));
-  ASSERT_EQ(::connect(client.get(), reinterpret_cast<sockaddr*>(&server),
-                      sizeof server),
-            0);
+  Fd client = ConnectedClient(listener);
   Fd accepted(::accept(listener.get(), nullptr, nullptr));
   ASSERT_GE(accepted.get(), 0);
 
@@ -113,11 +121,7 @@ TEST_F(ReactorTest, SubmitEagerCompletesExactlyOnce) {
 
 TEST_F(ReactorTest, AcceptWithoutAddress) {
   Fd listener = BoundSocket(/*listening=*/true);
-  Fd client(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in server = Loopback(LocalPort(listener.get()));
-  ASSERT_EQ(::connect(client.get(), reinterpret_cast<sockaddr*>(&server),
-                      sizeof server),
-            0);
+  Fd client = ConnectedClient(listener);
   TestOp accept(IoOpcode::kAccept, listener.get());
   reactor_->Submit(&accept);
   RunUntil([&] { return accept.calls == 1; });
