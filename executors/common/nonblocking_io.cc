@@ -88,7 +88,7 @@ ssize_t PlainReadWrite(const IoOperation* op, bool write) {
 // One read or write with RWF_NOWAIT; std::nullopt where the fd or the
 // platform does not take the flag.
 std::optional<ssize_t> NoWaitReadWrite(const IoOperation* op, bool write) {
-#if defined(RWF_NOWAIT)
+#if WEFT_PLATFORM_LINUX
   iovec iov{op->buffer, Length(op)};
   off_t offset = op->offset >= 0 ? op->offset : -1;  // -1: file position
   ssize_t n = write ? pwritev2(op->fd, &iov, 1, offset, RWF_NOWAIT)

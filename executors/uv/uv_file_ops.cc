@@ -70,11 +70,12 @@ bool ExpressibleWithUvFs(const IoOperation& op) {
     case IoOpcode::kMkdirAt:
       return ResolvesLikeTheCwd(op.fd, op.path);
     case IoOpcode::kStatx:
-      if ((op.flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0) {
+      if ((op.flags & ~(AT_SYMLINK_NOFOLLOW | platform::StatOwnFdFlags())) !=
+          0) {
         return false;
       }
-      if ((op.flags & AT_EMPTY_PATH) != 0 && op.path != nullptr &&
-          op.path[0] == '\0') {
+      // An empty path names the fd itself (platform::StatOwnFdFlags).
+      if (op.path != nullptr && op.path[0] == '\0') {
         return op.fd >= 0;  // uv_fs_fstat
       }
       return ResolvesLikeTheCwd(op.fd, op.path);

@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "executors/common/readiness_op_state.h"
+#include "executors/platform/target.h"
 #include "executors/uv/uv_errors.h"
 #include "executors/uv/uv_file_ops.h"
 #include "runtime/file_syscall.h"
@@ -51,7 +52,7 @@ int UvEvents(uint32_t events) {
     uv_events |= UV_WRITABLE;
   }
   if ((events & POLLPRI) != 0) uv_events |= UV_PRIORITIZED;
-#if defined(POLLRDHUP)
+#if WEFT_PLATFORM_LINUX
   if ((events & POLLRDHUP) != 0) uv_events |= UV_DISCONNECT;
 #endif
   // A handle started for no event is stopped, and would report nothing at
@@ -65,7 +66,7 @@ uint32_t PollEvents(int uv_events) {
   if ((uv_events & UV_READABLE) != 0) events |= POLLIN;
   if ((uv_events & UV_WRITABLE) != 0) events |= POLLOUT;
   if ((uv_events & UV_PRIORITIZED) != 0) events |= POLLPRI;
-#if defined(POLLRDHUP)
+#if WEFT_PLATFORM_LINUX
   if ((uv_events & UV_DISCONNECT) != 0) events |= POLLRDHUP;
 #endif
   return events;
