@@ -11,6 +11,7 @@
 #include <cstddef>
 
 #include "executors/common/readiness_op_state.h"
+#include "executors/platform/sockets.h"
 #include "executors/platform/target.h"
 
 namespace weft::executors_common {
@@ -130,10 +131,7 @@ std::optional<int32_t> TryAccept(IoOperation* op) {
     // and both are set right after (a fork in between could leak the fd into
     // a child; such platforms offer nothing better).
     const int fd = accept(op->fd, op->address, length);
-    if (fd >= 0) {
-      fcntl(fd, F_SETFD, FD_CLOEXEC);
-      fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-    }
+    if (fd >= 0) (void)platform::MakeNonBlockingCloseOnExec(fd);
     return fd;
 #endif
   });

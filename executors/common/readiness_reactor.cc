@@ -132,25 +132,27 @@ std::optional<int32_t> ReadinessReactor::SubmitEager(IoOperation* op) {
   const bool socket_io = op->opcode == IoOpcode::kRecv ||
                          op->opcode == IoOpcode::kSend ||
                          op->opcode == IoOpcode::kAccept;
-  // Others of its direction waiting on the fd go first (FIFO per
-  // direction), and their attempt is the reactor's.
-  if (!socket_io || op->fd < 0 ||
-      (static_cast<size_t>(op->fd) < fds_.size() &&
-       !ListOf(fds_[op->fd], op).empty())) {
+  if (!socket_io || op->fd < 0) {
     Submit(op);
     return std::nullopt;
   }
   if (int32_t error = PrepareIo(op); error < 0) return error;
-  if (!WaitsFirst(op)) {
-    if (std::optional<int32_t> result = TryIo(op)) {
-      NoteRead(op, *result);
-      return result;
-    }
-  }
-  // It would block: in flight as after Submit's own attempt.
+  if (std::optional<int32_t> result = FirstAttempt(op)) return result;
+  // In flight, as after Submit's own attempt.
   InitOpState(op, ops_.Add(op));
   Park(op);
   return std::nullopt;
+}
+
+std::optional<int32_t> ReadinessReactor::FirstAttempt(IoOperation* op) {
+  // Others of its direction waiting on the fd go first (FIFO per
+  // direction): their attempt is the reactor's.
+  const bool others_first = static_cast<size_t>(op->fd) < fds_.size() &&
+                            !ListOf(fds_[op->fd], op).empty();
+  if (others_first || WaitsFirst(op)) return std::nullopt;
+  std::optional<int32_t> result = TryIo(op);
+  if (result.has_value()) NoteRead(op, *result);
+  return result;
 }
 
 void ReadinessReactor::NoteRead(const IoOperation* op, int32_t result) {
@@ -208,12 +210,7 @@ void ReadinessReactor::SubmitClose(IoOperation* op) {
 }
 
 void ReadinessReactor::AttemptOrPark(IoOperation* op) {
-  if ((static_cast<size_t>(op->fd) < fds_.size() &&
-       !ListOf(fds_[op->fd], op).empty()) ||
-      WaitsFirst(op)) {
-    Park(op);
-  } else if (std::optional<int32_t> result = TryIo(op)) {
-    NoteRead(op, *result);
+  if (std::optional<int32_t> result = FirstAttempt(op)) {
     Finish(op, *result);
   } else {
     Park(op);

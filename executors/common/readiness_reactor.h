@@ -129,6 +129,10 @@ class ReadinessReactor final : public Reactor, private ReadinessSink {
   // Attempts `op` unless others of its direction wait; parks it if it would
   // block.
   void AttemptOrPark(IoOperation* op);
+  // The first attempt of a prepared kRead/kWrite/kRecv/kSend/kAccept, unless
+  // it must wait first (others of its direction are parked on the fd, or it
+  // reads a drained stream): its result when it did not have to wait.
+  std::optional<int32_t> FirstAttempt(IoOperation* op);
   // Hands a kRead/kWrite to the poller if it takes it.
   bool Offload(IoOperation* op);
   // `op` on an fd that cannot be waited for.

@@ -60,20 +60,22 @@ int Flags(SocketType type) {
 
 int Configure(int) { return 0; }
 #else
+// Where socket() takes no such flags (POSIX before 2024): set them after.
 int Flags(SocketType type) { return SocketTypeValue(type); }
 
-// Where socket() takes no such flags (POSIX before 2024): set them after.
-int Configure(int fd) {
-  if (::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) return errno;
-  int flags = ::fcntl(fd, F_GETFL);
-  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+int Configure(int fd) { return MakeNonBlockingCloseOnExec(fd); }
+#endif
+
+}  // namespace
+
+int MakeNonBlockingCloseOnExec(SocketHandle socket) {
+  if (::fcntl(socket, F_SETFD, FD_CLOEXEC) != 0) return errno;
+  int flags = ::fcntl(socket, F_GETFL);
+  if (flags < 0 || ::fcntl(socket, F_SETFL, flags | O_NONBLOCK) != 0) {
     return errno;
   }
   return 0;
 }
-#endif
-
-}  // namespace
 
 int OpenSocket(int family, SocketType type, SocketHandle* socket) {
   int fd = ::socket(family, Flags(type), 0);
@@ -130,28 +132,28 @@ int PeerAddress(SocketHandle socket, RawSocketAddress* address) {
 }
 
 int SetOption(SocketHandle socket, SocketOption option, int value) {
+  OptionName name = NameOf(socket, option);
   if (option == SocketOption::kLinger) {
     linger setting{.l_onoff = value >= 0 ? 1 : 0,
                    .l_linger = value >= 0 ? value : 0};
     return ErrorOf(
-        ::setsockopt(socket, SOL_SOCKET, SO_LINGER, &setting, sizeof(setting)));
+        ::setsockopt(socket, name.level, name.name, &setting, sizeof(setting)));
   }
-  OptionName name = NameOf(socket, option);
   return ErrorOf(
       ::setsockopt(socket, name.level, name.name, &value, sizeof(value)));
 }
 
 int GetOption(SocketHandle socket, SocketOption option, int* value) {
+  OptionName name = NameOf(socket, option);
   if (option == SocketOption::kLinger) {
     linger setting{};
     socklen_t length = sizeof(setting);
-    if (::getsockopt(socket, SOL_SOCKET, SO_LINGER, &setting, &length) != 0) {
+    if (::getsockopt(socket, name.level, name.name, &setting, &length) != 0) {
       return errno;
     }
     *value = setting.l_onoff != 0 ? setting.l_linger : -1;
     return 0;
   }
-  OptionName name = NameOf(socket, option);
   socklen_t length = sizeof(*value);
   return ErrorOf(::getsockopt(socket, name.level, name.name, value, &length));
 }

@@ -53,6 +53,9 @@ struct RawSocketAddress {
 int OpenSocket(int family, SocketType type, SocketHandle* socket);
 /// Two connected, non-blocking, close-on-exec AF_UNIX sockets.
 int OpenSocketPair(SocketType type, SocketHandle sockets[2]);
+/// Makes a socket that was created without the flags (accept(2) where
+/// there is no accept4) non-blocking and close-on-exec. 0 or the error.
+int MakeNonBlockingCloseOnExec(SocketHandle socket);
 /// Closes at once; for a socket no reactor has seen (or none is running).
 void CloseSocket(SocketHandle socket);
 

@@ -46,17 +46,17 @@ std::optional<int32_t> IoRequest::SubmitEager(Driver& driver,
     return std::nullopt;
   }
   driver_ = &driver;
-  refs_.fetch_add(1, std::memory_order_relaxed);  // the reactor's
   std::optional<int32_t> result = driver.SubmitEager(&op_);
   if (result.has_value()) {
-    refs_.fetch_sub(1, std::memory_order_relaxed);  // it never took it
     result_ = *result;
     ownership_.store(kComplete, std::memory_order_relaxed);
     done_.store(true, std::memory_order_release);
     return result;
   }
-  // Safe after the submission: the completion is delivered by this thread's
-  // next Park, never before SubmitEager returns.
+  // The reactor keeps the operation. Both are safe after the submission:
+  // the completion is delivered by this thread's next Park, never before
+  // SubmitEager returns.
+  refs_.fetch_add(1, std::memory_order_relaxed);  // the reactor's
   waker_ = Waker(waker_target);
   return std::nullopt;
 }
