@@ -131,6 +131,10 @@ int PeerAddress(SocketHandle socket, RawSocketAddress* address) {
   return ErrorOf(::getpeername(socket, address->get(), &address->length));
 }
 
+void AllowRebindDuringTimeWait(SocketHandle socket) {
+  SetOption(socket, SocketOption::kReuseAddress, 1);
+}
+
 int SetOption(SocketHandle socket, SocketOption option, int value) {
   OptionName name = NameOf(socket, option);
   if (option == SocketOption::kLinger) {

@@ -7,12 +7,14 @@
 // not a change in runtime/. What waits (accept, a stream's connect, reads,
 // writes, readiness) goes through the backend's Reactor (runtime/executor.h).
 //
-// One implementation per platform family: posix_sockets.cc today.
+// One implementation per platform family: posix_sockets.cc and
+// windows_sockets.cc.
 //
-// A socket is a SocketHandle (the fd on POSIX). Errors are the platform's
-// positive error numbers (errno on POSIX), the same numbers a Reactor
-// reports negated; ErrorStatus gives each the same absl::StatusCode on
-// every platform.
+// A socket is a SocketHandle (socket_types.h: the fd on POSIX, a SOCKET on
+// Windows). Errors are positive POSIX error numbers (errno's constants:
+// ECONNREFUSED, EWOULDBLOCK, ...) on every platform, the same numbers a
+// Reactor reports negated; the Windows layer translates Winsock's codes
+// into them. ErrorStatus gives each the same absl::StatusCode everywhere.
 
 #ifndef WEFT_EXECUTORS_PLATFORM_SOCKETS_H_
 #define WEFT_EXECUTORS_PLATFORM_SOCKETS_H_
@@ -29,10 +31,6 @@
 #include "executors/platform/socket_types.h"
 
 namespace weft::platform {
-
-/// A socket as the OS names it: the file descriptor on POSIX.
-using SocketHandle = int;
-inline constexpr SocketHandle kNoSocket = -1;
 
 enum class SocketType { kStream, kDatagram };
 
@@ -52,6 +50,8 @@ struct RawSocketAddress {
 /// AF_UNIX). Returns 0 and sets `*socket`, or the error.
 int OpenSocket(int family, SocketType type, SocketHandle* socket);
 /// Two connected, non-blocking, close-on-exec AF_UNIX sockets.
+/// EAFNOSUPPORT on Windows, which has no socketpair (tokio has no Unix
+/// sockets there either).
 int OpenSocketPair(SocketType type, SocketHandle sockets[2]);
 /// Makes a socket that was created without the flags (accept(2) where
 /// there is no accept4) non-blocking and close-on-exec. 0 or the error.
@@ -71,6 +71,13 @@ int ShutdownWrite(SocketHandle socket);
 int LocalAddress(SocketHandle socket, RawSocketAddress* address);
 int PeerAddress(SocketHandle socket, RawSocketAddress* address);
 ///@}
+
+/// What a listener sets before it binds so that a restarted server can bind
+/// while its old connections are in TIME_WAIT (as tokio's listeners do):
+/// SO_REUSEADDR on POSIX; nothing on Windows, where SO_REUSEADDR would let
+/// another socket take a port in use and TIME_WAIT does not block a bind.
+/// Failing only makes that case fail later, so nothing is returned.
+void AllowRebindDuringTimeWait(SocketHandle socket);
 
 enum class SocketOption {
   kReuseAddress,  ///< SO_REUSEADDR

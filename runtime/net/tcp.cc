@@ -231,9 +231,7 @@ absl::StatusOr<TcpListener> TcpListener::bind(const SocketAddress& address,
   absl::StatusOr<internal::Socket> socket = internal::Socket::Open(
       address.family(), platform::SocketType::kStream, address);
   if (!socket.ok()) return socket.status();
-  // As tokio does: a restarted server binds while its old connections are
-  // still in TIME_WAIT. Failing to set it only makes that case fail later.
-  platform::SetOption(socket->fd(), platform::SocketOption::kReuseAddress, 1);
+  platform::AllowRebindDuringTimeWait(socket->fd());
   if (int error = platform::Bind(socket->fd(), address.raw(), address.length());
       error != 0) {
     return internal::ErrorStatus(error, "bind", address.ToString());

@@ -1,0 +1,18 @@
+// Winsock's error codes as the POSIX error numbers the rest of weft speaks
+// (Windows only): WSAECONNREFUSED is ECONNREFUSED to runtime/ and to users,
+// as on Linux, so each gets the same absl::StatusCode and message.
+
+#ifndef WEFT_EXECUTORS_PLATFORM_WINSOCK_ERRORS_H_
+#define WEFT_EXECUTORS_PLATFORM_WINSOCK_ERRORS_H_
+
+namespace weft::platform {
+
+/// The POSIX error number (mingw-w64's errno.h constants) for a Winsock
+/// code (WSAGetLastError, getaddrinfo); a code with no POSIX counterpart
+/// is returned as it is (they are 10000 and up, beyond every errno), and
+/// ErrorDescription still describes it.
+int ErrorFromWinsock(int code);
+
+}  // namespace weft::platform
+
+#endif  // WEFT_EXECUTORS_PLATFORM_WINSOCK_ERRORS_H_
