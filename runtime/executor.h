@@ -103,7 +103,9 @@ inline constexpr int kFsyncDataOnly = 1;
 /// object) and keeps it alive until `complete` has been called.
 struct IoOperation {
   IoOpcode opcode = IoOpcode::kNop;  ///< what to do
-  int fd = -1;                       ///< the descriptor it acts on
+  /// The socket or file it acts on (platform::IoHandle: the fd on POSIX,
+  /// a HANDLE's value on Windows).
+  platform::IoHandle fd = -1;
   void* buffer = nullptr;  ///< destination of read/recv, source of write/send
   size_t length = 0;       ///< bytes to read/recv into `buffer`, or write/send
   int64_t offset = -1;     ///< kRead/kWrite: file offset; -1 means "current"

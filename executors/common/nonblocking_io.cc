@@ -225,7 +225,7 @@ int32_t BlockingIo(IoOperation* op) {
   }
 }
 
-int32_t PollNow(int fd, uint32_t events) {
+int32_t PollNow(platform::IoHandle fd, uint32_t events) {
   pollfd entry{};
   entry.fd = fd;
   entry.events = static_cast<short>(events);
@@ -237,7 +237,7 @@ int32_t PollNow(int fd, uint32_t events) {
   return n == 0 ? 0 : static_cast<uint16_t>(entry.revents);
 }
 
-int32_t CloseFd(int fd) {
+int32_t CloseFd(platform::IoHandle fd) {
   // Linux releases the fd even when close is interrupted, so EINTR is success:
   // reporting it would invite a retry that closes someone else's fd.
   if (close(fd) == 0 || errno == EINTR) return 0;

@@ -61,10 +61,10 @@ int32_t BlockingIo(IoOperation* op);
 
 // poll(2) with a zero timeout: the fd's revents among `events` (plus
 // POLLERR, POLLHUP and POLLNVAL, which poll always reports), or -errno.
-int32_t PollNow(int fd, uint32_t events);
+int32_t PollNow(platform::IoHandle fd, uint32_t events);
 
 // close(2) for kClose.
-int32_t CloseFd(int fd);
+int32_t CloseFd(platform::IoHandle fd);
 
 }  // namespace weft::executors_common
 

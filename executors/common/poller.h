@@ -27,7 +27,7 @@ namespace weft::executors_common {
 class ReadinessSink {
  public:
   // `fd` has `revents`. May call back into the poller (Watch, Unwatch).
-  virtual void OnReady(int fd, uint32_t revents) = 0;
+  virtual void OnReady(platform::IoHandle fd, uint32_t revents) = 0;
 
   // An operation the poller took with Offload completed with `result`
   // (>= 0 or -errno). Also allowed from inside Offload, for an offload that
@@ -50,15 +50,15 @@ class Poller {
   // spurious report). Returns 0, or an errno value: EPERM when the fd cannot
   // be waited for (a regular file), then the core runs its operations
   // without waiting.
-  virtual int Watch(int fd, uint32_t events) = 0;
+  virtual int Watch(platform::IoHandle fd, uint32_t events) = 0;
 
   // Nothing waits on `fd` any more (and it may be closed next).
-  virtual void Unwatch(int fd) = 0;
+  virtual void Unwatch(platform::IoHandle fd) = 0;
 
   // kClose: closes `fd` (after its Unwatch, if it was watched) and forgets
   // whatever the poller keeps for it. Returns 0 or -errno. The default is
   // close(2).
-  virtual int32_t Close(int fd);
+  virtual int32_t Close(platform::IoHandle fd);
 
   // Waits until a watched fd is ready, a Wake, an offloaded completion or
   // the timeout (std::nullopt: no limit; zero or less: do not block), and

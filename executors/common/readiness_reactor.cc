@@ -1,8 +1,6 @@
 #include "executors/common/readiness_reactor.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <sys/socket.h>
 
 #include <chrono>
 #include <cstdint>
@@ -11,6 +9,7 @@
 
 #include "executors/common/nonblocking_io.h"
 #include "executors/common/readiness_op_state.h"
+#include "executors/platform/poll_events.h"
 #include "executors/platform/target.h"
 
 namespace weft::executors_common {
@@ -69,7 +68,7 @@ uint32_t PollerEvents(const OpList& pollers) {
 
 }  // namespace
 
-int32_t Poller::Close(int fd) { return CloseFd(fd); }
+int32_t Poller::Close(platform::IoHandle fd) { return CloseFd(fd); }
 
 ReadinessReactor::ReadinessReactor(std::unique_ptr<Poller> poller)
     : poller_(std::move(poller)) {
@@ -238,7 +237,8 @@ void ReadinessReactor::RunUnpollable(IoOperation* op) {
   Finish(op, BlockingIo(op));
 }
 
-ReadinessReactor::FdWaiters& ReadinessReactor::WaitersOf(int fd) {
+ReadinessReactor::FdWaiters& ReadinessReactor::WaitersOf(
+    platform::IoHandle fd) {
   // std::vector's growth is geometric, so this resize is amortized O(1).
   if (static_cast<size_t>(fd) >= fds_.size()) fds_.resize(fd + 1);
   return fds_[fd];
@@ -276,7 +276,7 @@ void ReadinessReactor::Unpark(IoOperation* op) {
   if (op->fd != event_fd_) Rewatch(op->fd);
 }
 
-void ReadinessReactor::Rewatch(int fd) {
+void ReadinessReactor::Rewatch(platform::IoHandle fd) {
   FdWaiters& waiters = fds_[fd];
   if (waiters.empty()) {
     poller_->Unwatch(fd);
@@ -290,7 +290,7 @@ void ReadinessReactor::Rewatch(int fd) {
   }
 }
 
-void ReadinessReactor::FailWaiters(int fd, int error) {
+void ReadinessReactor::FailWaiters(platform::IoHandle fd, int error) {
   FdWaiters& waiters = fds_[fd];
   if (waiters.empty()) return;
   for (OpList* list : {&waiters.readers, &waiters.writers, &waiters.pollers}) {
@@ -306,7 +306,7 @@ void ReadinessReactor::FailWaiters(int fd, int error) {
   poller_->Unwatch(fd);
 }
 
-void ReadinessReactor::OnReady(int fd, uint32_t revents) {
+void ReadinessReactor::OnReady(platform::IoHandle fd, uint32_t revents) {
   if (fd < 0 || static_cast<size_t>(fd) >= fds_.size()) return;
   event_fd_ = fd;
   // One Wait can bring a wake-up for a cancel together with data that
@@ -336,7 +336,8 @@ void ReadinessReactor::RetryWaiters(OpList& list) {
   }
 }
 
-void ReadinessReactor::CompletePollers(int fd, uint32_t revents) {
+void ReadinessReactor::CompletePollers(platform::IoHandle fd,
+                                       uint32_t revents) {
   OpList& pollers = fds_[fd].pollers;
   // A poller whose events are coarser than poll(2)'s (no POLLHUP, no
   // POLLRDNORM) has the fd asked once, exactly, for all its kPolls.

@@ -118,7 +118,7 @@ class ReadinessReactor final : public Reactor, private ReadinessSink {
   bool WaitsFirst(const IoOperation* op) const;
 
   // ReadinessSink.
-  void OnReady(int fd, uint32_t revents) override;
+  void OnReady(platform::IoHandle fd, uint32_t revents) override;
   void OnOffloadDone(IoOperation* op, int32_t result) override;
 
   // Queues `op`'s completion for the next delivery.
@@ -138,20 +138,20 @@ class ReadinessReactor final : public Reactor, private ReadinessSink {
   // `op` on an fd that cannot be waited for.
   void RunUnpollable(IoOperation* op);
 
-  FdWaiters& WaitersOf(int fd);
+  FdWaiters& WaitersOf(platform::IoHandle fd);
   OpList& ListOf(FdWaiters& waiters, const IoOperation* op);
   // Puts `op` on its fd's waiter list and watches the fd.
   void Park(IoOperation* op);
   // Takes a waiting `op` off its fd's waiter list.
   void Unpark(IoOperation* op);
   // Brings the poller's watch of `fd` in step with its waiters.
-  void Rewatch(int fd);
+  void Rewatch(platform::IoHandle fd);
   // Completes every waiter of `fd`: as RunUnpollable when `error` is EPERM,
   // else with -error.
-  void FailWaiters(int fd, int error);
+  void FailWaiters(platform::IoHandle fd, int error);
   // Completes waiters from the front of `list` until one would block.
   void RetryWaiters(OpList& list);
-  void CompletePollers(int fd, uint32_t revents);
+  void CompletePollers(platform::IoHandle fd, uint32_t revents);
 
   // Takes `op`, which a cancel names, from where it waits; false if it
   // completes otherwise (it already has a result, or the poller's

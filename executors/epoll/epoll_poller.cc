@@ -71,7 +71,7 @@ EpollPoller::EpollPoller(int epoll_fd, int event_fd)
 
 EpollPoller::~EpollPoller() { close(epoll_fd_); }
 
-int EpollPoller::Watch(int fd, uint32_t events) {
+int EpollPoller::Watch(platform::IoHandle fd, uint32_t events) {
   // std::vector's growth is geometric, so this resize is amortized O(1).
   if (static_cast<size_t>(fd) >= fds_.size()) fds_.resize(fd + 1);
   FdState& state = fds_[fd];
@@ -98,13 +98,13 @@ int EpollPoller::Watch(int fd, uint32_t events) {
   return 0;
 }
 
-void EpollPoller::Unwatch(int fd) {
+void EpollPoller::Unwatch(platform::IoHandle fd) {
   // The one-shot arm stays in the kernel: at worst it fires once, for an fd
   // nothing waits on, which costs a spurious report.
   if (static_cast<size_t>(fd) < fds_.size()) fds_[fd].armed = 0;
 }
 
-int32_t EpollPoller::Close(int fd) {
+int32_t EpollPoller::Close(platform::IoHandle fd) {
   // Closing the fd takes it out of the epoll set.
   if (static_cast<size_t>(fd) < fds_.size()) fds_[fd] = FdState{};
   return executors_common::CloseFd(fd);
@@ -151,7 +151,7 @@ absl::StatusOr<bool> EpollPoller::Wait(std::optional<nanoseconds> timeout) {
       woken = true;
       continue;
     }
-    const int fd = static_cast<int>(events_[i].data.u64);
+    const platform::IoHandle fd = static_cast<int>(events_[i].data.u64);
     if (static_cast<size_t>(fd) < fds_.size()) {
       fds_[fd].armed = 0;  // a one-shot arm fired
     }

@@ -42,9 +42,9 @@ class EpollPoller final : public executors_common::Poller {
 
   ~EpollPoller() override;
 
-  int Watch(int fd, uint32_t events) override;
-  void Unwatch(int fd) override;
-  int32_t Close(int fd) override;
+  int Watch(platform::IoHandle fd, uint32_t events) override;
+  void Unwatch(platform::IoHandle fd) override;
+  int32_t Close(platform::IoHandle fd) override;
   absl::StatusOr<bool> Wait(
       std::optional<std::chrono::nanoseconds> timeout) override;
   void Wake() override { waker_.Wake(); }

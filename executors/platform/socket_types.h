@@ -8,6 +8,8 @@
 #ifndef WEFT_EXECUTORS_PLATFORM_SOCKET_TYPES_H_
 #define WEFT_EXECUTORS_PLATFORM_SOCKET_TYPES_H_
 
+#include <cstdint>
+
 #include "executors/platform/target.h"
 
 #if WEFT_PLATFORM_WINDOWS
@@ -29,10 +31,16 @@ namespace weft::platform {
 /// A socket as the OS names it: a Winsock SOCKET (pointer-sized).
 using SocketHandle = SOCKET;
 inline constexpr SocketHandle kNoSocket = INVALID_SOCKET;
+/// What an IoOperation acts on (IoOperation::fd), a socket or a file: a
+/// kernel HANDLE's value (a SOCKET is one), signed so that -1 is "none"
+/// as on POSIX (INVALID_SOCKET converts to it).
+using IoHandle = intptr_t;
 #else
 /// A socket as the OS names it: the file descriptor.
 using SocketHandle = int;
 inline constexpr SocketHandle kNoSocket = -1;
+/// What an IoOperation acts on (IoOperation::fd): the file descriptor.
+using IoHandle = int;
 #endif
 
 }  // namespace weft::platform

@@ -5,6 +5,7 @@
 #if WEFT_PLATFORM_WINDOWS
 #include <windows.h>
 #else
+#include <limits.h>
 #include <pthread.h>
 #endif
 
@@ -24,6 +25,14 @@ void NameThisThread(const std::string& name) {
   set_description(::GetCurrentThread(), wide.c_str());
 #else
   (void)name;
+#endif
+}
+
+size_t MinThreadStackSize() {
+#if WEFT_PLATFORM_WINDOWS
+  return 64 * 1024;
+#else
+  return PTHREAD_STACK_MIN;
 #endif
 }
 

@@ -1,9 +1,6 @@
 #include "executors/uv/uv_poller.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/stat.h>
 #include <uv.h>
 
 #include <atomic>
@@ -17,6 +14,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "executors/common/readiness_op_state.h"
+#include "executors/platform/handles.h"
+#include "executors/platform/poll_events.h"
 #include "executors/platform/target.h"
 #include "executors/uv/uv_errors.h"
 #include "executors/uv/uv_file_ops.h"
@@ -73,23 +72,37 @@ uint32_t PollEvents(int uv_events) {
 }
 
 // Regular files, block devices and directories: readiness means nothing
-// for them.
-bool IsFileLike(int fd) {
-  struct stat info;
-  if (fstat(fd, &info) < 0) return false;  // the attempt reports the error
-  return S_ISREG(info.st_mode) || S_ISBLK(info.st_mode) ||
-         S_ISDIR(info.st_mode);
+// for them. A closed fd is not: the attempt reports the error.
+bool IsFileLike(platform::IoHandle fd) {
+  return platform::KindOfHandle(fd) == platform::HandleKind::kFileLike;
 }
 
 // Whether a stopped watch's fd may be restarted: 0, EBADF (closed) or EPERM
 // (a regular file, block device or directory now has its number).
-int CheckPollable(int fd) {
-  struct stat info;
-  if (fstat(fd, &info) < 0) return errno;
-  if (S_ISREG(info.st_mode) || S_ISBLK(info.st_mode) || S_ISDIR(info.st_mode)) {
-    return EPERM;
+int CheckPollable(platform::IoHandle fd) {
+  switch (platform::KindOfHandle(fd)) {
+    case platform::HandleKind::kClosed:
+      return EBADF;
+    case platform::HandleKind::kFileLike:
+      return EPERM;
+    case platform::HandleKind::kPollable:
+      return 0;
   }
-  return 0;
+  return EBADF;
+}
+
+// uv_poll_init for a fd, or for a Winsock SOCKET where libuv needs that.
+int InitPoll(uv_loop_t* loop, uv_poll_t* handle, platform::IoHandle fd) {
+#if WEFT_PLATFORM_WINDOWS
+  // A handle that is not a socket would be taken for one: refuse it as
+  // uv_poll_init refuses a regular file.
+  if (platform::KindOfHandle(fd) != platform::HandleKind::kPollable) {
+    return UV_EPERM;
+  }
+  return uv_poll_init_socket(loop, handle, static_cast<uv_os_sock_t>(fd));
+#else
+  return uv_poll_init(loop, handle, fd);
+#endif
 }
 
 }  // namespace
@@ -98,12 +111,14 @@ int CheckPollable(int fd) {
 // closed through the reactor or the loop. Invariants: `handle.data ==
 // this`; `events` is what the handle was last started for (0: stopped).
 struct UvPoller::FdWatch {
-  explicit FdWatch(int fd_arg) : fd(fd_arg) { handle.data = this; }
+  explicit FdWatch(platform::IoHandle fd_arg) : fd(fd_arg) {
+    handle.data = this;
+  }
   FdWatch(const FdWatch&) = delete;
   FdWatch& operator=(const FdWatch&) = delete;
 
   uv_poll_t handle;
-  const int fd;
+  const platform::IoHandle fd;
   int events = 0;
   // The fd was found open and pollable since the handle was last stopped.
   bool checked = false;
@@ -170,7 +185,7 @@ int64_t UvPoller::BusyLoopCloses() {
   return busy_loop_closes.load(std::memory_order_relaxed);
 }
 
-int UvPoller::Watch(int fd, uint32_t events) {
+int UvPoller::Watch(platform::IoHandle fd, uint32_t events) {
   FdWatch* watch;
   if (auto it = watches_.find(fd); it != watches_.end()) {
     watch = it->second;
@@ -178,7 +193,7 @@ int UvPoller::Watch(int fd, uint32_t events) {
     auto created = std::make_unique<FdWatch>(fd);
     // Also makes the fd O_NONBLOCK. On failure the handle was never
     // initialized, so it needs no uv_close; UV_EPERM: a regular file.
-    if (int error = uv_poll_init(&loop_, &created->handle, fd); error != 0) {
+    if (int error = InitPoll(&loop_, &created->handle, fd); error != 0) {
       return ErrnoFromUv(error);
     }
     watch = created.release();
@@ -207,7 +222,7 @@ int UvPoller::Watch(int fd, uint32_t events) {
   return 0;
 }
 
-void UvPoller::Unwatch(int fd) {
+void UvPoller::Unwatch(platform::IoHandle fd) {
   auto it = watches_.find(fd);
   if (it == watches_.end()) return;
   FdWatch* watch = it->second;
@@ -221,15 +236,19 @@ void UvPoller::Unwatch(int fd) {
   watch->checked = false;
 }
 
-int32_t UvPoller::Close(int fd) {
+int32_t UvPoller::Close(platform::IoHandle fd) {
   // Synchronous (no callback): a close does not wait for the disk, and
-  // libuv treats an interrupted close as done, as POSIX allows. libuv's
-  // own close, not close(2): the one the Windows port needs too.
+  // libuv treats an interrupted close as done, as POSIX allows.
   if (auto it = watches_.find(fd); it != watches_.end()) CloseWatch(it->second);
+#if WEFT_PLATFORM_WINDOWS
+  // A socket or a file HANDLE (not a C runtime fd, which uv_fs_close takes).
+  return -platform::CloseIoHandle(fd);
+#else
   uv_fs_t request;
   const int result = uv_fs_close(&loop_, &request, fd, nullptr);
   uv_fs_req_cleanup(&request);
   return ResultFromUv(result);
+#endif
 }
 
 void UvPoller::CloseWatch(FdWatch* watch) {

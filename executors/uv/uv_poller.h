@@ -93,9 +93,9 @@ class UvPoller final : public executors_common::Poller {
   UvPoller(const UvPoller&) = delete;
   UvPoller& operator=(const UvPoller&) = delete;
 
-  int Watch(int fd, uint32_t events) override;
-  void Unwatch(int fd) override;
-  int32_t Close(int fd) override;
+  int Watch(platform::IoHandle fd, uint32_t events) override;
+  void Unwatch(platform::IoHandle fd) override;
+  int32_t Close(platform::IoHandle fd) override;
   absl::StatusOr<bool> Wait(
       std::optional<std::chrono::nanoseconds> timeout) override;
   void Wake() override { waker_.Wake(); }
@@ -129,7 +129,7 @@ class UvPoller final : public executors_common::Poller {
   uv_timer_t timer_;  // ends uv_run at the timeout
   Waker waker_;
   bool initialized_ = false;  // the loop and both handles are live
-  absl::flat_hash_map<int, FdWatch*> watches_;
+  absl::flat_hash_map<platform::IoHandle, FdWatch*> watches_;
 };
 
 }  // namespace weft::uv

@@ -14,7 +14,8 @@ namespace {
 using weft::internal::IoAwaiter;
 using weft::internal::IoRequest;
 
-IoRequest* NewRequest(IoOpcode opcode, int fd, size_t buffer_size) {
+IoRequest* NewRequest(IoOpcode opcode, platform::SocketHandle fd,
+                      size_t buffer_size) {
   return IoRequest::New(opcode, fd, buffer_size);
 }
 

@@ -45,7 +45,7 @@ class PollPoller final : public Poller {
     return std::unique_ptr<Poller>(new PollPoller(event_fd));
   }
 
-  int Watch(int fd, uint32_t events) override {
+  int Watch(platform::IoHandle fd, uint32_t events) override {
     // poll(2) calls a regular file always ready, so waiting on one would
     // spin: the core runs its operations at once instead.
     struct stat info;
@@ -57,7 +57,7 @@ class PollPoller final : public Poller {
     return 0;
   }
 
-  void Unwatch(int fd) override { watched_.erase(fd); }
+  void Unwatch(platform::IoHandle fd) override { watched_.erase(fd); }
 
   absl::StatusOr<bool> Wait(
       std::optional<std::chrono::nanoseconds> timeout) override {

@@ -7,6 +7,8 @@
 #include <system_error>
 #include <utility>
 
+#include "executors/platform/threads.h"
+
 namespace weft::internal {
 namespace {
 
@@ -19,7 +21,7 @@ void* ThreadMain(void* arg) {
 
 }  // namespace
 
-size_t MinThreadStackSize() { return PTHREAD_STACK_MIN; }
+size_t MinThreadStackSize() { return platform::MinThreadStackSize(); }
 
 void StartDetachedThread(size_t stack_size, std::function<void()> body) {
   pthread_attr_t attr;

@@ -10,7 +10,8 @@
 
 namespace weft::internal {
 
-IoRequest* IoRequest::New(IoOpcode opcode, int fd, size_t buffer_size) {
+IoRequest* IoRequest::New(IoOpcode opcode, platform::IoHandle fd,
+                          size_t buffer_size) {
   // One allocation: the request, then its bounce buffer.
   void* memory = ::operator new(sizeof(IoRequest) + buffer_size);
   auto* request = new (memory) IoRequest();

@@ -33,7 +33,8 @@ class IoRequest {
  public:
   // A request with a bounce buffer of `buffer_size` bytes, referenced by its
   // creator and, once submitted, by the reactor.
-  static IoRequest* New(IoOpcode opcode, int fd, size_t buffer_size);
+  static IoRequest* New(IoOpcode opcode, platform::IoHandle fd,
+                        size_t buffer_size);
   void Unref();
 
   IoOperation& op() { return op_; }
