@@ -29,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "executors/platform/errors.h"
 #include "executors/platform/socket_types.h"
+#include "executors/platform/target.h"
 
 namespace weft::platform {
 
@@ -45,6 +46,16 @@ struct RawSocketAddress {
   }
   sockaddr* get() { return reinterpret_cast<sockaddr*>(&storage); }
 };
+
+/// Whether the platform has Unix-domain sockets as weft uses them (stream
+/// and datagram, and socket pairs): not on Windows, whose AF_UNIX has
+/// neither datagrams nor socketpair; there OpenSocket refuses AF_UNIX with
+/// EAFNOSUPPORT, as tokio offers no Unix sockets on Windows.
+#if WEFT_PLATFORM_WINDOWS
+inline constexpr bool kHasUnixDomainSockets = false;
+#else
+inline constexpr bool kHasUnixDomainSockets = true;
+#endif
 
 /// A non-blocking, close-on-exec socket of `family` (AF_INET, AF_INET6,
 /// AF_UNIX). Returns 0 and sets `*socket`, or the error.

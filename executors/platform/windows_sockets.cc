@@ -76,6 +76,7 @@ int MakeNonBlockingCloseOnExec(SocketHandle socket) {
 }
 
 int OpenSocket(int family, SocketType type, SocketHandle* socket) {
+  if (family == AF_UNIX) return EAFNOSUPPORT;  // kHasUnixDomainSockets
   StartWinsock();
   SOCKET handle =
       ::WSASocketW(family, SocketTypeValue(type), 0, nullptr, 0,

@@ -22,8 +22,6 @@
 #ifndef WEFT_TESTING_CONFORMANCE_CONFORMANCE_H_
 #define WEFT_TESTING_CONFORMANCE_CONFORMANCE_H_
 
-#include <pthread.h>
-
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -35,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "executors/platform/threads.h"
 #include "gtest/gtest.h"
 #include "runtime/weft.h"
 
@@ -275,11 +274,9 @@ std::string Describe(const JoinResult<T>& result) {
   return "JoinError: " + result.error().message();
 }
 
-// The name of the calling thread (pthread_getname_np).
+// The name of the calling thread, as platform::NameThisThread set it.
 inline std::string CurrentThreadName() {
-  char name[64] = {};
-  if (pthread_getname_np(pthread_self(), name, sizeof(name)) != 0) return "?";
-  return name;
+  return platform::NameOfThisThread().value_or("?");
 }
 
 // A small task returning `value` without suspending.

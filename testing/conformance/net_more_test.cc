@@ -2,16 +2,13 @@
 // host name), peek and socket options, into_split with a reader and a writer
 // task at once, and connected UDP sockets.
 
-#include <netdb.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "executors/platform/sockets.h"
 #include "gtest/gtest.h"
 #include "runtime/weft.h"
 #include "testing/conformance/conformance.h"
@@ -43,10 +40,7 @@ uint16_t FreedPort() {
 // container may have no /etc/hosts): the tests that resolve it skip
 // without it, since weft's answer can only be the system's.
 bool SystemResolvesLocalhost() {
-  addrinfo* found = nullptr;
-  if (::getaddrinfo("localhost", nullptr, nullptr, &found) != 0) return false;
-  ::freeaddrinfo(found);
-  return true;
+  return platform::ResolveHost("localhost", "0").ok();
 }
 
 constexpr char kNoLocalhost[] =
@@ -473,16 +467,16 @@ TEST_P(NetMoreTest, ConnectedUdpReportsARefusedPeer) {
     // A port that was just bound and closed (synchronously, outside weft)
     // receives nothing: the ICMP port unreachable comes back as
     // ECONNREFUSED on the connected socket.
-    int raw = ::socket(AF_INET, SOCK_DGRAM, 0);
-    WEFT_CO_ASSERT_TRUE(raw >= 0);
+    platform::SocketHandle raw = platform::kNoSocket;
+    WEFT_CO_ASSERT_TRUE(platform::OpenSocket(AF_INET,
+                                             platform::SocketType::kDatagram,
+                                             &raw) == 0);
     SocketAddress any = SocketAddress::Ipv4Loopback(0);
-    WEFT_CO_ASSERT_TRUE(::bind(raw, any.raw(), any.length()) == 0);
-    sockaddr_storage bound{};
-    socklen_t bound_length = sizeof(bound);
-    ::getsockname(raw, reinterpret_cast<sockaddr*>(&bound), &bound_length);
-    ::close(raw);
-    SocketAddress target = SocketAddress::FromRaw(
-        reinterpret_cast<sockaddr*>(&bound), bound_length);
+    WEFT_CO_ASSERT_TRUE(platform::Bind(raw, any.raw(), any.length()) == 0);
+    platform::RawSocketAddress bound;
+    platform::LocalAddress(raw, &bound);
+    platform::CloseSocket(raw);
+    SocketAddress target = SocketAddress::FromRaw(bound.get(), bound.length);
     EXPECT_TRUE(socket->connect(target).ok());
     EXPECT_TRUE((co_await socket->send("anyone?")).ok());
     char buffer[16];

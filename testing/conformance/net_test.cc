@@ -2,9 +2,8 @@
 // half-close, connection refused, peer reset, many connections, IPv6, and
 // tasks aborted in the middle of an operation.
 
-#include <sys/socket.h>
-
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <utility>
@@ -146,9 +145,7 @@ TEST_P(NetTest, PeerResetIsAnErrorNamingThePeer) {
       auto accepted = co_await listener->accept();
       if (!accepted.ok()) co_return;
       // SO_LINGER 0: close sends RST instead of FIN.
-      linger option{1, 0};
-      setsockopt(accepted->first.native_handle(), SOL_SOCKET, SO_LINGER,
-                 &option, sizeof(option));
+      EXPECT_TRUE(accepted->first.set_linger(std::chrono::seconds(0)).ok());
       char byte;
       (void)co_await accepted->first.read(&byte, 1);
     });

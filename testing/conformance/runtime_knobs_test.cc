@@ -2,8 +2,6 @@
 // global_queue_interval, thread_name_fn, thread_stack_size, on_thread_park /
 // on_thread_unpark), per-worker metrics, and slow-poll detection.
 
-#include <pthread.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -16,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "executors/platform/threads.h"
 #include "gtest/gtest.h"
 #include "runtime/weft.h"
 #include "testing/conformance/conformance.h"
@@ -51,15 +50,6 @@ void BusyFor(std::chrono::nanoseconds duration) {
   }
 }
 
-size_t StackSizeOfThisThread() {
-  pthread_attr_t attr;
-  if (pthread_getattr_np(pthread_self(), &attr) != 0) return 0;
-  size_t size = 0;
-  pthread_attr_getstacksize(&attr, &size);
-  pthread_attr_destroy(&attr);
-  return size;
-}
-
 // ---------------------------------------------------------------------------
 // Validation.
 
@@ -92,7 +82,7 @@ TEST_P(RuntimeKnobsTest, TooSmallStackIsABuildErrorNamingTheMinimum) {
   EXPECT_TRUE(
       Contains(std::string(rt.status().message()), "thread_stack_size(1024)"));
   EXPECT_TRUE(Contains(std::string(rt.status().message()),
-                       std::to_string(static_cast<size_t>(PTHREAD_STACK_MIN))))
+                       std::to_string(platform::MinThreadStackSize())))
       << "the message names the minimum";
 }
 
@@ -159,7 +149,7 @@ TEST_P(RuntimeKnobsTest, ThreadStackSizeIsTheStackOfRuntimeThreads) {
   };
   size_t default_size = 0;
   std::thread([&default_size] {
-    default_size = StackSizeOfThisThread();
+    default_size = platform::StackSizeOfThisThread();
   }).join();
   if (in_window(default_size)) {
     GTEST_SKIP() << "the default stack size " << default_size
@@ -169,14 +159,15 @@ TEST_P(RuntimeKnobsTest, ThreadStackSizeIsTheStackOfRuntimeThreads) {
   builder.thread_stack_size(kStack);
   Runtime rt = Build(builder);
   rt.block_on([&]() -> Task<void> {
-    JoinResult<size_t> blocking =
-        co_await spawn_blocking([] { return StackSizeOfThisThread(); });
+    JoinResult<size_t> blocking = co_await spawn_blocking(
+        [] { return platform::StackSizeOfThisThread(); });
     WEFT_CO_ASSERT_TRUE(blocking.has_value());
     EXPECT_TRUE(in_window(*blocking))
         << "blocking thread stack: " << *blocking << ", asked for " << kStack;
     if (multi_thread()) {
-      JoinResult<size_t> worker = co_await spawn(
-          []() -> Task<size_t> { co_return StackSizeOfThisThread(); });
+      JoinResult<size_t> worker = co_await spawn([]() -> Task<size_t> {
+        co_return platform::StackSizeOfThisThread();
+      });
       WEFT_CO_ASSERT_TRUE(worker.has_value());
       EXPECT_TRUE(in_window(*worker))
           << "worker stack: " << *worker << ", asked for " << kStack;
