@@ -1,23 +1,40 @@
 #include "runtime/signal.h"
 
-#include <signal.h>
-
 #include <utility>
 
+#include "executors/platform/signals.h"
 #include "runtime/signal/signal_registry.h"
 
 namespace weft::signal {
 
-SignalKind SignalKind::interrupt() { return SignalKind(SIGINT); }
-SignalKind SignalKind::terminate() { return SignalKind(SIGTERM); }
-SignalKind SignalKind::hangup() { return SignalKind(SIGHUP); }
-SignalKind SignalKind::quit() { return SignalKind(SIGQUIT); }
-SignalKind SignalKind::alarm() { return SignalKind(SIGALRM); }
-SignalKind SignalKind::child() { return SignalKind(SIGCHLD); }
-SignalKind SignalKind::pipe() { return SignalKind(SIGPIPE); }
-SignalKind SignalKind::user_defined1() { return SignalKind(SIGUSR1); }
-SignalKind SignalKind::user_defined2() { return SignalKind(SIGUSR2); }
-SignalKind SignalKind::window_change() { return SignalKind(SIGWINCH); }
+namespace {
+
+SignalKind Named(platform::SignalName name) {
+  return SignalKind::from_raw(platform::SignalNumber(name));
+}
+
+}  // namespace
+
+SignalKind SignalKind::interrupt() {
+  return Named(platform::SignalName::kInterrupt);
+}
+SignalKind SignalKind::terminate() {
+  return Named(platform::SignalName::kTerminate);
+}
+SignalKind SignalKind::hangup() { return Named(platform::SignalName::kHangup); }
+SignalKind SignalKind::quit() { return Named(platform::SignalName::kQuit); }
+SignalKind SignalKind::alarm() { return Named(platform::SignalName::kAlarm); }
+SignalKind SignalKind::child() { return Named(platform::SignalName::kChild); }
+SignalKind SignalKind::pipe() { return Named(platform::SignalName::kPipe); }
+SignalKind SignalKind::user_defined1() {
+  return Named(platform::SignalName::kUserDefined1);
+}
+SignalKind SignalKind::user_defined2() {
+  return Named(platform::SignalName::kUserDefined2);
+}
+SignalKind SignalKind::window_change() {
+  return Named(platform::SignalName::kWindowChange);
+}
 
 Task<bool> Signal::recv() {
   auto changed = co_await deliveries_.changed();

@@ -1,6 +1,6 @@
 /// \file
 /// Signals as events tasks can await (tokio's tokio::signal): ctrl_c() for
-/// SIGINT, and Unix signal streams.
+/// SIGINT (Ctrl-C) on every platform, and Unix signal streams.
 ///
 ///   absl::StatusOr<weft::signal::Signal> hangups =
 ///       weft::signal::signal(weft::signal::SignalKind::hangup());
@@ -13,6 +13,11 @@
 /// A Signal sees the deliveries after it was created; every Signal of the
 /// same kind sees each of them. Works on every backend: the handler only
 /// wakes one process-wide thread, which wakes the waiting tasks.
+///
+/// On Windows, as in tokio, the Unix signals do not exist: ctrl_c() works
+/// (Ctrl-C in the console, or raise(SIGINT)), and so do from_raw(SIGBREAK)
+/// (Ctrl-Break), SIGTERM and SIGABRT (raise() only); listening for a Unix
+/// kind (hangup(), user_defined1(), ...) is InvalidArgument naming it.
 
 #ifndef WEFT_RUNTIME_SIGNAL_H_
 #define WEFT_RUNTIME_SIGNAL_H_
@@ -26,7 +31,9 @@
 
 namespace weft::signal {
 
-/// A signal number, with names for the usual ones.
+/// A signal number, with names for the usual ones. All but interrupt() and
+/// terminate() are Unix signals: on Windows they carry a number no Windows
+/// signal has (65536 and up), and signal() refuses them.
 class SignalKind {
  public:
   /// The usual signals.
@@ -69,8 +76,9 @@ class Signal {
 };
 
 /// Listens for `kind`. InvalidArgument for a signal that cannot be handled
-/// (SIGKILL, SIGSTOP, the fault signals SIGSEGV, SIGBUS, SIGFPE, SIGILL, or a
-/// number out of range); Internal if the handler cannot be installed.
+/// (SIGKILL, SIGSTOP, the fault signals SIGSEGV, SIGBUS, SIGFPE, SIGILL, a
+/// number out of range, or a Unix signal on Windows); Internal if the
+/// handler cannot be installed.
 absl::StatusOr<Signal> signal(SignalKind kind);
 
 /// Completes at the next SIGINT (Ctrl-C) after the call; an error status if

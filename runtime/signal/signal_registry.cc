@@ -1,28 +1,21 @@
 #include "runtime/signal/signal_registry.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <unistd.h>
-
 #include <array>
 #include <atomic>
-#include <cerrno>
-#include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <string>
-#include <thread>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "executors/platform/errors.h"
-#include "executors/platform/files.h"
+#include "executors/platform/signals.h"
 
 namespace weft::signal::internal {
 namespace {
 
-constexpr int kMaxSignal = 65;  // above SIGRTMAX on Linux
+constexpr int kMaxSignal = platform::kSignalNumberLimit;
 
 struct Slot {
   std::atomic<uint64_t> pending{0};  // deliveries not yet published
@@ -37,8 +30,7 @@ struct Slot {
 struct Registry {
   std::mutex mu;  // installs and subscriptions
   std::array<Slot, kMaxSignal> slots;
-  int pipe_read = -1;
-  std::atomic<int> pipe_write{-1};
+  std::atomic<platform::SignalWakeup*> wakeup{nullptr};  // set under mu
 };
 
 Registry& TheRegistry() {
@@ -47,26 +39,20 @@ Registry& TheRegistry() {
 }
 
 void OnSignal(int signum) {
-  int saved_errno = errno;
   Registry& registry = TheRegistry();
   if (signum > 0 && signum < kMaxSignal) {
     registry.slots[signum].pending.fetch_add(1, std::memory_order_release);
   }
-  int fd = registry.pipe_write.load(std::memory_order_acquire);
-  if (fd >= 0) {
-    char byte = 0;
-    // Non-blocking: a full pipe already holds a wake-up for the dispatcher.
-    (void)!::write(fd, &byte, 1);
+  if (platform::SignalWakeup* wakeup =
+          registry.wakeup.load(std::memory_order_acquire);
+      wakeup != nullptr) {
+    wakeup->Notify();
   }
-  errno = saved_errno;
 }
 
-void Dispatch(Registry* registry) {
-  char buffer[64];
-  while (true) {
-    ssize_t got = ::read(registry->pipe_read, buffer, sizeof(buffer));
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) return;  // cannot happen: the write end is never closed
+void Dispatch(Registry* registry, platform::SignalWakeup* wakeup) {
+  // Wait fails only if the wake-up is destroyed, and it is leaked.
+  while (wakeup->Wait()) {
     std::lock_guard lock(registry->mu);
     for (int signum = 1; signum < kMaxSignal; ++signum) {
       Slot& slot = registry->slots[signum];
@@ -79,45 +65,32 @@ void Dispatch(Registry* registry) {
 }
 
 absl::Status StartDispatcherLocked(Registry& registry) {
-  if (registry.pipe_read >= 0) return absl::OkStatus();
-  int fds[2];
-  if (int error = platform::MakePipe(fds); error != 0) {
-    return absl::InternalError(
-        absl::StrCat("weft::signal: cannot create the signal pipe: ",
-                     platform::ErrorDescription(error)));
+  if (registry.wakeup.load(std::memory_order_relaxed) != nullptr) {
+    return absl::OkStatus();
   }
-  ::fcntl(fds[1], F_SETFL, O_NONBLOCK);
-  registry.pipe_read = fds[0];
-  registry.pipe_write.store(fds[1], std::memory_order_release);
-  // Signals are handled on any thread; keep this one from taking them so
-  // that its blocking read is never interrupted needlessly.
-  sigset_t all;
-  sigset_t previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &previous);
-  std::thread(Dispatch, &registry).detach();
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  absl::StatusOr<std::unique_ptr<platform::SignalWakeup>> created =
+      platform::SignalWakeup::Create();
+  if (!created.ok()) {
+    return absl::InternalError(
+        absl::StrCat("weft::signal: ", created.status().message()));
+  }
+  platform::SignalWakeup* wakeup = created->release();
+  registry.wakeup.store(wakeup, std::memory_order_release);
+  // Kept from taking signals so that its wait is never interrupted
+  // needlessly.
+  platform::StartThreadWithoutSignals([&registry, wakeup] {
+    Dispatch(&registry, wakeup);
+  }).detach();
   return absl::OkStatus();
-}
-
-bool Forbidden(int signum) {
-  return signum == SIGKILL || signum == SIGSTOP || signum == SIGSEGV ||
-         signum == SIGBUS || signum == SIGFPE || signum == SIGILL;
 }
 
 }  // namespace
 
 absl::StatusOr<watch::Receiver<uint64_t>> Listen(int signum) {
-  if (signum <= 0 || signum >= kMaxSignal || signum > SIGRTMAX) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("weft::signal: ", signum, " is not a signal number (1 to ",
-                     static_cast<int>(SIGRTMAX), ")"));
-  }
-  if (Forbidden(signum)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "weft::signal: signal ", signum, " (", std::string(::strsignal(signum)),
-        ") cannot be handled by a program; listen for another "
-        "signal"));
+  if (absl::Status listenable = platform::CheckSignal(signum);
+      !listenable.ok()) {
+    return absl::Status(listenable.code(),
+                        absl::StrCat("weft::signal: ", listenable.message()));
   }
   Registry& registry = TheRegistry();
   std::lock_guard lock(registry.mu);
@@ -130,15 +103,11 @@ absl::StatusOr<watch::Receiver<uint64_t>> Listen(int signum) {
     slot.sender.emplace(std::move(sender));
     // Kept so that send_replace always has a receiver to publish to.
     slot.first_receiver.emplace(std::move(receiver));
-    struct sigaction action;
-    std::memset(&action, 0, sizeof(action));
-    action.sa_handler = OnSignal;
-    action.sa_flags = SA_RESTART;
-    sigemptyset(&action.sa_mask);
-    if (::sigaction(signum, &action, nullptr) != 0) {
+    if (int error = platform::InstallSignalHandler(signum, OnSignal);
+        error != 0) {
       return absl::InternalError(
           absl::StrCat("weft::signal: cannot install a handler for signal ",
-                       signum, ": ", std::strerror(errno)));
+                       signum, ": ", platform::ErrorDescription(error)));
     }
     slot.installed.store(true, std::memory_order_relaxed);
   }

@@ -1,10 +1,10 @@
 #include "runtime/internal/scheduler/runtime_core.h"
 
-#include <csignal>
 #include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "executors/platform/signals.h"
 #include "runtime/errors.h"
 #include "runtime/internal/driver/backend_selection.h"
 #include "runtime/internal/scheduler/block_on_body.h"
@@ -51,7 +51,7 @@ absl::StatusOr<std::shared_ptr<RuntimeCore>> RuntimeCore::Create(
   // A write to a closed socket or pipe must be an error, not a signal that
   // kills the process (the backends' protocol, item 7).
   static const bool kSigpipeIgnored = [] {
-    std::signal(SIGPIPE, SIG_IGN);
+    platform::IgnoreBrokenPipeSignal();
     return true;
   }();
   (void)kSigpipeIgnored;
