@@ -81,8 +81,10 @@ enum class IoOpcode : uint8_t {
   // File-system operations. Only submitted to a reactor whose
   // SupportsFileOps() is true; elsewhere the runtime runs the same system
   // call on its blocking pool. For the ones with a path, `fd` is the
-  // directory that `path` (and `second_path`) are relative to (AT_FDCWD: the
-  // working directory).
+  // directory that `path` (and `second_path`) are relative to
+  // (platform::kWorkingDirectory, AT_FDCWD: the working directory; the only
+  // one Windows takes). FileSyscall runs them through
+  // executors/platform/files.h.
   kOpenAt,    ///< openat(fd, path, flags | O_CLOEXEC, mode): the new fd
   kFsync,     ///< fsync(fd), or fdatasync(fd) when flags has kFsyncDataOnly
   kStatx,     ///< the status of `path` into `buffer`, a
@@ -91,7 +93,8 @@ enum class IoOpcode : uint8_t {
               /// "" with platform::StatOwnFdFlags(): the file `fd` itself
   kRenameAt,  ///< renameat2(fd, path, fd, second_path, flags) (renameat
               /// where flags is 0)
-  kUnlinkAt,  ///< unlinkat(fd, path, flags): AT_REMOVEDIR removes a directory
+  kUnlinkAt,  ///< unlinkat(fd, path, flags): platform::kRemoveDirectory
+              /// (AT_REMOVEDIR) removes a directory
   kMkdirAt,   ///< mkdirat(fd, path, mode)
 };
 

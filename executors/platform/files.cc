@@ -1,12 +1,27 @@
 #include "executors/platform/files.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace weft::platform {
 namespace {
+
+static_assert(kModeTypeMask == S_IFMT && kModeRegular == S_IFREG &&
+              kModeDirectory == S_IFDIR && kModeSymlink == S_IFLNK);
+
+// A call that sets errno, retried on EINTR: its result, or -errno.
+template <typename F>
+auto Retrying(F call) -> decltype(call()) {
+  for (;;) {
+    const auto result = call();
+    if (result >= 0) return result;
+    if (errno != EINTR) return -errno;
+  }
+}
 
 #if WEFT_PLATFORM_LINUX
 FileTime TimeOf(const statx_timestamp& time) {
@@ -27,6 +42,27 @@ EntryKind KindByStat(int dir, const char* name) {
     return EntryKind::kOther;
   }
   return KindOfMode(status.st_mode);
+}
+
+// What `entry`, read from the directory open as `dir`, is.
+EntryKind KindOf(int dir, const dirent& entry) {
+#if WEFT_PLATFORM_LINUX
+  switch (entry.d_type) {
+    case DT_REG:
+      return EntryKind::kFile;
+    case DT_DIR:
+      return EntryKind::kDirectory;
+    case DT_LNK:
+      return EntryKind::kSymlink;
+    case DT_UNKNOWN:
+      return KindByStat(dir, entry.d_name);
+    default:
+      return EntryKind::kOther;
+  }
+#else
+  // POSIX does not promise d_type.
+  return KindByStat(dir, entry.d_name);
+#endif
 }
 
 }  // namespace
@@ -54,21 +90,6 @@ int32_t RenameAt(int dir, const char* from, const char* to, unsigned flags) {
     if (errno != EINTR) return -errno;
   }
   return 0;
-}
-
-EntryKind KindOf(int dir, const dirent& entry) {
-  switch (entry.d_type) {
-    case DT_REG:
-      return EntryKind::kFile;
-    case DT_DIR:
-      return EntryKind::kDirectory;
-    case DT_LNK:
-      return EntryKind::kSymlink;
-    case DT_UNKNOWN:
-      return KindByStat(dir, entry.d_name);
-    default:
-      return EntryKind::kOther;
-  }
 }
 
 int MakePipe(int fds[2]) { return ::pipe2(fds, O_CLOEXEC) == 0 ? 0 : errno; }
@@ -104,10 +125,6 @@ int32_t RenameAt(int dir, const char* from, const char* to, unsigned flags) {
   return 0;
 }
 
-EntryKind KindOf(int dir, const dirent& entry) {
-  return KindByStat(dir, entry.d_name);
-}
-
 int MakePipe(int fds[2]) {
   // No pipe2: a fork between the two calls could leak the fds into a
   // child; POSIX before 2024 offers nothing better.
@@ -118,5 +135,61 @@ int MakePipe(int fds[2]) {
 }
 
 #endif
+
+int32_t OpenAt(int dir, const char* path, int flags, uint32_t mode) {
+  return Retrying([&] { return ::openat(dir, path, flags | O_CLOEXEC, mode); });
+}
+
+int64_t ReadAt(int fd, void* buffer, size_t length, int64_t offset) {
+  return Retrying([&]() -> int64_t {
+    return offset >= 0 ? ::pread(fd, buffer, length, offset)
+                       : ::read(fd, buffer, length);
+  });
+}
+
+int64_t WriteAt(int fd, const void* buffer, size_t length, int64_t offset) {
+  return Retrying([&]() -> int64_t {
+    return offset >= 0 ? ::pwrite(fd, buffer, length, offset)
+                       : ::write(fd, buffer, length);
+  });
+}
+
+int32_t SyncFile(int fd, bool data_only) {
+  return Retrying([&] { return data_only ? ::fdatasync(fd) : ::fsync(fd); });
+}
+
+int32_t TruncateFile(int fd, uint64_t size) {
+  return Retrying([&] { return ::ftruncate(fd, static_cast<off_t>(size)); });
+}
+
+void CloseFile(int fd) {
+  if (fd >= 0) ::close(fd);
+}
+
+int32_t UnlinkAt(int dir, const char* path, int flags) {
+  return Retrying([&] { return ::unlinkat(dir, path, flags); });
+}
+
+int32_t MakeDirectoryAt(int dir, const char* path, uint32_t mode) {
+  return Retrying(
+      [&] { return ::mkdirat(dir, path, static_cast<mode_t>(mode)); });
+}
+
+int32_t ListDirectory(const char* path, std::vector<DirectoryEntry>* entries) {
+  DIR* dir = ::opendir(path);
+  if (dir == nullptr) return -errno;
+  for (;;) {
+    errno = 0;
+    const dirent* entry = ::readdir(dir);
+    if (entry == nullptr) break;
+    const std::string name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    entries->push_back({name, KindOf(::dirfd(dir), *entry)});
+  }
+  // readdir's end and its failure differ only in errno.
+  const int error = errno;
+  ::closedir(dir);
+  return -error;
+}
 
 }  // namespace weft::platform

@@ -91,4 +91,21 @@ size_t StackSizeOfThisThread() {
 #endif
 }
 
+#if WEFT_PLATFORM_WINDOWS
+ThreadExitHook::ThreadExitHook(Callback callback)
+    : key_(::FlsAlloc(reinterpret_cast<PFLS_CALLBACK_FUNCTION>(callback))) {}
+
+void ThreadExitHook::Set(void* value) { ::FlsSetValue(key_, value); }
+#else
+ThreadExitHook::ThreadExitHook(Callback callback) {
+  pthread_key_t key;
+  pthread_key_create(&key, callback);
+  key_ = static_cast<unsigned long>(key);
+}
+
+void ThreadExitHook::Set(void* value) {
+  pthread_setspecific(static_cast<pthread_key_t>(key_), value);
+}
+#endif
+
 }  // namespace weft::platform

@@ -1,10 +1,6 @@
 #include "executors/uv/uv_file_ops.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <uv.h>
 
 #include <algorithm>
@@ -28,7 +24,8 @@ namespace {
 // directory, for a uv_fs_* call that resolves relative paths against the
 // working directory.
 bool ResolvesLikeTheCwd(int dir, const char* path) {
-  return dir == AT_FDCWD || (path != nullptr && path[0] == '/');
+  return dir == platform::kWorkingDirectory ||
+         (path != nullptr && path[0] == '/');
 }
 
 #if WEFT_PLATFORM_LINUX
@@ -61,6 +58,13 @@ bool IsFileSystemOpcode(IoOpcode opcode) {
 }
 
 bool ExpressibleWithUvFs(const IoOperation& op) {
+#if WEFT_PLATFORM_WINDOWS
+  // uv_fs_* take C runtime descriptors there, and weft's files are HANDLEs
+  // (platform/windows_files.cc): every file operation runs the platform
+  // layer's call in libuv's thread pool instead.
+  (void)op;
+  return false;
+#endif
   switch (op.opcode) {
     case IoOpcode::kRead:
     case IoOpcode::kWrite:
@@ -70,8 +74,8 @@ bool ExpressibleWithUvFs(const IoOperation& op) {
     case IoOpcode::kMkdirAt:
       return ResolvesLikeTheCwd(op.fd, op.path);
     case IoOpcode::kStatx:
-      if ((op.flags & ~(AT_SYMLINK_NOFOLLOW | platform::StatOwnFdFlags())) !=
-          0) {
+      if ((op.flags &
+           ~(platform::kNoFollowSymlinks | platform::StatOwnFdFlags())) != 0) {
         return false;
       }
       // An empty path names the fd itself (platform::StatOwnFdFlags).
@@ -83,7 +87,7 @@ bool ExpressibleWithUvFs(const IoOperation& op) {
       return op.flags == 0 && ResolvesLikeTheCwd(op.fd, op.path) &&
              ResolvesLikeTheCwd(op.fd, op.second_path);
     case IoOpcode::kUnlinkAt:
-      return (op.flags & ~AT_REMOVEDIR) == 0 &&
+      return (op.flags & ~platform::kRemoveDirectory) == 0 &&
              ResolvesLikeTheCwd(op.fd, op.path);
     default:
       return false;
@@ -119,7 +123,8 @@ int StartUvFs(uv_loop_t* loop, uv_fs_t* request, const IoOperation& op,
     }
     case IoOpcode::kOpenAt:
       // libuv adds O_CLOEXEC itself on Linux; said here for every port.
-      return uv_fs_open(loop, request, op.path, op.flags | O_CLOEXEC,
+      return uv_fs_open(loop, request, op.path,
+                        op.flags | platform::kCloseOnExec,
                         static_cast<int>(op.mode), done);
     case IoOpcode::kFsync:
       return (op.flags & kFsyncDataOnly) != 0
@@ -130,13 +135,13 @@ int StartUvFs(uv_loop_t* loop, uv_fs_t* request, const IoOperation& op,
       if (op.path[0] == '\0') {
         return uv_fs_fstat(loop, request, op.fd, done);
       }
-      return (op.flags & AT_SYMLINK_NOFOLLOW) != 0
+      return (op.flags & platform::kNoFollowSymlinks) != 0
                  ? uv_fs_lstat(loop, request, op.path, done)
                  : uv_fs_stat(loop, request, op.path, done);
     case IoOpcode::kRenameAt:
       return uv_fs_rename(loop, request, op.path, op.second_path, done);
     case IoOpcode::kUnlinkAt:
-      return (op.flags & AT_REMOVEDIR) != 0
+      return (op.flags & platform::kRemoveDirectory) != 0
                  ? uv_fs_rmdir(loop, request, op.path, done)
                  : uv_fs_unlink(loop, request, op.path, done);
     case IoOpcode::kMkdirAt:

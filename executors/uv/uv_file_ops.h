@@ -6,7 +6,7 @@
 //
 // Each opcode becomes the uv_fs_* call that does the same system call:
 // uv_fs_read/uv_fs_write (at the offset, or the file position for -1),
-// uv_fs_open (flags | O_CLOEXEC), uv_fs_fsync/uv_fs_fdatasync,
+// uv_fs_open (flags | platform::kCloseOnExec), uv_fs_fsync/uv_fs_fdatasync,
 // uv_fs_fstat/uv_fs_stat/uv_fs_lstat, uv_fs_rename, uv_fs_unlink/
 // uv_fs_rmdir, uv_fs_mkdir. The results are io_uring's: the new fd, the
 // bytes moved, 0, or -errno (libuv's codes through uv_errors.h), and a
@@ -16,14 +16,13 @@
 // uv_fs_* names paths only relative to the working directory and takes no
 // flags beyond the plain calls', so an operation it cannot express (a path
 // relative to a directory fd, renameat2's flags, statx flags other than
-// AT_SYMLINK_NOFOLLOW / AT_EMPTY_PATH) runs its exact system call in the
-// same thread pool instead (uv_queue_work; weft::FileSyscall). weft::fs itself
-// never submits those.
+// platform::kNoFollowSymlinks / StatOwnFdFlags()) runs its exact system
+// call in the same thread pool instead (uv_queue_work; weft::FileSyscall).
+// weft::fs itself never submits those.
 
 #ifndef WEFT_EXECUTORS_UV_UV_FILE_OPS_H_
 #define WEFT_EXECUTORS_UV_UV_FILE_OPS_H_
 
-#include <sys/stat.h>
 #include <uv.h>
 
 #include <cstdint>

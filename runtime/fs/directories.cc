@@ -1,8 +1,5 @@
 #include "runtime/fs/directories.h"
 
-#include <dirent.h>
-#include <fcntl.h>
-
 #include <cerrno>
 #include <utility>
 
@@ -38,29 +35,22 @@ std::string Parent(const std::string& path) {
 }
 
 absl::StatusOr<std::vector<DirEntry>> ListNow(const std::string& path) {
-  DIR* dir = ::opendir(path.c_str());
-  if (dir == nullptr) return FsError(errno, "read_dir", path);
+  std::vector<platform::DirectoryEntry> listed;
+  const int32_t result = platform::ListDirectory(path.c_str(), &listed);
+  if (result < 0) return FsError(-result, "read_dir", path);
   std::vector<DirEntry> entries;
+  entries.reserve(listed.size());
   const std::string prefix =
       !path.empty() && path.back() == '/' ? path : path + "/";
-  for (;;) {
-    errno = 0;
-    const dirent* entry = ::readdir(dir);
-    if (entry == nullptr) break;
-    const std::string name = entry->d_name;
-    if (name == "." || name == "..") continue;
+  for (platform::DirectoryEntry& entry : listed) {
     DirEntry item;
-    item.path = prefix + name;
-    item.file_name = name;
-    const platform::EntryKind kind = platform::KindOf(::dirfd(dir), *entry);
-    item.is_file = kind == platform::EntryKind::kFile;
-    item.is_dir = kind == platform::EntryKind::kDirectory;
-    item.is_symlink = kind == platform::EntryKind::kSymlink;
+    item.path = prefix + entry.name;
+    item.file_name = std::move(entry.name);
+    item.is_file = entry.kind == platform::EntryKind::kFile;
+    item.is_dir = entry.kind == platform::EntryKind::kDirectory;
+    item.is_symlink = entry.kind == platform::EntryKind::kSymlink;
     entries.push_back(std::move(item));
   }
-  const int error = errno;
-  ::closedir(dir);
-  if (error != 0) return FsError(error, "read_dir", path);
   return entries;
 }
 
@@ -104,7 +94,7 @@ Task<absl::Status> create_dir_all(std::string path) {
 
 Task<absl::Status> remove_dir(std::string path) {
   IoRequest* request = internal::NewPathRequest(IoOpcode::kUnlinkAt, path);
-  request->op().flags = AT_REMOVEDIR;
+  request->op().flags = platform::kRemoveDirectory;
   FileOp op("fs::remove_dir", request);
   const int32_t result = co_await op;
   if (result < 0) co_return FsError(-result, "remove_dir", path);

@@ -1,9 +1,5 @@
 #include "runtime/fs/file.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -192,11 +188,7 @@ Task<absl::Status> File::set_len(uint64_t size) {
   if (!is_open()) co_return NotOpen("set_len");
   std::shared_ptr<internal::OwnedFd> fd = fd_;
   auto truncate = [fd = std::move(fd), size]() -> int {
-    int result;
-    do {
-      result = ::ftruncate(fd->get(), static_cast<off_t>(size));
-    } while (result != 0 && errno == EINTR);
-    return result == 0 ? 0 : errno;
+    return -platform::TruncateFile(fd->get(), size);
   };
   JoinHandle<int> handle = weft::spawn_blocking(std::move(truncate));
   JoinResult<int> error = co_await handle;

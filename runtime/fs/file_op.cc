@@ -1,17 +1,13 @@
 #include "runtime/fs/file_op.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "executors/platform/errors.h"
+#include "executors/platform/files.h"
 #include "runtime/file_syscall.h"
 #include "runtime/internal/driver/driver.h"
 #include "runtime/spawn.h"
@@ -61,15 +57,14 @@ IoAwaiter::Runner RunnerForThisThread() {
 
 }  // namespace
 
-OwnedFd::~OwnedFd() {
-  if (fd_ >= 0) ::close(fd_);
-}
+OwnedFd::~OwnedFd() { platform::CloseFile(fd_); }
 
 IoRequest* NewPathRequest(IoOpcode opcode, std::string_view path,
                           std::string_view second_path, size_t payload) {
   // Payload first: it is suitably aligned right after the request.
   const size_t size = payload + path.size() + 1 + second_path.size() + 1;
-  IoRequest* request = IoRequest::New(opcode, AT_FDCWD, size);
+  IoRequest* request =
+      IoRequest::New(opcode, platform::kWorkingDirectory, size);
   char* memory = request->buffer();
   std::memset(memory, 0, size);
   char* first = memory + payload;

@@ -6,8 +6,6 @@
 #ifndef WEFT_RUNTIME_FS_METADATA_H_
 #define WEFT_RUNTIME_FS_METADATA_H_
 
-#include <sys/stat.h>
-
 #include <chrono>
 #include <cstdint>
 
@@ -28,12 +26,12 @@ class Metadata {
   /// The size in bytes.
   uint64_t len() const { return stat_.size; }
   /// Whether it is a regular file.
-  bool is_file() const { return S_ISREG(stat_.mode); }
+  bool is_file() const { return platform::IsRegularMode(stat_.mode); }
   /// Whether it is a directory.
-  bool is_dir() const { return S_ISDIR(stat_.mode); }
+  bool is_dir() const { return platform::IsDirectoryMode(stat_.mode); }
   /// Whether it is a symbolic link (only from symlink_metadata: the other
   /// calls follow links).
-  bool is_symlink() const { return S_ISLNK(stat_.mode); }
+  bool is_symlink() const { return platform::IsSymlinkMode(stat_.mode); }
   /// The permission bits (st_mode & 07777), e.g. 0644.
   uint32_t permissions() const { return stat_.mode & 07777; }
   /// The time of the last modification of the contents.

@@ -1,11 +1,10 @@
 #include "runtime/fs/open_options.h"
 
-#include <fcntl.h>
-
 #include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "executors/platform/files.h"
 #include "runtime/fs/file.h"
 #include "runtime/fs/file_op.h"
 
@@ -18,15 +17,15 @@ absl::StatusOr<int> OpenOptions::Flags(const std::string& path) const {
   };
   int flags;
   if (read_ && !write_ && !append_) {
-    flags = O_RDONLY;
+    flags = platform::kOpenReadOnly;
   } else if (!read_ && (write_ || append_)) {
-    flags = O_WRONLY;
+    flags = platform::kOpenWriteOnly;
   } else if (read_ && (write_ || append_)) {
-    flags = O_RDWR;
+    flags = platform::kOpenReadWrite;
   } else {
     return invalid("OpenOptions has none of read, write and append");
   }
-  if (append_) flags |= O_APPEND;
+  if (append_) flags |= platform::kOpenAppend;
   if (!write_ && !append_ && (truncate_ || create_ || create_new_)) {
     return invalid("create, create_new and truncate need write or append");
   }
@@ -34,10 +33,10 @@ absl::StatusOr<int> OpenOptions::Flags(const std::string& path) const {
     return invalid("truncate and append together");
   }
   if (create_new_) {
-    flags |= O_CREAT | O_EXCL;
+    flags |= platform::kOpenCreate | platform::kOpenExclusive;
   } else {
-    if (create_) flags |= O_CREAT;
-    if (truncate_) flags |= O_TRUNC;
+    if (create_) flags |= platform::kOpenCreate;
+    if (truncate_) flags |= platform::kOpenTruncate;
   }
   return flags;
 }

@@ -1,8 +1,5 @@
 #include "runtime/fs/paths.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -39,8 +36,8 @@ Task<absl::StatusOr<Metadata>> metadata(std::string path) {
 }
 
 Task<absl::StatusOr<Metadata>> symlink_metadata(std::string path) {
-  Task<absl::StatusOr<Metadata>> stat =
-      Stat(std::move(path), AT_SYMLINK_NOFOLLOW, "fs::symlink_metadata");
+  Task<absl::StatusOr<Metadata>> stat = Stat(
+      std::move(path), platform::kNoFollowSymlinks, "fs::symlink_metadata");
   co_return co_await stat;
 }
 

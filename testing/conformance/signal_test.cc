@@ -1,9 +1,10 @@
 // Signals: every listener sees a delivery, ctrl_c completes on SIGINT, and
-// signals that cannot be handled are refused with a clear status.
+// signals that cannot be handled are refused with a clear status. The
+// deliveries are raise()d: SIGUSR1 and SIGUSR2 where the platform has them,
+// SIGTERM on Windows, which has no Unix signals (tokio's Windows signals
+// are Ctrl-C and the console's events).
 
-#include <signal.h>
-#include <unistd.h>
-
+#include <csignal>
 #include <utility>
 
 #include "gtest/gtest.h"
@@ -20,19 +21,30 @@ Task<bool> NextDelivery(signal::Signal signal) {
   co_return co_await signal.recv();
 }
 
+// A signal the tests may raise and listen for: `unix_kind` where the
+// platform has it, else SIGTERM.
+signal::SignalKind Deliverable(signal::SignalKind unix_kind) {
+  return signal::signal(unix_kind).ok() ? unix_kind
+                                        : signal::SignalKind::terminate();
+}
+
+void Raise(signal::SignalKind kind) { std::raise(kind.as_raw_value()); }
+
 TEST_P(SignalTest, EveryListenerSeesADelivery) {
   Runtime runtime = MakeRuntime();
   runtime.block_on([]() -> Task<void> {
-    auto first = signal::signal(signal::SignalKind::user_defined1());
-    auto second = signal::signal(signal::SignalKind::user_defined1());
+    const signal::SignalKind kind =
+        Deliverable(signal::SignalKind::user_defined1());
+    auto first = signal::signal(kind);
+    auto second = signal::signal(kind);
     WEFT_CO_ASSERT_TRUE(first.ok() && second.ok());
     JoinHandle<bool> a = spawn(NextDelivery(*std::move(first)));
     JoinHandle<bool> b = spawn(NextDelivery(*std::move(second)));
     std::vector<TaskId> ids = {a.id(), b.id()};
     EXPECT_TRUE(co_await UntilWaiting(ids));
     EXPECT_FALSE(a.is_finished() || b.is_finished())
-        << "no SIGUSR1 was sent yet";
-    ::kill(::getpid(), SIGUSR1);
+        << "no signal was raised yet";
+    Raise(kind);
     EXPECT_TRUE((co_await a).value_or(false));
     EXPECT_TRUE((co_await b).value_or(false));
   });
@@ -41,10 +53,12 @@ TEST_P(SignalTest, EveryListenerSeesADelivery) {
 TEST_P(SignalTest, ASignalStreamKeepsDelivering) {
   Runtime runtime = MakeRuntime();
   runtime.block_on([]() -> Task<void> {
-    auto signal = signal::signal(signal::SignalKind::user_defined2());
+    const signal::SignalKind kind =
+        Deliverable(signal::SignalKind::user_defined2());
+    auto signal = signal::signal(kind);
     WEFT_CO_ASSERT_TRUE(signal.ok());
     for (int i = 0; i < 3; ++i) {
-      ::kill(::getpid(), SIGUSR2);
+      Raise(kind);
       EXPECT_TRUE(co_await signal->recv());
     }
   });
@@ -57,22 +71,24 @@ TEST_P(SignalTest, CtrlCCompletesOnSigint) {
     // Once it waits, its handler is installed: SIGINT no longer ends the
     // process.
     EXPECT_TRUE(co_await UntilWaiting(waiter.id()));
-    ::kill(::getpid(), SIGINT);
+    std::raise(SIGINT);
     auto status = co_await waiter;
     EXPECT_TRUE(status.has_value() && status->ok());
   });
 }
 
 TEST_P(SignalTest, SignalsThatCannotBeHandledAreRefused) {
-  for (int signum : {SIGKILL, SIGSTOP, SIGSEGV, 0, -1, 1000}) {
+  // The fault signals every platform has; SIGKILL and SIGSTOP (POSIX only)
+  // are the platform layer's signals_test's.
+  for (int signum : {SIGSEGV, SIGILL, SIGFPE, 0, -1, 1000}) {
     auto refused = signal::signal(signal::SignalKind::from_raw(signum));
     EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument)
         << signum;
   }
-  auto kill = signal::signal(signal::SignalKind::from_raw(SIGKILL));
+  auto segv = signal::signal(signal::SignalKind::from_raw(SIGSEGV));
   EXPECT_TRUE(
-      Contains(std::string(kill.status().message()), "cannot be handled"))
-      << kill.status();
+      Contains(std::string(segv.status().message()), "cannot be handled"))
+      << segv.status();
 }
 
 }  // namespace

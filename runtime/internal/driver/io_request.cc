@@ -1,10 +1,9 @@
 #include "runtime/internal/driver/io_request.h"
 
-#include <unistd.h>
-
 #include <new>
 #include <string>
 
+#include "executors/platform/files.h"
 #include "executors/platform/sockets.h"
 #include "runtime/errors.h"
 
@@ -95,7 +94,7 @@ void IoRequest::ReleaseResult() {
   // descriptor that nobody will own.
   if (result_ < 0) return;
   if (op_.opcode == IoOpcode::kAccept) platform::CloseSocket(result_);
-  if (op_.opcode == IoOpcode::kOpenAt) ::close(result_);
+  if (op_.opcode == IoOpcode::kOpenAt) platform::CloseFile(result_);
 }
 
 IoAwaiter::~IoAwaiter() {

@@ -18,11 +18,11 @@
 //     whole (acquire) when its current page runs out.
 //
 // A thread's heap is leased on its first allocation and, when the thread
-// exits, goes back to a global list for the next thread to adopt, with its
-// pages, blocks still in use and all; so a heap is never freed while a block
-// of it may still be freed. A thread that allocates after its heap was
-// released (a thread_local destructor that spawns) uses a shared heap under
-// a mutex.
+// exits (platform::ThreadExitHook), goes back to a global list for the next
+// thread to adopt, with its pages, blocks still in use and all; so a heap is
+// never freed while a block of it may still be freed. A thread that
+// allocates after its heap was released (another exit hook that spawns)
+// uses a shared heap under a mutex.
 
 #include <atomic>
 #include <cstdint>
@@ -30,6 +30,7 @@
 #include <new>
 
 #include "executors/platform/pages.h"
+#include "executors/platform/threads.h"
 #include "runtime/internal/memory/task_memory.h"
 
 namespace weft::internal {
@@ -310,23 +311,28 @@ Heap g_shared_heap;
 thread_local Heap* tls_heap = nullptr;
 thread_local bool tls_heap_released = false;
 
-struct HeapLease {
-  Heap* heap = nullptr;
-  ~HeapLease() {
-    tls_heap = nullptr;
-    tls_heap_released = true;
-    if (heap != nullptr) ReleaseHeap(heap);
-  }
-};
-thread_local HeapLease tls_lease;
+// At the thread's exit. The heap comes as the hook's value, not from
+// tls_heap, which the platform may have torn down by then (see
+// platform::ThreadExitHook).
+void ReleaseThreadHeap(void* heap) {
+  tls_heap = nullptr;
+  tls_heap_released = true;
+  ReleaseHeap(static_cast<Heap*>(heap));
+}
+
+platform::ThreadExitHook& HeapReleaseHook() {
+  static auto* hook = new platform::ThreadExitHook(ReleaseThreadHeap);
+  return *hook;
+}
 
 // nullptr once this thread's heap has been released.
 Heap* ThreadHeap() {
   if (tls_heap != nullptr) return tls_heap;
   if (tls_heap_released) return nullptr;
-  tls_lease.heap = LeaseHeap();
-  tls_heap = tls_lease.heap;
-  return tls_heap;
+  Heap* heap = LeaseHeap();
+  HeapReleaseHook().Set(heap);
+  tls_heap = heap;
+  return heap;
 }
 
 }  // namespace
