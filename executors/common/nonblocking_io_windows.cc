@@ -94,10 +94,16 @@ int32_t PrepareIo(IoOperation* op) {
 std::optional<int32_t> TryIo(IoOperation* op) {
   switch (op->opcode) {
     case IoOpcode::kRead:
-    case IoOpcode::kRecv:
-      return Outcome(::recv(AsSocket(op->fd), static_cast<char*>(op->buffer),
-                            Length(op),
-                            op->opcode == IoOpcode::kRecv ? op->flags : 0));
+    case IoOpcode::kRecv: {
+      const int n =
+          ::recv(AsSocket(op->fd), static_cast<char*>(op->buffer), Length(op),
+                 op->opcode == IoOpcode::kRecv ? op->flags : 0);
+      if (n != SOCKET_ERROR) return n;
+      const int error =
+          platform::ReceiveError(AsSocket(op->fd), WSAGetLastError());
+      if (platform::WouldBlock(error)) return std::nullopt;
+      return -error;
+    }
     case IoOpcode::kWrite:
     case IoOpcode::kSend:
       return Outcome(::send(AsSocket(op->fd),

@@ -183,7 +183,7 @@ int64_t TryReceive(SocketHandle socket, void* buffer, size_t length,
   // A datagram larger than the buffer: POSIX truncates and returns the
   // length read, Winsock fails with WSAEMSGSIZE after filling the buffer.
   if (error == WSAEMSGSIZE) return static_cast<int64_t>(length);
-  return -ErrorFromWinsock(error);
+  return -ReceiveError(socket, error);
 }
 
 bool WouldBlock(int error) { return error == EAGAIN || error == EWOULDBLOCK; }

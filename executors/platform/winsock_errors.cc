@@ -89,4 +89,19 @@ int ErrorFromWinsock(int code) {
   }
 }
 
+int ReceiveError(SOCKET socket, int code) {
+  const int error = ErrorFromWinsock(code);
+  if (error != ECONNRESET) return error;
+  // On a datagram socket Winsock reports an ICMP port unreachable as a
+  // reset; Linux (and so weft) calls it refused.
+  int type = 0;
+  int length = sizeof(type);
+  if (::getsockopt(socket, SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type),
+                   &length) == 0 &&
+      type == SOCK_DGRAM) {
+    return ECONNREFUSED;
+  }
+  return error;
+}
+
 }  // namespace weft::platform

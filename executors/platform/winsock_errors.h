@@ -5,6 +5,8 @@
 #ifndef WEFT_EXECUTORS_PLATFORM_WINSOCK_ERRORS_H_
 #define WEFT_EXECUTORS_PLATFORM_WINSOCK_ERRORS_H_
 
+#include <winsock2.h>
+
 namespace weft::platform {
 
 /// The POSIX error number (mingw-w64's errno.h constants) for a Winsock
@@ -12,6 +14,10 @@ namespace weft::platform {
 /// is returned as it is (they are 10000 and up, beyond every errno), and
 /// ErrorDescription still describes it.
 int ErrorFromWinsock(int code);
+
+/// ErrorFromWinsock for a receive on `socket`: a datagram socket's
+/// WSAECONNRESET (an ICMP port unreachable) is ECONNREFUSED, as Linux says.
+int ReceiveError(SOCKET socket, int code);
 
 }  // namespace weft::platform
 

@@ -21,7 +21,6 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <latch>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -88,17 +87,30 @@ class MultiThreadScheduler final : public RuntimeScheduler {
     active_cores_ = cores_.size();
     auto keep = runtime_.shared_from_this();
     // build() returns once every worker runs (and ran on_thread_start).
-    auto started = std::make_shared<std::latch>(cores_.size());
+    // A mutex and a condition variable, not std::latch: libstdc++ 12's
+    // atomic waits (behind std::latch) can miss a wake-up where there is no
+    // futex (mingw-w64), which hung build() on Windows.
+    struct StartGate {
+      std::mutex mu;
+      std::condition_variable all_started;
+      size_t not_started;
+    };
+    auto gate = std::make_shared<StartGate>();
+    gate->not_started = cores_.size();
     for (auto& core : cores_) {
       Core* raw = core.get();
-      if (!runtime_.blocking_pool().SpawnMandatory([this, raw, keep, started] {
-            started->count_down();
+      if (!runtime_.blocking_pool().SpawnMandatory([this, raw, keep, gate] {
+            {
+              std::lock_guard lock(gate->mu);
+              if (--gate->not_started == 0) gate->all_started.notify_all();
+            }
             RunCore(raw);
           })) {
         return absl::InternalError("weft: could not start worker threads");
       }
     }
-    started->wait();
+    std::unique_lock lock(gate->mu);
+    gate->all_started.wait(lock, [&gate] { return gate->not_started == 0; });
     return absl::OkStatus();
   }
 
