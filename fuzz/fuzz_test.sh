@@ -45,7 +45,8 @@ sources_of() {
         examples/mini_redis/integer.cc ;;
     socket_address)
       echo fuzz/socket_address_fuzzer.cc runtime/net/socket_address.cc \
-        executors/platform/posix_sockets.cc executors/platform/errors.cc ;;
+        executors/platform/posix_sockets.cc executors/platform/socket_options.cc \
+        executors/platform/errors.cc ;;
   esac
 }
 

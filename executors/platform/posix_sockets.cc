@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "executors/platform/socket_options.h"
 #include "executors/platform/sockets.h"
 #include "executors/platform/target.h"
 
@@ -23,33 +24,6 @@ int SocketTypeValue(SocketType type) {
 
 // 0, or errno after a call that returned `result` < 0.
 int ErrorOf(int result) { return result < 0 ? errno : 0; }
-
-struct OptionName {
-  int level;
-  int name;
-};
-
-OptionName NameOf(SocketHandle socket, SocketOption option) {
-  switch (option) {
-    case SocketOption::kReuseAddress:
-      return {SOL_SOCKET, SO_REUSEADDR};
-    case SocketOption::kNoDelay:
-      return {IPPROTO_TCP, TCP_NODELAY};
-    case SocketOption::kKeepAlive:
-      return {SOL_SOCKET, SO_KEEPALIVE};
-    case SocketOption::kLinger:
-      return {SOL_SOCKET, SO_LINGER};
-    case SocketOption::kTtl: {
-      RawSocketAddress local;
-      if (LocalAddress(socket, &local) == 0 &&
-          local.storage.ss_family == AF_INET6) {
-        return {IPPROTO_IPV6, IPV6_UNICAST_HOPS};
-      }
-      return {IPPROTO_IP, IP_TTL};
-    }
-  }
-  return {SOL_SOCKET, 0};
-}
 
 #if WEFT_PLATFORM_LINUX
 // Non-blocking and close-on-exec from the start: no window in which a fork
@@ -228,13 +202,7 @@ absl::StatusOr<std::vector<RawSocketAddress>> ResolveHost(
         return absl::UnknownError(message);
     }
   }
-  std::vector<RawSocketAddress> addresses;
-  for (addrinfo* entry = results; entry != nullptr; entry = entry->ai_next) {
-    if (entry->ai_family != AF_INET && entry->ai_family != AF_INET6) continue;
-    RawSocketAddress& address = addresses.emplace_back();
-    std::memcpy(&address.storage, entry->ai_addr, entry->ai_addrlen);
-    address.length = entry->ai_addrlen;
-  }
+  std::vector<RawSocketAddress> addresses = AddressesOf(results);
   ::freeaddrinfo(results);
   return addresses;
 }

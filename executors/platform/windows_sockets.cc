@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "executors/platform/socket_options.h"
 #include "executors/platform/sockets.h"
 #include "executors/platform/winsock_errors.h"
 
@@ -31,33 +32,6 @@ int ErrorOf(int result) { return result == SOCKET_ERROR ? LastError() : 0; }
 
 int SocketTypeValue(SocketType type) {
   return type == SocketType::kStream ? SOCK_STREAM : SOCK_DGRAM;
-}
-
-struct OptionName {
-  int level;
-  int name;
-};
-
-OptionName NameOf(SocketHandle socket, SocketOption option) {
-  switch (option) {
-    case SocketOption::kReuseAddress:
-      return {SOL_SOCKET, SO_REUSEADDR};
-    case SocketOption::kNoDelay:
-      return {IPPROTO_TCP, TCP_NODELAY};
-    case SocketOption::kKeepAlive:
-      return {SOL_SOCKET, SO_KEEPALIVE};
-    case SocketOption::kLinger:
-      return {SOL_SOCKET, SO_LINGER};
-    case SocketOption::kTtl: {
-      RawSocketAddress local;
-      if (LocalAddress(socket, &local) == 0 &&
-          local.storage.ss_family == AF_INET6) {
-        return {IPPROTO_IPV6, IPV6_UNICAST_HOPS};
-      }
-      return {IPPROTO_IP, IP_TTL};
-    }
-  }
-  return {SOL_SOCKET, 0};
 }
 
 }  // namespace
@@ -233,13 +207,7 @@ absl::StatusOr<std::vector<RawSocketAddress>> ResolveHost(
         return absl::UnknownError(message);
     }
   }
-  std::vector<RawSocketAddress> addresses;
-  for (addrinfo* entry = results; entry != nullptr; entry = entry->ai_next) {
-    if (entry->ai_family != AF_INET && entry->ai_family != AF_INET6) continue;
-    RawSocketAddress& address = addresses.emplace_back();
-    std::memcpy(&address.storage, entry->ai_addr, entry->ai_addrlen);
-    address.length = static_cast<socklen_t>(entry->ai_addrlen);
-  }
+  std::vector<RawSocketAddress> addresses = AddressesOf(results);
   ::freeaddrinfo(results);
   return addresses;
 }
