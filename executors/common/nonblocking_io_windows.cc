@@ -23,13 +23,11 @@ int Length(const IoOperation* op) {
   return static_cast<int>(std::min(op->length, kMaxIo));
 }
 
-int LastError() { return platform::ErrorFromWinsock(WSAGetLastError()); }
-
 // A Winsock call's return value as a result; std::nullopt if it would
 // block.
 std::optional<int32_t> Outcome(int n) {
   if (n != SOCKET_ERROR) return n;
-  const int error = LastError();
+  const int error = platform::LastWinsockError();
   if (platform::WouldBlock(error)) return std::nullopt;
   return -error;
 }
@@ -54,7 +52,7 @@ std::optional<int32_t> FinishConnect(const IoOperation* op) {
   int length = sizeof error;
   if (::getsockopt(AsSocket(op->fd), SOL_SOCKET, SO_ERROR,
                    reinterpret_cast<char*>(&error), &length) == SOCKET_ERROR) {
-    return -LastError();
+    return -platform::LastWinsockError();
   }
   if (error != 0) return -platform::ErrorFromWinsock(error);
   // Writable without an error means connected, unless the readiness was
@@ -65,7 +63,7 @@ std::optional<int32_t> FinishConnect(const IoOperation* op) {
                     &peer_length) == 0) {
     return 0;
   }
-  const int peer_error = LastError();
+  const int peer_error = platform::LastWinsockError();
   if (peer_error == ENOTCONN) return std::nullopt;
   return -peer_error;
 }
@@ -82,7 +80,7 @@ int32_t PrepareIo(IoOperation* op) {
       u_long non_blocking = 1;
       if (::ioctlsocket(AsSocket(op->fd), FIONBIO, &non_blocking) ==
           SOCKET_ERROR) {
-        return -LastError();
+        return -platform::LastWinsockError();
       }
       return 0;
     }
@@ -123,7 +121,7 @@ std::optional<int32_t> StartConnect(IoOperation* op) {
     return 0;
   }
   // A non-blocking connect in progress says WSAEWOULDBLOCK on Windows.
-  const int error = LastError();
+  const int error = platform::LastWinsockError();
   if (platform::WouldBlock(error) || error == EINPROGRESS) return std::nullopt;
   return -error;
 }
@@ -146,12 +144,12 @@ int32_t PollNow(platform::IoHandle fd, uint32_t events) {
   entry.events =
       static_cast<short>(events & (POLLRDNORM | POLLRDBAND | POLLWRNORM));
   const int n = ::WSAPoll(&entry, 1, 0);
-  if (n == SOCKET_ERROR) return -LastError();
+  if (n == SOCKET_ERROR) return -platform::LastWinsockError();
   return n == 0 ? 0 : static_cast<uint16_t>(entry.revents);
 }
 
 int32_t CloseFd(platform::IoHandle fd) {
-  return ::closesocket(AsSocket(fd)) == 0 ? 0 : -LastError();
+  return ::closesocket(AsSocket(fd)) == 0 ? 0 : -platform::LastWinsockError();
 }
 
 }  // namespace weft::executors_common

@@ -40,9 +40,8 @@ HandleKind KindOfHandle(IoHandle handle) {
 
 int CloseIoHandle(IoHandle handle) {
   if (IsSocket(handle)) {
-    return ::closesocket(static_cast<SOCKET>(handle)) == 0
-               ? 0
-               : ErrorFromWinsock(::WSAGetLastError());
+    return ::closesocket(static_cast<SOCKET>(handle)) == 0 ? 0
+                                                           : LastWinsockError();
   }
   return ::CloseHandle(reinterpret_cast<HANDLE>(handle)) ? 0 : EBADF;
 }

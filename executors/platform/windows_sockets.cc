@@ -25,10 +25,10 @@ void StartWinsock() {
   });
 }
 
-int LastError() { return ErrorFromWinsock(WSAGetLastError()); }
-
 // 0, or the error after a call that returned SOCKET_ERROR.
-int ErrorOf(int result) { return result == SOCKET_ERROR ? LastError() : 0; }
+int ErrorOf(int result) {
+  return result == SOCKET_ERROR ? LastWinsockError() : 0;
+}
 
 int SocketTypeValue(SocketType type) {
   return type == SocketType::kStream ? SOCK_STREAM : SOCK_DGRAM;
@@ -39,7 +39,7 @@ int SocketTypeValue(SocketType type) {
 int MakeNonBlockingCloseOnExec(SocketHandle socket) {
   u_long non_blocking = 1;
   if (::ioctlsocket(socket, FIONBIO, &non_blocking) == SOCKET_ERROR) {
-    return LastError();
+    return LastWinsockError();
   }
   // Windows' close-on-exec: a child process does not inherit the handle.
   if (!::SetHandleInformation(reinterpret_cast<HANDLE>(socket),
@@ -55,7 +55,7 @@ int OpenSocket(int family, SocketType type, SocketHandle* socket) {
   SOCKET handle =
       ::WSASocketW(family, SocketTypeValue(type), 0, nullptr, 0,
                    WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
-  if (handle == INVALID_SOCKET) return LastError();
+  if (handle == INVALID_SOCKET) return LastWinsockError();
   if (int error = MakeNonBlockingCloseOnExec(handle); error != 0) {
     ::closesocket(handle);
     return error;
@@ -123,7 +123,7 @@ int GetOption(SocketHandle socket, SocketOption option, int* value) {
     if (::getsockopt(socket, name.level, name.name,
                      reinterpret_cast<char*>(&setting),
                      &length) == SOCKET_ERROR) {
-      return LastError();
+      return LastWinsockError();
     }
     *value = setting.l_onoff != 0 ? setting.l_linger : -1;
     return 0;
@@ -142,7 +142,7 @@ int64_t TrySend(SocketHandle socket, const void* data, size_t length,
   int sent =
       ::sendto(socket, static_cast<const char*>(data), static_cast<int>(length),
                0, to, to == nullptr ? 0 : to_length);
-  return sent == SOCKET_ERROR ? -LastError() : sent;
+  return sent == SOCKET_ERROR ? -LastWinsockError() : sent;
 }
 
 int64_t TryReceive(SocketHandle socket, void* buffer, size_t length,

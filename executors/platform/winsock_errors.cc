@@ -89,6 +89,8 @@ int ErrorFromWinsock(int code) {
   }
 }
 
+int LastWinsockError() { return ErrorFromWinsock(::WSAGetLastError()); }
+
 int ReceiveError(SOCKET socket, int code) {
   const int error = ErrorFromWinsock(code);
   if (error != ECONNRESET) return error;

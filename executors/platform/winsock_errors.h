@@ -15,6 +15,10 @@ namespace weft::platform {
 /// ErrorDescription still describes it.
 int ErrorFromWinsock(int code);
 
+/// ErrorFromWinsock(WSAGetLastError()): the calling thread's last Winsock
+/// error, after a call that returned SOCKET_ERROR or INVALID_SOCKET.
+int LastWinsockError();
+
 /// ErrorFromWinsock for a receive on `socket`: a datagram socket's
 /// WSAECONNRESET (an ICMP port unreachable) is ECONNREFUSED, as Linux says.
 int ReceiveError(SOCKET socket, int code);
