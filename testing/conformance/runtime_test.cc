@@ -4,7 +4,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <latch>
 #include <memory>
 #include <optional>
 #include <string>
@@ -229,11 +228,15 @@ TEST_P(RuntimeLifecycleTest, SeveralThreadsBlockOnAtOnce) {
   Runtime rt = MakeRuntime();
   constexpr int kThreads = 4;
   std::vector<int> results(kThreads, -1);
-  std::latch start(kThreads);
+  // Started together by spinning, not std::latch: libstdc++ 12's atomic
+  // waits (behind std::latch) can miss a wake-up where there is no futex,
+  // as on mingw-w64, which hung this test under Wine.
+  std::atomic<int> arrived{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
-      start.arrive_and_wait();
+      arrived.fetch_add(1);
+      ASSERT_TRUE(SpinUntil([&] { return arrived.load() == kThreads; }));
       results[i] = rt.block_on([i]() -> Task<int> {
         JoinHandle<int> handle = spawn(After(2ms, i));
         co_await sleep(1ms);
