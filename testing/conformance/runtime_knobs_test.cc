@@ -317,10 +317,17 @@ Task<std::vector<int64_t>> TimerLags(int rounds) {
   std::atomic<int64_t> seen{-1};
   std::atomic<int> fired{0};
   std::atomic<int64_t> deadline_ns{0};
+  // The sleeper starts a round only once this task has taken the last
+  // round's deadline: when the machine is slow the last timer can fire
+  // before this task looks, and a sleeper that went on would overwrite the
+  // deadline and finish a round ahead, leaving this task waiting for a
+  // deadline that never comes (seen under Wine on a loaded machine).
+  Notify deadline_taken;
   auto sleeper = [](PingPong* pp, std::atomic<int64_t>* seen,
                     std::atomic<int>* fired, std::atomic<int64_t>* deadline_ns,
-                    int rounds) -> Task<void> {
+                    Notify* deadline_taken, int rounds) -> Task<void> {
     for (int round = 0; round < rounds; ++round) {
+      if (round > 0) co_await deadline_taken->notified();
       const auto deadline = std::chrono::steady_clock::now() + 1ms;
       deadline_ns->store(deadline.time_since_epoch().count());
       co_await sleep_until(deadline);
@@ -329,7 +336,7 @@ Task<std::vector<int64_t>> TimerLags(int rounds) {
     }
   };
   JoinHandle<void> sleeping =
-      spawn(sleeper(&pp, &seen, &fired, &deadline_ns, rounds));
+      spawn(sleeper(&pp, &seen, &fired, &deadline_ns, &deadline_taken, rounds));
   std::vector<int64_t> lags;
   for (int round = 0; round < rounds; ++round) {
     // The sleeper registered this round's timer (it ran since the last
@@ -337,6 +344,7 @@ Task<std::vector<int64_t>> TimerLags(int rounds) {
     while (deadline_ns.load() == 0) co_await PingOnce(&pp);
     const std::chrono::steady_clock::time_point deadline{
         std::chrono::steady_clock::duration(deadline_ns.exchange(0))};
+    deadline_taken.notify_one();
     // Let the deadline pass inside this poll: the timer is due from now on,
     // and only a poll of the driver can notice.
     while (std::chrono::steady_clock::now() <= deadline) {
