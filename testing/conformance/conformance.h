@@ -292,6 +292,16 @@ Task<T> After(std::chrono::nanoseconds duration, T value) {
   co_return value;
 }
 
+// Like After, but until a deadline instead of for a duration from the first
+// poll: tasks that must finish in a given order get their deadlines from one
+// instant, so that a first poll delayed on a loaded machine (or under Wine)
+// cannot reorder them.
+template <typename T>
+Task<T> Until(Clock::time_point deadline, T value) {
+  co_await sleep_until(deadline);
+  co_return value;
+}
+
 }  // namespace weft::conformance
 
 #endif  // WEFT_TESTING_CONFORMANCE_CONFORMANCE_H_

@@ -104,9 +104,9 @@ TEST_P(JoinSetTest, JoinNextWithDifferentSleeps) {
   rt.block_on([]() -> Task<void> {
     JoinSet<int> set;
     const auto start = std::chrono::steady_clock::now();
-    set.spawn(After(240ms, 1));
-    set.spawn(After(0ms, 2));
-    set.spawn(After(120ms, 3));
+    set.spawn(Until(start + 240ms, 1));
+    set.spawn(Until(start, 2));
+    set.spawn(Until(start + 120ms, 3));
     std::vector<int> order;
     while (true) {
       std::optional<JoinResult<int>> next = co_await set.join_next();
@@ -223,9 +223,10 @@ TEST_P(JoinSetTest, JoinAllReturnsResultsInCompletionOrder) {
   Runtime rt = MakeRuntime();
   rt.block_on([]() -> Task<void> {
     JoinSet<int> set;
-    set.spawn(After(240ms, 1));
-    set.spawn(After(0ms, 2));
-    set.spawn(After(120ms, 3));
+    const auto start = time::now();
+    set.spawn(Until(start + 240ms, 1));
+    set.spawn(Until(start, 2));
+    set.spawn(Until(start + 120ms, 3));
     std::vector<int> all = co_await set.join_all();
     EXPECT_EQ(all, (std::vector<int>{2, 3, 1}));
     EXPECT_TRUE(set.empty());
