@@ -5,7 +5,6 @@
 // libuv's uv_fs_*: nothing goes to the runtime's blocking pool); elsewhere
 // they run on the blocking pool.
 
-#include <dirent.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "runtime/weft.h"
 #include "testing/conformance/conformance.h"
+#include "testing/conformance/open_files.h"
 
 namespace weft::conformance {
 namespace {
@@ -61,16 +61,6 @@ std::span<std::byte> Bytes(std::string& buffer) {
 // A status's message (absl::string_view here is not std::string_view).
 std::string Message(const absl::Status& status) {
   return std::string(status.message());
-}
-
-// File descriptors this process has open now.
-int OpenFds() {
-  int count = 0;
-  DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return -1;
-  while (readdir(dir) != nullptr) ++count;
-  closedir(dir);
-  return count;
 }
 
 TEST_P(FsTest, WriteThenReadRoundTrips) {
@@ -366,7 +356,13 @@ TEST_P(FsTest, AbortedOpensLeakNoDescriptor) {
   const std::string path = PathOf("opened.txt");
   runtime.block_on([&]() -> Task<void> {
     EXPECT_TRUE((co_await fs::write(path, "x")).ok());
-    const int before = OpenFds();
+    const OpenFileProbe probe(path);
+    {
+      // The probe sees a file that is open (else it could not fail below).
+      absl::StatusOr<fs::File> held = co_await fs::File::open(path);
+      EXPECT_TRUE(held.ok());
+      EXPECT_FALSE(probe.AllClosed()) << probe.Describe();
+    }
     for (int round = 0; round < 40; ++round) {
       auto opener = spawn([&]() -> Task<void> {
         absl::StatusOr<fs::File> file = co_await fs::File::open(path);
@@ -379,9 +375,8 @@ TEST_P(FsTest, AbortedOpensLeakNoDescriptor) {
     }
     // An open on the blocking pool may finish after its task is gone; its
     // descriptor is closed then.
-    std::function<bool()> all_closed = [&] { return OpenFds() <= before; };
-    EXPECT_TRUE(co_await Eventually(all_closed))
-        << OpenFds() << " > " << before;
+    std::function<bool()> all_closed = [&] { return probe.AllClosed(); };
+    EXPECT_TRUE(co_await Eventually(all_closed)) << probe.Describe();
   });
 }
 
