@@ -126,7 +126,14 @@ start_server() {
   err="$tmp/server.$backend.$flavor.err"
   dump_dir="$tmp/dump.$backend.$flavor"
   mkdir -p "$dump_dir"
-  ${launcher[@]+"${launcher[@]}"} "$binary" --address=127.0.0.1:0 --backend="$backend" --flavor="$flavor" \
+  # Emptied here, not only by the redirections below: those happen in the
+  # background child, which a loaded machine may run after the loop below
+  # has read the previous server's "listening" line (a restart reuses these
+  # files), and the test would then talk to the old, stopped server's port.
+  : >"$out"
+  : >"$err"
+  ${launcher[@]+"${launcher[@]}"} "$binary" --address=127.0.0.1:0 \
+    --backend="$backend" --flavor="$flavor" \
     --query_buffer_limit="$QUERY_BUFFER_LIMIT" --dir="$dump_dir" \
     >"$out" 2>"$err" &
   server_pid=$!
