@@ -21,6 +21,11 @@ The mini_redis columns: one per backend (--backends) and runtime flavor
 current_thread column is the like-for-like one, multi_thread uses --workers
 threads (default: one per CPU). redis-benchmark runs on the same machine
 and competes for the same CPUs with both.
+
+--wine-mini-redis adds the same columns for a Windows build of mini_redis
+(bazel build --config=windows), run under Wine through tools/wine-run and
+driven by the same Linux redis-benchmark over loopback, and a second table
+of its ratio to the Linux build's column of the same backend and flavor.
 """
 
 import argparse
@@ -44,7 +49,9 @@ try:
 except (ImportError, OSError):
     DEFAULT_BACKENDS = None  # outside a checkout (Bazel's runfiles): pass --backends
 TARGET = "//examples/mini_redis:mini_redis_every_backend"
-TESTS = ["SET", "GET", "INCR", "MSET"]
+ALL_TESTS = ["SET", "GET", "INCR", "MSET"]
+TESTS = ALL_TESTS  # --tests narrows it
+WINE_RUN = os.path.join(ROOT, "tools", "wine-run")
 # redis-benchmark's CSV names MSET after its key count.
 CSV_NAMES = {"MSET (10 keys)": "MSET"}
 
@@ -58,11 +65,16 @@ def parse_args():
   bench/mini_redis_vs_redis                       3 rounds, -n 200000
   bench/mini_redis_vs_redis --requests 500000 --rounds 5
   bench/mini_redis_vs_redis --backends uring --flavors current_thread
+  bench/mini_redis_vs_redis --backends uv --tests set,get --requests 100000 \
+      --wine-mini-redis bazel-out/mingw64-opt/bin/examples/mini_redis/mini_redis_every_backend.exe
 
 Without --mini-redis it builds %s with --config=opt first.
 """ % TARGET)
     parser.add_argument("--mini-redis",
                         help="a mini_redis binary (default: build it optimized)")
+    parser.add_argument("--wine-mini-redis",
+                        help="also a Windows build of mini_redis (.exe), run "
+                             "under Wine (tools/wine-run)")
     parser.add_argument("--redis-server", default="/usr/bin/redis-server")
     parser.add_argument("--redis-benchmark", default="/usr/bin/redis-benchmark")
     parser.add_argument("--redis-cli", default="/usr/bin/redis-cli")
@@ -77,6 +89,8 @@ Without --mini-redis it builds %s with --config=opt first.
                         help="redis-benchmark -n (default %(default)s)")
     parser.add_argument("--clients", "-c", type=int, default=50)
     parser.add_argument("--pipeline", "-P", type=int, default=16)
+    parser.add_argument("--tests", default="set,get,incr,mset",
+                        help="redis-benchmark -t: some of %(default)s")
     parser.add_argument("--rounds", type=int, default=3,
                         help="runs per server; the cell is their median")
     parser.add_argument("--json", help="write every figure here as JSON")
@@ -91,6 +105,13 @@ Without --mini-redis it builds %s with --config=opt first.
         if flavor not in ("multi_thread", "current_thread"):
             parser.error("--flavors: '%s' is not multi_thread or "
                          "current_thread" % flavor)
+    tests = [test.upper() for test in split(args.tests)]
+    unknown = [test for test in tests if test not in ALL_TESTS]
+    if unknown or not tests:
+        parser.error("--tests: '%s' is not some of set,get,incr,mset"
+                     % args.tests)
+    global TESTS
+    TESTS = [test for test in ALL_TESTS if test in tests]
     return args
 
 
@@ -190,7 +211,8 @@ def run_benchmark(args, server):
     if cli(args, server.port, "FLUSHALL") != "OK":
         fail("%s: FLUSHALL did not answer OK" % server.name)
     command = [args.redis_benchmark, "-h", "127.0.0.1", "-p", str(server.port),
-               "-t", "set,get,incr,mset", "-n", str(args.requests),
+               "-t", ",".join(test.lower() for test in TESTS),
+               "-n", str(args.requests),
                "-c", str(args.clients), "-P", str(args.pipeline), "--csv"]
     try:
         result = subprocess.run(command, capture_output=True, text=True,
@@ -209,6 +231,8 @@ def run_benchmark(args, server):
     if missing:
         fail("%s: redis-benchmark printed no figure for %s:\n%s"
              % (server.name, ", ".join(missing), result.stdout))
+    if "INCR" not in TESTS:
+        return rps
     # redis-benchmark sends whole pipelines, so it may send up to one
     # pipeline per client more than -n.
     counted = cli(args, server.port, "GET", "counter:__rand_int__")
@@ -231,49 +255,74 @@ def start_servers(args, binary, workdir, servers):
     if redis.wait_until_listening() is None:
         fail("redis-server exited before listening; its stderr:\n"
              + redis.stderr())
-    for backend in split(args.backends):
-        for flavor in split(args.flavors):
-            command = [binary, "--address=127.0.0.1:0",
-                       "--backend=" + backend, "--flavor=" + flavor]
-            if flavor == "multi_thread" and args.workers > 0:
-                command.append("--workers=%d" % args.workers)
-            server = Server("mini_redis/%s/%s" % (backend, flavor), command,
-                            workdir)
-            servers.append(server)
-            if server.wait_until_listening() is None:
-                servers.remove(server)
-                if "is not linked" in server.stderr():
-                    print("left out: %s: %s" % (server.name,
-                                                server.stderr().strip()))
-                    continue
-                fail("%s exited before listening; its stderr:\n%s"
-                     % (server.name, server.stderr()))
-    if len(servers) == 1:
-        fail("no mini_redis backend of --backends=%s is linked into %s"
-             % (args.backends, binary))
+    builds = [("mini_redis", [binary])]
+    if args.wine_mini_redis:
+        builds.append((WINE_PREFIX, [WINE_RUN, args.wine_mini_redis]))
+    for name, launcher in builds:
+        started = len(servers)
+        for backend in split(args.backends):
+            for flavor in split(args.flavors):
+                command = launcher + ["--address=127.0.0.1:0",
+                                      "--backend=" + backend,
+                                      "--flavor=" + flavor]
+                if flavor == "multi_thread" and args.workers > 0:
+                    command.append("--workers=%d" % args.workers)
+                server = Server("%s/%s/%s" % (name, backend, flavor), command,
+                                workdir)
+                servers.append(server)
+                # Wine's first start in a fresh prefix sets it up (tools/
+                # wine-run): a longer wait.
+                if server.wait_until_listening(timeout=120.0) is None:
+                    servers.remove(server)
+                    if "is not linked" in server.stderr():
+                        print("left out: %s: %s" % (server.name,
+                                                    server.stderr().strip()))
+                        continue
+                    fail("%s exited before listening; its stderr:\n%s"
+                         % (server.name, server.stderr()))
+        if len(servers) == started:
+            fail("no mini_redis backend of --backends=%s is linked into %s"
+                 % (args.backends, launcher[-1]))
+
+
+# The Windows build's columns: mini_redis.exe under Wine.
+WINE_PREFIX = "wine:mini_redis.exe"
 
 
 def print_table(servers, medians, args):
     redis = medians["redis-server"]
-    header = "%-32s" % "requests/s (median)" + "".join(
+    header = "%-40s" % "requests/s (median)" + "".join(
         "%12s" % test for test in TESTS)
     print()
-    print("redis-benchmark -t set,get,incr,mset -n %d -c %d -P %d, "
-          "median of %d round(s)" % (args.requests, args.clients,
-                                     args.pipeline, args.rounds))
+    print("redis-benchmark -t %s -n %d -c %d -P %d, median of %d round(s)"
+          % (",".join(test.lower() for test in TESTS), args.requests,
+             args.clients, args.pipeline, args.rounds))
     print(header)
     print("-" * len(header))
     for server in servers:
         cells = medians[server.name]
-        print("%-32s" % server.name + "".join(
+        print("%-40s" % server.name + "".join(
             "%12s" % ("{:,.0f}".format(cells[test])) for test in TESTS))
     print()
-    print("%-32s" % "ratio to redis-server (>1 faster)" + "".join(
+    print("%-40s" % "ratio to redis-server (>1 faster)" + "".join(
         "%12s" % test for test in TESTS))
     for server in servers[1:]:
         cells = medians[server.name]
-        print("%-32s" % server.name + "".join(
+        print("%-40s" % server.name + "".join(
             "%12.2f" % (cells[test] / redis[test]) for test in TESTS))
+    wine = [server.name for server in servers
+            if server.name.startswith(WINE_PREFIX + "/")]
+    if wine:
+        print()
+        print("%-40s" % "ratio Wine to Linux (>1 faster)" + "".join(
+            "%12s" % test for test in TESTS))
+        for name in wine:
+            linux = "mini_redis" + name[len(WINE_PREFIX):]
+            if linux not in medians:
+                continue
+            print("%-40s" % name + "".join(
+                "%12.2f" % (medians[name][test] / medians[linux][test])
+                for test in TESTS))
 
 
 def main():
@@ -285,6 +334,9 @@ def main():
     binary = args.mini_redis or build_mini_redis(args.jobs)
     if not os.access(binary, os.X_OK):
         fail("no mini_redis binary at %s" % binary)
+    if args.wine_mini_redis and not os.path.isfile(args.wine_mini_redis):
+        fail("no Windows mini_redis at %s (bazel build --config=windows "
+             "--config=opt %s)" % (args.wine_mini_redis, TARGET))
 
     workdir = tempfile.mkdtemp(prefix="mini_redis_vs_redis.")
     servers = []
@@ -295,7 +347,7 @@ def main():
             for server in servers:
                 rps = run_benchmark(args, server)
                 runs[server.name].append(rps)
-                print("round %d/%d  %-32s %s" % (
+                print("round %d/%d  %-40s %s" % (
                     round_number, args.rounds, server.name, "  ".join(
                         "%s %s" % (test, "{:,.0f}".format(rps[test]))
                         for test in TESTS)), flush=True)
@@ -318,9 +370,9 @@ def main():
                 "date": datetime.datetime.now().isoformat(timespec="seconds"),
                 "machine": {"cpus": os.cpu_count(),
                             "kernel": platform.release()},
-                "command": "redis-benchmark -t set,get,incr,mset -n %d -c %d "
-                           "-P %d --csv" % (args.requests, args.clients,
-                                            args.pipeline),
+                "command": "redis-benchmark -t %s -n %d -c %d -P %d --csv"
+                           % (",".join(test.lower() for test in TESTS),
+                              args.requests, args.clients, args.pipeline),
                 "rounds": args.rounds,
                 "requests_per_second": runs,
                 "median": medians,

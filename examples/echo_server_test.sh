@@ -3,14 +3,22 @@
 # connection (bash's /dev/tcp) and checks that both come back.
 set -u
 server=$1
+# A Windows build's program (.exe) runs under Wine, through the
+# tools/wine-run that started this script (--config=windows's --run_under,
+# which names itself in WEFT_WINE_RUN); its output then ends lines
+# with CRLF.
+launcher=()
+case "$server" in
+  *.exe) launcher=("${WEFT_WINE_RUN:?$server is a Windows program: run it with bazel test --config=windows}") ;;
+esac
 out=$(mktemp)
-"$server" 127.0.0.1:0 >"$out" 2>&1 &
+${launcher[@]+"${launcher[@]}"} "$server" 127.0.0.1:0 >"$out" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$out"' EXIT
 
 port=
 for _ in $(seq 1 100); do
-  port=$(sed -n 's/^echo server on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$out")
+  port=$(sed -n 's/^echo server on 127\.0\.0\.1:\([0-9]*\)\r\{0,1\}$/\1/p' "$out")
   [ -n "$port" ] && break
   kill -0 $pid 2>/dev/null || break
   sleep 0.1

@@ -1,7 +1,14 @@
 #!/bin/sh
 # Runs the finish_line example: it must exit 0 and show the race called off
 # with the remaining runners cancelled.
-output=$("$@" 2>&1)
+# A Windows build's program (.exe) runs under Wine, through the
+# tools/wine-run that started this script (--config=windows's --run_under,
+# which names itself in WEFT_WINE_RUN); its output then ends lines with CRLF.
+launcher=
+case "$1" in
+  *.exe) launcher=${WEFT_WINE_RUN:?"$1" is a Windows program: run it with bazel test --config=windows} ;;
+esac
+output=$(${launcher:+"$launcher"} "$@" 2>&1)
 status=$?
 echo "$output"
 if [ "$status" -ne 0 ]; then

@@ -47,6 +47,30 @@ BACKEND_NAMES = [row["name"] for row in BACKENDS]
 # The backends weft ships: what `auto` links, the benchmarks and tools/compare.
 PRODUCTION_BACKEND_NAMES = [row["name"] for row in BACKENDS if not row.get("test_only", False)]
 
+def production_backend_names_for(platform):
+    """The backends weft ships that build and run on `platform` ("linux",
+    "windows"), for targets that link or drive every one of them."""
+    return [
+        row["name"]
+        for row in BACKENDS
+        if platform in row["platforms"] and not row.get("test_only", False)
+    ]
+
+def platform_backend_names():
+    """A select(): the backends weft ships for the platform being built for
+    (--config=windows builds Windows, anything else Linux)."""
+    return select({
+        str(Label("//executors/platform:windows")): production_backend_names_for("windows"),
+        "//conditions:default": production_backend_names_for("linux"),
+    })
+
+def platform_backend_labels():
+    """A select(): the cc_libraries of platform_backend_names()."""
+    return select({
+        str(Label("//executors/platform:windows")): [backend_label(name) for name in production_backend_names_for("windows")],
+        "//conditions:default": [backend_label(name) for name in production_backend_names_for("linux")],
+    })
+
 def backend_package(row):
     """The package of a row's backend."""
     return row.get("package", "executors/" + row["name"])

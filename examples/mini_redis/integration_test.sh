@@ -56,6 +56,16 @@ BACKENDS=("$@")
 [ ${#BACKENDS[@]} -gt 0 ] || { echo "$usage" >&2; exit 2; }
 tmp=${TEST_TMPDIR:-$(mktemp -d)}
 
+# A Windows build's mini_redis.exe runs under Wine, through the
+# tools/wine-run that started this script (--config=windows's --run_under,
+# which names itself in WEFT_WINE_RUN), while redis-cli, redis-benchmark and
+# bash's /dev/tcp talk to it from Linux over loopback. Its output then ends
+# lines with CRLF.
+launcher=()
+case "$binary" in
+  *.exe) launcher=("${WEFT_WINE_RUN:?$binary is a Windows program: run it with bazel test --config=windows}") ;;
+esac
+
 for tool in "$REDIS_CLI" "$REDIS_BENCHMARK"; do
   if [ ! -x "$tool" ]; then
     echo "FAIL: $tool not found: install redis-tools (tools/setup does)" >&2
@@ -116,13 +126,20 @@ start_server() {
   err="$tmp/server.$backend.$flavor.err"
   dump_dir="$tmp/dump.$backend.$flavor"
   mkdir -p "$dump_dir"
-  "$binary" --address=127.0.0.1:0 --backend="$backend" --flavor="$flavor" \
+  # Emptied here, not only by the redirections below: those happen in the
+  # background child, which a loaded machine may run after the loop below
+  # has read the previous server's "listening" line (a restart reuses these
+  # files), and the test would then talk to the old, stopped server's port.
+  : >"$out"
+  : >"$err"
+  ${launcher[@]+"${launcher[@]}"} "$binary" --address=127.0.0.1:0 \
+    --backend="$backend" --flavor="$flavor" \
     --query_buffer_limit="$QUERY_BUFFER_LIMIT" --dir="$dump_dir" \
     >"$out" 2>"$err" &
   server_pid=$!
   port=""
   for _ in $(seq 1 300); do
-    port=$(sed -n 's/^mini_redis listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$out")
+    port=$(sed -n 's/^mini_redis listening on 127\.0\.0\.1:\([0-9][0-9]*\)\r\{0,1\}$/\1/p' "$out")
     [ -n "$port" ] && return 0
     if ! kill -0 "$server_pid" 2>/dev/null; then
       wait "$server_pid" 2>/dev/null

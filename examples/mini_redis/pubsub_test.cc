@@ -4,8 +4,6 @@
 // subscribe mode, and subscriptions ending with their connection. Every
 // expected reply was checked against redis-server 7.0.
 
-#include <sys/socket.h>
-
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -16,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "examples/mini_redis/server_test_util.h"
+#include "executors/platform/socket_types.h"
 #include "gtest/gtest.h"
 #include "runtime/weft.h"
 
@@ -103,8 +102,10 @@ TEST(PubSubTest, ASlowSubscriberSkipsAheadAndKeepsReceiving) {
     constexpr int kMessages = 20000;
     TcpStream subscriber = co_await Connect(address);
     int small = 64 * 1024;
+    // Winsock's setsockopt takes the value as const char*, POSIX's as const
+    // void*: a char pointer suits both.
     EXPECT_EQ(setsockopt(subscriber.native_handle(), SOL_SOCKET, SO_RCVBUF,
-                         &small, sizeof(small)),
+                         reinterpret_cast<const char*>(&small), sizeof(small)),
               0);
     co_await Expect(subscriber, "SUBSCRIBE ch\r\n",
                     Confirmation("subscribe", "ch", 1));
