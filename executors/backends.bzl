@@ -56,20 +56,24 @@ def production_backend_names_for(platform):
         if platform in row["platforms"] and not row.get("test_only", False)
     ]
 
-def platform_backend_names():
-    """A select(): the backends weft ships for the platform being built for
+def _per_platform(value_for):
+    """A select() of value_for(platform) for the platform being built for
     (--config=windows builds Windows, anything else Linux)."""
     return select({
-        str(Label("//executors/platform:windows")): production_backend_names_for("windows"),
-        "//conditions:default": production_backend_names_for("linux"),
+        str(Label("//executors/platform:windows")): value_for("windows"),
+        "//conditions:default": value_for("linux"),
     })
+
+def _production_backend_labels_for(platform):
+    return [backend_label(name) for name in production_backend_names_for(platform)]
+
+def platform_backend_names():
+    """A select(): the backends weft ships for the platform being built for."""
+    return _per_platform(production_backend_names_for)
 
 def platform_backend_labels():
     """A select(): the cc_libraries of platform_backend_names()."""
-    return select({
-        str(Label("//executors/platform:windows")): [backend_label(name) for name in production_backend_names_for("windows")],
-        "//conditions:default": [backend_label(name) for name in production_backend_names_for("linux")],
-    })
+    return _per_platform(_production_backend_labels_for)
 
 def backend_package(row):
     """The package of a row's backend."""
