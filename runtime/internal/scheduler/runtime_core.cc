@@ -145,8 +145,7 @@ void RuntimeCore::SpawnBlockingReserved(TaskHeader* task,
 
 void RuntimeCore::BlockOn(std::coroutine_handle<> root) {
   ExecContext* context = CurrentContext();
-  if (context != nullptr &&
-      (context->in_async_task || context->task == nullptr) &&
+  if (context != nullptr && (context->in_async_task || !context->in_task) &&
       !InBlockInPlace()) {
     throw UsageError(
         "block_on inside a runtime task (or inside another block_on): it "
@@ -280,7 +279,7 @@ RuntimeDump RuntimeCore::Dump() {
   auto append = [&dump](TaskHeader& task, bool local) {
     TaskDump entry;
     entry.id = task.id();
-    entry.name = task.name() != nullptr ? *task.name() : "";
+    entry.name = std::string(task.name_view());
     entry.location = task.location();
     entry.state = task.State();
     entry.local = local;

@@ -28,8 +28,6 @@
 
 namespace weft::internal {
 
-class TaskHeader;
-
 enum class WaitKind : uint8_t { kNone, kOther, kTimer, kIo };
 
 // The readiness check of a suspended leaf.
@@ -50,14 +48,13 @@ struct TaskLocalEntry {
 
 class ExecContext {
  public:
-  // (The small fields come last so that every task's copy packs into 48
+  // (The small fields come last so that every task's copy packs into 40
   // bytes.)
 
-  // Woken when any leaf suspended in this context becomes ready.
+  // Woken when any leaf suspended in this context becomes ready. In a task's
+  // context (and in the contexts nested in it) this is the task itself, which
+  // is why there is no separate task pointer: see `in_task`.
   Wakeable* waker_target = nullptr;
-  // The task whose id and locals this context reports (null in a block_on
-  // body).
-  TaskHeader* task = nullptr;
   TaskLocalEntry* locals = nullptr;
 
   // The suspension, written by the leaf that suspended.
@@ -65,7 +62,10 @@ class ExecContext {
   Pollable* pollable = nullptr;
   WaitKind wait_kind = WaitKind::kNone;
 
-  // Whether `task` is a coroutine task (blocking tasks are not).
+  // Whether waker_target is the TaskHeader whose id and locals this context
+  // reports (false in a block_on body), and whether that task is a coroutine
+  // task (blocking tasks are not).
+  bool in_task = false;
   bool in_async_task = false;
   int unconstrained_depth = 0;
 
@@ -85,7 +85,7 @@ class ExecContext {
   static ExecContext NestedIn(const ExecContext& parent) {
     ExecContext nested;
     nested.waker_target = parent.waker_target;
-    nested.task = parent.task;
+    nested.in_task = parent.in_task;
     nested.in_async_task = parent.in_async_task;
     nested.locals = parent.locals;
     nested.unconstrained_depth = parent.unconstrained_depth;

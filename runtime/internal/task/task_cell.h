@@ -60,8 +60,9 @@ class JoinableTask : public TaskHeader {
 
   void SetCancelled(std::exception_ptr panic) {
     error_ = std::make_unique<JoinError>(
-        panic ? JoinError::Panic(id(), name(), location(), std::move(panic))
-              : JoinError::Cancelled(id(), name(), location()));
+        panic ? JoinError::Panic(id(), this->SharedName(), location(),
+                                 std::move(panic))
+              : JoinError::Cancelled(id(), this->SharedName(), location()));
   }
   void SetPanic(std::exception_ptr panic) { SetCancelled(std::move(panic)); }
   void DropOutput() final {

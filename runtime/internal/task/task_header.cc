@@ -17,10 +17,10 @@ TaskHeader::TaskHeader(SpawnOptions options, bool async)
       id_(TaskId::Next()),
       name_(options.name.empty()
                 ? nullptr
-                : std::make_shared<const std::string>(options.name)),
+                : std::make_unique<const std::string>(options.name)),
       location_(options.location) {
   context_.waker_target = this;
-  context_.task = this;
+  context_.in_task = true;
   context_.in_async_task = async;
 }
 
@@ -289,7 +289,8 @@ TaskState TaskHeader::State() const {
 
 TaskHeader* CurrentTask() {
   ExecContext* context = CurrentContext();
-  return context == nullptr ? nullptr : context->task;
+  if (context == nullptr || !context->in_task) return nullptr;
+  return static_cast<TaskHeader*>(context->waker_target);
 }
 
 }  // namespace weft::internal

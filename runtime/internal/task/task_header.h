@@ -77,9 +77,14 @@ class TaskHeader : public Wakeable, public InTaskMemory {
   }
 
   TaskId id() const { return id_; }
-  const std::shared_ptr<const std::string>& name() const { return name_; }
   std::string_view name_view() const {
     return name_ != nullptr ? std::string_view(*name_) : std::string_view();
+  }
+  // The name for a JoinError (which shares its name between copies): a copy,
+  // made only when a named task fails, so that the task keeps one pointer.
+  std::shared_ptr<const std::string> SharedName() const {
+    return name_ != nullptr ? std::make_shared<const std::string>(*name_)
+                            : nullptr;
   }
   std::source_location location() const { return location_; }
 
@@ -161,7 +166,8 @@ class TaskHeader : public Wakeable, public InTaskMemory {
  private:
   TaskId id_;
   Scheduler* scheduler_ = nullptr;
-  std::shared_ptr<const std::string> name_;
+  // Immutable once made; null for an unnamed task.
+  std::unique_ptr<const std::string> name_;
   std::source_location location_;
   // The JoinHandle's waker: a reference owned as a Waker's (see
   // Waker::Adopt). kJoinWaker says who may write it; it is atomic because a

@@ -67,6 +67,13 @@ class TaskHeaderTest : public ::testing::Test {
   TaskRecord record_;
 };
 
+// memory_per_task (docs/PERFORMANCE.md) pays this for every task; tokio's
+// whole task is 128 bytes.
+TEST(TaskHeaderSizeTest, HeaderFitsTwoCacheLines) {
+  EXPECT_LE(sizeof(ExecContext), 40u);
+  EXPECT_LE(sizeof(TaskHeader), 128u);
+}
+
 TEST_F(TaskHeaderTest, NewTaskIsScheduled) {
   FakeTask* task = Spawn(scheduler_, record_, nullptr);
   EXPECT_EQ(task->State(), TaskState::kScheduled);
