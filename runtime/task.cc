@@ -1,7 +1,40 @@
 #include "runtime/task.h"
 
+#include <exception>
+#include <utility>
+
 namespace weft {
 namespace internal {
+namespace {
+
+// The frame that DestroyTaskChain is destroying on this thread and its error
+// slot. A destructor in that frame may destroy another chain (which saves and
+// restores this) or resume another coroutine, whose own exceptions must not
+// land here: hence the promise, not just the slot.
+struct DestroyingFrame {
+  const TaskPromiseBase* promise = nullptr;
+  std::exception_ptr* error = nullptr;
+};
+thread_local DestroyingFrame tls_destroying;
+
+class DestroyingScope {
+ public:
+  DestroyingScope(const TaskPromiseBase* promise, std::exception_ptr* error)
+      : saved_(std::exchange(tls_destroying, {promise, error})) {}
+  ~DestroyingScope() { tls_destroying = saved_; }
+  DestroyingScope(const DestroyingScope&) = delete;
+  DestroyingScope& operator=(const DestroyingScope&) = delete;
+
+ private:
+  DestroyingFrame saved_;
+};
+
+}  // namespace
+
+std::exception_ptr* DestroyErrorSlotFor(
+    const TaskPromiseBase* promise) noexcept {
+  return tls_destroying.promise == promise ? tls_destroying.error : nullptr;
+}
 
 void DestroyTaskChain(std::coroutine_handle<> root,
                       TaskPromiseBase* root_promise) {
@@ -13,7 +46,7 @@ void DestroyTaskChain(std::coroutine_handle<> root,
   auto destroy = [&first_error](std::coroutine_handle<> handle,
                                 TaskPromiseBase* promise) {
     std::exception_ptr frame_error;
-    promise->destroy_error = &frame_error;
+    DestroyingScope scope(promise, &frame_error);
     try {
       handle.destroy();
     } catch (...) {

@@ -34,6 +34,13 @@ class Task;
 
 namespace internal {
 
+class TaskPromiseBase;
+
+/// Where a destructor's exception goes while DestroyTaskChain destroys the
+/// frame of `promise` on this thread; nullptr when it is not doing so.
+std::exception_ptr* DestroyErrorSlotFor(
+    const TaskPromiseBase* promise) noexcept;
+
 // Frames live in task memory (one pool with the task cells).
 class TaskPromiseBase : public InTaskMemory {
  public:
@@ -54,10 +61,13 @@ class TaskPromiseBase : public InTaskMemory {
   FinalAwaiter final_suspend() noexcept { return {}; }
 
   /// g++ also calls this when a local's destructor throws while the frame is
-  /// destroyed; DestroyTaskChain then points `destroy_error` at its own slot.
+  /// destroyed; that exception goes to DestroyTaskChain's slot instead. The
+  /// slot is found through a thread-local rather than a pointer here, so that
+  /// every frame does not carry 8 bytes that only a frame being destroyed
+  /// uses.
   void unhandled_exception() noexcept {
-    if (destroy_error != nullptr) {
-      if (!*destroy_error) *destroy_error = std::current_exception();
+    if (std::exception_ptr* slot = DestroyErrorSlotFor(this)) {
+      if (!*slot) *slot = std::current_exception();
     } else {
       exception = std::current_exception();
     }
@@ -65,7 +75,6 @@ class TaskPromiseBase : public InTaskMemory {
 
   std::coroutine_handle<> continuation;
   std::exception_ptr exception;
-  std::exception_ptr* destroy_error = nullptr;
   TaskPromiseBase* parent = nullptr;
   TaskPromiseBase* awaiting_child = nullptr;
   std::coroutine_handle<>* owner_slot = nullptr;

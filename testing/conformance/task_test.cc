@@ -2,6 +2,8 @@
 // chains (symmetric transfer), and Tasks destroyed before they ran.
 
 #include <atomic>
+#include <coroutine>
+#include <exception>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -227,6 +229,35 @@ TEST_P(TaskTest, MovedTaskRunsOnceFromItsNewOwner) {
   int value = rt.block_on(std::move(second));
   EXPECT_EQ(value, 4);
   EXPECT_TRUE(ran.load());
+}
+
+// While a frame is destroyed, an exception from its locals' destructors is
+// the destroy's; a Task that such a destructor runs keeps its own exception.
+struct RunsThrowingTaskOnDestroy {
+  std::exception_ptr* inner_error;
+  ~RunsThrowingTaskOnDestroy() {
+    Task<int> inner = Throws("inner");
+    inner.handle().resume();  // It throws before its first await.
+    try {
+      inner.promise().TakeResult();
+    } catch (...) {
+      *inner_error = std::current_exception();
+    }
+  }
+};
+
+Task<void> SuspendedWithTaskRunningLocal(std::exception_ptr* inner_error) {
+  RunsThrowingTaskOnDestroy local{inner_error};
+  co_await std::suspend_always{};
+}
+
+TEST(TaskDestroyTest, DestructorRunningAThrowingTaskKeepsItsException) {
+  std::exception_ptr inner_error;
+  Task<void> outer = SuspendedWithTaskRunningLocal(&inner_error);
+  outer.handle().resume();
+  EXPECT_NO_THROW(outer.Destroy());
+  ASSERT_TRUE(inner_error);
+  EXPECT_THROW(std::rethrow_exception(inner_error), TestError);
 }
 
 }  // namespace
