@@ -457,8 +457,9 @@ TEST_P(WorkerMetricsTest, ParkCountGrowsWhileIdle) {
   })) << "park_count grows when workers idle";
   RuntimeMetrics metrics = rt.handle().metrics();
   for (const WorkerMetrics& worker : metrics.worker_metrics) {
-    // Each park is counted with its unpark (one more while parked).
-    EXPECT_GE(worker.park_unpark_count, 2 * worker.park_count - 1);
+    // Each park is counted with its unpark (one more while parked); a
+    // worker may not have parked at all.
+    EXPECT_GE(worker.park_unpark_count + 1, 2 * worker.park_count);
     EXPECT_LE(worker.park_unpark_count, 2 * worker.park_count);
   }
 }

@@ -29,7 +29,6 @@ class WorkerCounters {
 
   void AboutToPark() {
     StopBusy();
-    Add(park_count_, 1);
     Add(park_unpark_count_, 1);
     if (Load(poll_count_) == polls_at_unpark_) Add(noop_count_, 1);
   }
@@ -48,8 +47,10 @@ class WorkerCounters {
 
   WorkerMetrics Snapshot(size_t local_queue_depth) const {
     WorkerMetrics metrics;
-    metrics.park_count = Load(park_count_);
+    // Both from one counter, so that a snapshot taken while the worker
+    // parks or unparks is consistent: a park makes it odd, an unpark even.
     metrics.park_unpark_count = Load(park_unpark_count_);
+    metrics.park_count = (metrics.park_unpark_count + 1) / 2;
     metrics.noop_count = Load(noop_count_);
     metrics.steal_count = Load(steal_count_);
     metrics.steal_operations = Load(steal_operations_);
@@ -70,7 +71,6 @@ class WorkerCounters {
     return counter.load(std::memory_order_relaxed);
   }
 
-  std::atomic<uint64_t> park_count_{0};
   std::atomic<uint64_t> park_unpark_count_{0};
   std::atomic<uint64_t> noop_count_{0};
   std::atomic<uint64_t> steal_count_{0};
