@@ -455,13 +455,7 @@ TEST_P(WorkerMetricsTest, ParkCountGrowsWhileIdle) {
   EXPECT_TRUE(SpinUntil([&] {
     return Sum(rt.handle().metrics(), &WorkerMetrics::park_count) > before;
   })) << "park_count grows when workers idle";
-  RuntimeMetrics metrics = rt.handle().metrics();
-  for (const WorkerMetrics& worker : metrics.worker_metrics) {
-    // Each park is counted with its unpark (one more while parked); a
-    // worker may not have parked at all.
-    EXPECT_GE(worker.park_unpark_count + 1, 2 * worker.park_count);
-    EXPECT_LE(worker.park_unpark_count, 2 * worker.park_count);
-  }
+  // (That park_unpark_count agrees with it: worker_counters_test.)
 }
 
 TEST_P(WorkerMetricsTest, LocalQueueDepthCountsQueuedTasks) {
