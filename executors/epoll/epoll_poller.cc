@@ -142,9 +142,15 @@ absl::StatusOr<int> EpollPoller::WaitForEvents(
 }
 
 absl::StatusOr<bool> EpollPoller::Wait(std::optional<nanoseconds> timeout) {
-  absl::StatusOr<int> count = WaitForEvents(timeout);
-  if (!count.ok()) return count.status();
   bool woken = false;
+  const bool blocks = !timeout || *timeout > nanoseconds::zero();
+  if (blocks && !waker_.BeginBlockingWait()) {
+    woken = true;
+    timeout = nanoseconds::zero();  // still collect what is ready
+  }
+  absl::StatusOr<int> count = WaitForEvents(timeout);
+  if (blocks && !woken) waker_.EndBlockingWait();
+  if (!count.ok()) return count.status();
   for (int i = 0; i < *count; ++i) {
     if (events_[i].data.u64 == kWakeTag) {
       waker_.Consume();

@@ -1,5 +1,5 @@
 // Wake: from any thread, before or during a Run, never lost, and many wakes
-// coalesced into one (and one system call).
+// coalesced into one (and at most one system call).
 
 #include <optional>
 #include <thread>
@@ -68,8 +68,10 @@ TEST_F(ReactorTest, CoalescedWakesCostOneSystemCall) {
     const int64_t before = WriteSyscalls();
     for (int i = 0; i < 1000; ++i) reactor.Wake();
     const int64_t writes = WriteSyscalls() - before;
-    EXPECT_GE(writes, 1);
-    EXPECT_LT(writes, 10);  // one wake-up write, give or take stray writes
+    // One wake-up write, or none where the reactor writes only while a Run
+    // blocks (EventfdWaker), give or take stray writes; the Run below
+    // returns only if the wake-up got through.
+    EXPECT_LT(writes, 10);
     EXPECT_EQ(RunOnce(std::nullopt, &reactor), 0);
   });
 }

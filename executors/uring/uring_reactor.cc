@@ -426,7 +426,12 @@ absl::StatusOr<int> UringReactor::Run(std::optional<TimePoint> deadline) {
       }
       return delivered;
     }
+    if (!waker_.BeginBlockingWait()) {
+      woken = true;  // a Wake() that found this thread running
+      continue;
+    }
     const int ret = Wait(timeout);
+    waker_.EndBlockingWait();
     if (ret < 0 && !IsTransient(-ret)) {
       return UringError(-ret, "io_uring_enter");
     }

@@ -66,6 +66,12 @@ class PollPoller final : public Poller {
     for (const auto& [fd, events] : watched_) {
       fds_.push_back({.fd = fd, .events = events, .revents = 0});
     }
+    bool woken = false;
+    const bool blocks = !timeout || *timeout > std::chrono::nanoseconds::zero();
+    if (blocks && !waker_.BeginBlockingWait()) {
+      woken = true;
+      timeout = std::chrono::nanoseconds::zero();  // collect what is ready
+    }
     timespec wait{};
     if (timeout && *timeout > std::chrono::nanoseconds::zero()) {
       wait.tv_sec = static_cast<time_t>(timeout->count() / 1'000'000'000);
@@ -73,10 +79,11 @@ class PollPoller final : public Poller {
     }
     const int count =
         ppoll(fds_.data(), fds_.size(), timeout ? &wait : nullptr, nullptr);
+    if (blocks && !woken) waker_.EndBlockingWait();
     if (count < 0 && errno != EINTR) return SyscallError(errno, "ppoll");
     // poll(2) is level-triggered: the eventfd is drained, or it would stay
     // readable.
-    const bool woken = count > 0 && fds_[0].revents != 0 && waker_.Drain();
+    if (count > 0 && fds_[0].revents != 0 && waker_.Drain()) woken = true;
     for (size_t i = 1; count > 0 && i < fds_.size(); ++i) {
       if (fds_[i].revents != 0) {
         sink().OnReady(fds_[i].fd, static_cast<uint16_t>(fds_[i].revents));
