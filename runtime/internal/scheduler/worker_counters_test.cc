@@ -36,25 +36,29 @@ TEST(WorkerCountersTest, ParkAndUnparkCountTogether) {
 TEST(WorkerCountersTest, AnotherThreadsSnapshotIsConsistentWhileItParks) {
   WorkerCounters counters;
   counters.StartBusy();
-  std::atomic<bool> done{false};
+  std::atomic<bool> stop{false};
+  std::atomic<bool> started{false};
+  uint64_t parks = 0;
   std::thread worker([&] {
-    for (int i = 0; i < 100000; ++i) {
+    started.store(true);
+    while (!stop.load(std::memory_order_relaxed)) {
       counters.AboutToPark();
       counters.Unparked();
+      ++parks;
     }
-    done.store(true);
   });
+  while (!started.load()) std::this_thread::yield();
   uint64_t last_parks = 0;
-  while (!done.load()) {
+  for (int i = 0; i < 1000000 && !HasFailure(); ++i) {
     const WorkerMetrics metrics = counters.Snapshot(0);
     EXPECT_GE(metrics.park_unpark_count + 1, 2 * metrics.park_count);
     EXPECT_LE(metrics.park_unpark_count, 2 * metrics.park_count);
     EXPECT_GE(metrics.park_count, last_parks);
     last_parks = metrics.park_count;
-    if (HasFailure()) break;
   }
+  stop.store(true);
   worker.join();
-  EXPECT_EQ(counters.Snapshot(0).park_count, 100000u);
+  EXPECT_EQ(counters.Snapshot(0).park_count, parks);
 }
 
 }  // namespace
