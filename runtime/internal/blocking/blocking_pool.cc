@@ -9,6 +9,7 @@
 
 #include "executors/platform/threads.h"
 #include "runtime/internal/blocking/thread_start.h"
+#include "runtime/internal/memory/task_memory.h"
 #include "runtime/internal/task/owned_tasks.h"
 #include "runtime/internal/task/scheduler.h"
 
@@ -221,6 +222,7 @@ TaskHeader* BlockingPool::State::NextTask(Idler*& idler) {
     GrantLocked(wake);
   }
   Idler& mine = *idler;
+  FlushTaskMemory();  // the blocks this thread freed for other threads
   std::unique_lock lock(mine.mu);
   const auto deadline = std::chrono::steady_clock::now() + keep_alive;
   if (!mine.wake.wait_until(lock, deadline,

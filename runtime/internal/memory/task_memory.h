@@ -8,7 +8,8 @@
 // into another thread's arena takes that arena's lock. This allocator keeps
 // blocks of up to kMaxPooledBlock bytes in 64 KiB pages owned by one thread's
 // heap: the owner allocates and frees without atomics; another thread hands
-// a block back through a lock-free list the owner collects when it runs out.
+// a block back through a lock-free list the owner collects when it runs out,
+// in batches of a few dozen blocks.
 // A thread's heap outlives the thread (it is adopted by the next thread that
 // needs one), so blocks may be freed anywhere, at any time.
 //
@@ -31,6 +32,12 @@ inline constexpr size_t kMaxPooledBlock = 1024;
 void* AllocateTaskMemory(size_t size);
 // `size` must be the size that AllocateTaskMemory was given.
 void FreeTaskMemory(void* block, size_t size) noexcept;
+
+// Hands the blocks this thread freed for other threads' heaps, which it
+// gathers to hand over several at a time, to their owners now. A thread
+// calls it before it may block for long (a worker before it parks), so
+// that the blocks can be reused meanwhile.
+void FlushTaskMemory() noexcept;
 
 // What the pool holds from the system, for tests and diagnostics (both 0 in
 // builds without the pool).

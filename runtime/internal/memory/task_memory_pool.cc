@@ -13,9 +13,16 @@
 //     empty (and is not the one its class allocates from) is kept as a spare
 //     for any class, up to kMaxSparePages; past that its memory goes back to
 //     the system (PageFromSystem says how).
-//   * on any other thread (or after the thread's heap was released): pushed
-//     onto the owning heap's `remote` stack (release), which the owner takes
-//     whole (acquire) when its current page runs out.
+//   * on any other thread: gathered in the freeing thread's own heap
+//     (`outgoing`, up to kOutgoingBlocks blocks of one owner), then pushed
+//     onto the owning heap's `remote` stack with one compare-and-swap
+//     (release), which the owner takes whole (acquire) when its current page
+//     runs out. The owner's `remote` is a cache line both workers write, and
+//     with 2 workers every stolen task is freed this way: a CAS per block was
+//     a tenth of spawn_many's samples. A thread hands its gathered blocks
+//     over when it switches owners, before it parks (FlushTaskMemory) and
+//     when its heap is released. A thread without a heap (after its release)
+//     pushes each block at once.
 //
 // A thread's heap is leased on its first allocation and, when the thread
 // exits (platform::ThreadExitHook), goes back to a global list for the next
@@ -42,6 +49,8 @@ constexpr size_t kClasses = kMaxPooledBlock / kGranule;
 // Spare empty pages a heap keeps for reuse (2 MiB): a burst of tasks that
 // ends and starts again does not go back to the system each time.
 constexpr size_t kMaxSparePages = 32;
+// Blocks a thread gathers for another heap before it hands them over.
+constexpr uint32_t kOutgoingBlocks = 32;
 
 struct FreeBlock {
   FreeBlock* next;
@@ -64,8 +73,18 @@ struct alignas(64) Page {
 constexpr size_t kPageHeaderBytes = sizeof(Page);
 static_assert(kPageHeaderBytes % kGranule == 0);
 
+// Blocks freed by this heap's thread that belong to `owner`'s heap, linked
+// from `first` to `last`.
+struct OutgoingBlocks {
+  Heap* owner = nullptr;
+  FreeBlock* first = nullptr;
+  FreeBlock* last = nullptr;
+  uint32_t count = 0;
+};
+
 struct Heap {
   std::atomic<FreeBlock*> remote{nullptr};
+  OutgoingBlocks outgoing;
   Page* current[kClasses] = {};
   Page* available[kClasses] = {};
   Page* spare = nullptr;
@@ -239,12 +258,33 @@ void FreeLocal(Heap& heap, FreeBlock* block) {
   }
 }
 
-void FreeRemote(Heap& heap, FreeBlock* block) {
-  FreeBlock* head = heap.remote.load(std::memory_order_relaxed);
+// Hands the chain first..last to its owner.
+void PushRemote(Heap& owner, FreeBlock* first, FreeBlock* last) {
+  FreeBlock* head = owner.remote.load(std::memory_order_relaxed);
   do {
-    block->next = head;
-  } while (!heap.remote.compare_exchange_weak(
-      head, block, std::memory_order_release, std::memory_order_relaxed));
+    last->next = head;
+  } while (!owner.remote.compare_exchange_weak(
+      head, first, std::memory_order_release, std::memory_order_relaxed));
+}
+
+void FlushOutgoing(Heap& heap) {
+  OutgoingBlocks& out = heap.outgoing;
+  if (out.owner == nullptr) return;
+  PushRemote(*out.owner, out.first, out.last);
+  out = {};
+}
+
+// `heap`'s thread frees a block of `owner`'s.
+void FreeRemote(Heap& heap, Heap& owner, FreeBlock* block) {
+  OutgoingBlocks& out = heap.outgoing;
+  if (out.owner != &owner) {
+    FlushOutgoing(heap);
+    out.owner = &owner;
+    out.last = block;
+  }
+  block->next = out.first;
+  out.first = block;
+  if (++out.count == kOutgoingBlocks) FlushOutgoing(heap);
 }
 
 void CollectRemote(Heap& heap) {
@@ -298,6 +338,7 @@ Heap* LeaseHeap() {
 }
 
 void ReleaseHeap(Heap* heap) {
+  FlushOutgoing(*heap);
   CollectRemote(*heap);
   std::lock_guard lock(g_heaps_mu);
   heap->next_free_heap = g_free_heaps;
@@ -352,13 +393,24 @@ void FreeTaskMemory(void* block, size_t size) noexcept {
   }
   auto* free_block = static_cast<FreeBlock*>(block);
   Heap* owner = PageOf(block)->heap;
-  if (owner == tls_heap) {
+  Heap* mine = tls_heap;
+  if (owner == mine) {
     FreeLocal(*owner, free_block);
-  } else {
-    // Also the shared heap's blocks: its owner is whoever holds its mutex,
-    // never a thread's tls_heap.
-    FreeRemote(*owner, free_block);
+    return;
   }
+  // Also the shared heap's blocks: its owner is whoever holds its mutex,
+  // never a thread's tls_heap. A thread that frees before it ever
+  // allocated leases its heap now, to gather blocks in.
+  if (mine == nullptr) mine = ThreadHeap();
+  if (mine != nullptr) {
+    FreeRemote(*mine, *owner, free_block);
+  } else {
+    PushRemote(*owner, free_block, free_block);
+  }
+}
+
+void FlushTaskMemory() noexcept {
+  if (Heap* mine = tls_heap) FlushOutgoing(*mine);
 }
 
 TaskMemoryStats GetTaskMemoryStats() {

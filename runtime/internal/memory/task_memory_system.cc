@@ -13,6 +13,8 @@ void FreeTaskMemory(void* block, size_t size) noexcept {
   ::operator delete(block, size);
 }
 
+void FlushTaskMemory() noexcept {}
+
 TaskMemoryStats GetTaskMemoryStats() { return {}; }
 
 }  // namespace weft::internal

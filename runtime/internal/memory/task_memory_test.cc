@@ -132,6 +132,57 @@ TEST(TaskMemoryTest, BlocksOutliveTheirThreadAndHeapsAreAdopted) {
   EXPECT_LE(GetTaskMemoryStats().pages, pages_after_first);
 }
 
+// Allocates blocks of `size` until every block of `freed` has come back
+// (true) or four pages' worth did not bring them all (false).
+bool AllComeBack(const std::vector<void*>& freed, size_t size) {
+  const size_t limit = 4 * GetTaskMemoryStats().page_bytes / size;
+  std::vector<void*> taken;
+  size_t back = 0;
+  while (back < freed.size() && taken.size() < limit) {
+    taken.push_back(AllocateTaskMemory(size));
+    for (void* block : freed) back += block == taken.back() ? 1 : 0;
+  }
+  for (void* block : taken) FreeTaskMemory(block, size);
+  return back == freed.size();
+}
+
+// A thread gathers the blocks it frees for another thread's heap and hands
+// them over several at a time; a few blocks (fewer than a batch) reach
+// their owner when the freeing thread flushes, as a worker does before it
+// parks, or when it exits.
+void ExpectFreedBlocksComeBack(bool freer_exits) {
+  constexpr size_t kSize = 1008;  // a size class no other test uses
+  std::thread owner([&] {
+    std::vector<void*> handed;
+    for (int i = 0; i < 8; ++i) handed.push_back(AllocateTaskMemory(kSize));
+    std::atomic<bool> freed{false};
+    std::atomic<bool> finish{false};
+    std::thread freer([&] {
+      for (void* block : handed) FreeTaskMemory(block, kSize);
+      if (!freer_exits) FlushTaskMemory();
+      freed.store(true, std::memory_order_release);
+      if (freer_exits) return;
+      while (!finish.load(std::memory_order_acquire)) std::this_thread::yield();
+    });
+    if (freer_exits) freer.join();
+    while (!freed.load(std::memory_order_acquire)) std::this_thread::yield();
+    EXPECT_TRUE(AllComeBack(handed, kSize));
+    finish.store(true, std::memory_order_release);
+    if (!freer_exits) freer.join();
+  });
+  owner.join();
+}
+
+TEST(TaskMemoryTest, BlocksFreedForAnotherHeapReachItWhenTheThreadFlushes) {
+  if (!Pooled()) GTEST_SKIP() << "this build uses operator new (sanitizer)";
+  ExpectFreedBlocksComeBack(/*freer_exits=*/false);
+}
+
+TEST(TaskMemoryTest, BlocksFreedForAnotherHeapReachItWhenTheThreadExits) {
+  if (!Pooled()) GTEST_SKIP() << "this build uses operator new (sanitizer)";
+  ExpectFreedBlocksComeBack(/*freer_exits=*/true);
+}
+
 struct AllocatesWhenDestroyed {
   std::atomic<bool>* ok = nullptr;
   ~AllocatesWhenDestroyed() {

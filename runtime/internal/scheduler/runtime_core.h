@@ -34,6 +34,7 @@
 #include "runtime/internal/blocking/blocking_pool.h"
 #include "runtime/internal/driver/driver.h"
 #include "runtime/internal/driver/runtime_clock.h"
+#include "runtime/internal/memory/task_memory.h"
 #include "runtime/internal/task/owned_tasks.h"
 #include "runtime/internal/task/scheduler.h"
 #include "runtime/internal/task/slow_poll_detector.h"
@@ -165,6 +166,7 @@ class RuntimeCore : public std::enable_shared_from_this<RuntimeCore> {
   ThreadHooks MakeThreadHooks();
   // A worker about to park and just unparked (on_thread_park/unpark).
   void BeforePark() const {
+    FlushTaskMemory();  // the blocks this thread freed for other threads
     if (options_.on_thread_park) options_.on_thread_park();
   }
   void AfterUnpark() const {
