@@ -12,8 +12,8 @@
 //                            reactor's (256 SQ entries, COOP_TASKRUN,
 //                            TASKRUN_FLAG, SUBMIT_ALL, a 1024-entry CQ)
 //   BM_ReactorWake/<backend> each backend: Wake, then Run until it returns
-//   BM_LibuvAsyncWake        the raw loop of what the uv reactor's Wake and
-//                            Run do: uv_async_send, then uv_run(UV_RUN_ONCE)
+//   BM_LibuvAsyncWake        the raw libuv loop of a wake-up sent to a
+//                            loop: uv_async_send, then uv_run(UV_RUN_ONCE)
 //                            until the async callback ran
 //
 // Which libuv loop is the uv backend's counterpart: its reactor is the
@@ -21,14 +21,17 @@
 // executors/uv/uv_poller.cc), which completes a nop inside Submit and
 // returns from Run without calling uv_run while only such completions are
 // ready, so a nop has no libuv counterpart at all (an idle or prepare
-// callback would time a loop turn the reactor never takes). What does go
-// through libuv is the wake: Wake is a uv_async_send behind an atomic flag
-// (executors/uv/waker.h), and an unbounded Run is uv_run(UV_RUN_ONCE), which
-// sleeps in epoll_wait until the async's eventfd is readable. So weft-uv
-// against raw libuv is BM_ReactorWake/uv over BM_LibuvAsyncWake; the wake
-// rows of uring and epoll (an eventfd write, then the ring's poll of it or
-// epoll_wait) put the same round trip on the other backends beside it.
+// callback would time a loop turn the reactor never takes).
 //
+// BM_ReactorWake's Wake comes while the driving thread runs (between two
+// Runs), and every backend answers that without a system call: the wakers
+// (executors/common/eventfd_waker.h, executors/uv/waker.h) write or send
+// only while the thread blocks, and the next Run polls instead of blocking.
+// So the row is the cost of a wake-up that finds its thread busy, and
+// BM_LibuvAsyncWake (what the uv reactor did for it before) is the system
+// call round trip that it saves; a wake-up of a blocked thread crosses
+// threads, which the runtime workloads (ping_pong) measure.
+
 // items_processed is the number of nops (wakes), so the report's
 // items_per_second is round trips per second. N = 1024 exceeds the 256-entry
 // submission queue, so it also measures the queue-full path (Submit hands

@@ -271,6 +271,12 @@ void UvPoller::OnPollEvent(FdWatch* watch, int status, int events) {
 
 absl::StatusOr<bool> UvPoller::Wait(
     std::optional<std::chrono::nanoseconds> timeout) {
+  bool woken = false;
+  const bool blocks = !timeout || *timeout > std::chrono::nanoseconds::zero();
+  if (blocks && !waker_.BeginBlockingWait()) {
+    woken = true;
+    timeout = std::chrono::nanoseconds::zero();  // still run what is ready
+  }
   if (!timeout) {
     uv_run(&loop_, UV_RUN_ONCE);
   } else if (*timeout <= std::chrono::nanoseconds::zero()) {
@@ -287,7 +293,8 @@ absl::StatusOr<bool> UvPoller::Wait(
     uv_run(&loop_, UV_RUN_ONCE);
     uv_timer_stop(&timer_);
   }
-  return waker_.TakeWoken();
+  if (blocks && !woken) waker_.EndBlockingWait();
+  return waker_.TakeWoken() || woken;
 }
 
 bool UvPoller::Offload(IoOperation* op) {

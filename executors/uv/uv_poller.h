@@ -45,7 +45,8 @@
 //     timer's callback calls uv_stop: in libuv 1.44 UV_RUN_ONCE runs due
 //     timers before it polls, so a timer that fell due before uv_run started
 //     would otherwise leave the poll with no timeout at all.
-//   * Wake: a uv_async_t behind an atomic flag (waker.h).
+//   * Wake: a uv_async_t behind an atomic flag, sent only while the
+//     driving thread blocks in uv_run (waker.h).
 //
 // Handles, and closing them: the loop owns the Waker's uv_async_t, the
 // timeout uv_timer_t, one uv_poll_t per FdWatch, and a uv_fs_t (or, for
