@@ -25,13 +25,13 @@
 //
 // BM_ReactorWake's Wake comes while the driving thread runs (between two
 // Runs), and every backend answers that without a system call: the wakers
-// (executors/common/eventfd_waker.h, executors/uv/waker.h) write or send
-// only while the thread blocks, and the next Run polls instead of blocking.
-// So the row is the cost of a wake-up that finds its thread busy, and
-// BM_LibuvAsyncWake (what the uv reactor did for it before) is the system
-// call round trip that it saves; a wake-up of a blocked thread crosses
-// threads, which the runtime workloads (ping_pong) measure.
-
+// (executors/common/wake_state.h) write or send only while the thread
+// blocks, and the next Run polls instead of blocking. So the row is the cost of
+// a wake-up that finds its thread busy, and BM_LibuvAsyncWake (what the uv
+// reactor did for it before) is the system call round trip that it saves; a
+// wake-up of a blocked thread crosses threads, which the runtime workloads
+// (ping_pong) measure.
+//
 // items_processed is the number of nops (wakes), so the report's
 // items_per_second is round trips per second. N = 1024 exceeds the 256-entry
 // submission queue, so it also measures the queue-full path (Submit hands

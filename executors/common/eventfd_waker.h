@@ -6,18 +6,9 @@
 //
 // Either way each write produces a new event whatever the counter holds, so
 // the driving thread never reads the counter back in the common case (one
-// system call saved per wake-up). Wake() writes only when it has to:
-//
-//   * A flag coalesces wake-ups: only the Wake() that sets it may write; the
-//     driving thread clears it when it sees the event (Consume), so wakes
-//     sent while one is pending cost no system call.
-//   * Wake() writes only while the driving thread waits in the kernel, or is
-//     about to (between BeginBlockingWait and EndBlockingWait). A wake sent
-//     while the thread runs sets the flag only, and the thread's next
-//     BeginBlockingWait sees it and does not block (tokio's unpark makes no
-//     system call either while its parker has not parked). One RMW on one
-//     atomic decides both sides, so a Wake and a BeginBlockingWait that race
-//     see each other one way or the other.
+// system call saved per wake-up). Wake() writes only when WakeState says it
+// must (wake_state.h): once per pending wake-up, and only while the
+// driving thread blocks in the kernel or is about to.
 //
 // Before a one-shot or multishot poll is (re-)armed the counter is drained
 // (Drain), because a poll armed on a readable eventfd fires at once (a
@@ -25,18 +16,11 @@
 // each event for the same reason); Drain also clears the flag and reports
 // whether a wake was pending, which the reactor then answers by returning,
 // since the write that would have woken it was just consumed.
-//
-// Invariant: whenever the flag is set, an event for the eventfd is pending,
-// or is being handled by the Run in progress (which returns promptly), or no
-// write was needed because the driving thread was not blocking, and its
-// next BeginBlockingWait returns false; a Wake() after Consume(), Drain() or
-// a BeginBlockingWait that returned false sets the flag again.
 
 #ifndef WEFT_EXECUTORS_COMMON_EVENTFD_WAKER_H_
 #define WEFT_EXECUTORS_COMMON_EVENTFD_WAKER_H_
 
-#include <atomic>
-#include <cstdint>
+#include "executors/common/wake_state.h"
 
 namespace weft::executors_common {
 
@@ -55,32 +39,20 @@ class EventfdWaker {
   void Wake();
 
   // Driving thread: the event for fd() arrived. Returns whether a wake was
-  // pending. acq_rel: the driving thread then sees what the last waker wrote
-  // before its Wake().
-  bool Consume() {
-    return (state_.fetch_and(~kWakePending, std::memory_order_acq_rel) &
-            kWakePending) != 0;
-  }
+  // pending (WakeState::Consume).
+  bool Consume() { return state_.Consume(); }
 
   // Driving thread, before arming a poll: empties the counter, then Consume.
   bool Drain();
 
-  // Driving thread, right before a wait that may block in the kernel (an
-  // infinite or positive timeout). Returns false if a wake-up is pending:
-  // the thread must not block then (poll without waiting instead) and counts
-  // itself woken; the wake-up is consumed. Returns true if it may block;
-  // EndBlockingWait must follow when the wait returns.
-  bool BeginBlockingWait();
-  void EndBlockingWait() {
-    state_.fetch_and(~kBlocking, std::memory_order_acq_rel);
-  }
+  // Driving thread, around a wait that may block in the kernel (an
+  // infinite or positive timeout): see WakeState.
+  bool BeginBlockingWait() { return state_.BeginBlockingWait(); }
+  void EndBlockingWait() { state_.EndBlockingWait(); }
 
  private:
-  static constexpr uint8_t kWakePending = 1;  // the flag above
-  static constexpr uint8_t kBlocking = 2;     // Wake() must write
-
   const int fd_;
-  std::atomic<uint8_t> state_{0};
+  WakeState state_;
 };
 
 }  // namespace weft::executors_common

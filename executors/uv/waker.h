@@ -4,27 +4,12 @@
 // uv_async_send costs a system call (an eventfd write on Linux, a posted
 // completion on Windows) whenever the handle is not already pending, even
 // when the loop's thread is busy running tasks and would look at its queues
-// anyway. So Wake() sends only when it has to, as EventfdWaker does for
-// epoll and io_uring:
-//
-//   * A flag coalesces wake-ups: only the Wake() that sets it may send; the
-//     async callback clears it, so wakes sent while one is pending cost one
-//     atomic read-modify-write.
-//   * Wake() sends only while the driving thread blocks in uv_run, or is
-//     about to (between BeginBlockingWait and EndBlockingWait). A wake that
-//     finds the thread running sets the flag only; the thread's next
-//     BeginBlockingWait sees it and does not block (tokio's unpark makes no
-//     system call while its parker runs). One read-modify-write on one
-//     atomic decides both sides, so a Wake and a BeginBlockingWait that
-//     race see each other one way or the other.
-//
-// Invariant: whenever the flag is set, an async send is pending on the
-// handle, or its callback is running in the uv_run in progress (which then
-// returns), or no send was needed because the driving thread was not
-// blocking and its next BeginBlockingWait returns false. Whoever clears the
-// flag (the callback, or BeginBlockingWait) makes the driving thread report
-// the wake-up, with acq_rel, so whatever the waking thread did before its
-// Wake happens-before the driving thread's return from Run.
+// anyway. So Wake() sends only when WakeState says it must
+// (executors/common/wake_state.h), as EventfdWaker does for epoll and
+// io_uring: once per pending wake-up, and only while the driving thread
+// blocks in uv_run(UV_RUN_ONCE) or is about to. The async callback is the
+// signal's arrival (WakeState::Consume), and the driving thread reports
+// it (TakeWoken).
 //
 // The handle keeps its loop alive (it is active and referenced), which is
 // what lets uv_run(UV_RUN_ONCE) block with nothing else to wait for.
@@ -34,8 +19,7 @@
 
 #include <uv.h>
 
-#include <atomic>
-#include <cstdint>
+#include "executors/common/wake_state.h"
 
 namespace weft::uv {
 
@@ -56,15 +40,10 @@ class Waker {
   // Any thread, between Init and Close.
   void Wake();
 
-  // Driving thread, right before a uv_run that may block (UV_RUN_ONCE).
-  // Returns false if a wake-up is pending: the thread must not block then
-  // (run UV_RUN_NOWAIT instead) and counts itself woken; the wake-up is
-  // consumed. Returns true if it may block; EndBlockingWait must follow
-  // when uv_run returns.
-  bool BeginBlockingWait();
-  void EndBlockingWait() {
-    state_.fetch_and(~kBlocking, std::memory_order_acq_rel);
-  }
+  // Driving thread, around a uv_run that may block (UV_RUN_ONCE): see
+  // WakeState (when a wake-up is pending, run UV_RUN_NOWAIT instead).
+  bool BeginBlockingWait() { return state_.BeginBlockingWait(); }
+  void EndBlockingWait() { state_.EndBlockingWait(); }
 
   // Driving thread: whether the async callback ran since the last call.
   bool TakeWoken();
@@ -72,11 +51,8 @@ class Waker {
  private:
   static void OnAsync(uv_async_t* handle);
 
-  static constexpr uint8_t kWakePending = 1;  // the flag above
-  static constexpr uint8_t kBlocking = 2;     // Wake() must send
-
   uv_async_t async_;
-  std::atomic<uint8_t> state_{0};
+  executors_common::WakeState state_;
   bool woken_ = false;  // driving thread only
 };
 
