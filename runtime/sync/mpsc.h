@@ -120,11 +120,11 @@ class Sender {
   class Reserve : public weft::internal::Pollable {
    public:
     /// \cond
-    explicit Reserve(std::shared_ptr<internal::Channel<T>> channel)
-        : channel_(std::move(channel)) {}
+    explicit Reserve(internal::Channel<T>& channel) : channel_(&channel) {}
     /// \endcond
     /// Only a Reserve that was never awaited may be moved.
-    Reserve(Reserve&& other) noexcept : channel_(std::move(other.channel_)) {}
+    Reserve(Reserve&& other) noexcept
+        : channel_(std::exchange(other.channel_, nullptr)) {}
     /// Leaves the queue of waiting senders; room granted to it and never
     /// taken passes to the next one.
     ~Reserve() {
@@ -175,7 +175,7 @@ class Sender {
         // Reserved a moment ago without waiting: the slot is ours. (A
         // receiver closing since then finds the value dropped on send.)
         taken_ = true;
-        return Permit<T>(channel_);
+        return Permit<T>(channel_->shared_from_this());
       }
       std::vector<internal::Waker> wake;
       bool closed = false;
@@ -189,7 +189,7 @@ class Sender {
       }
       internal::WakeAll(wake);
       if (closed) return std::unexpected(SendError<void>{});
-      return Permit<T>(channel_);
+      return Permit<T>(channel_->shared_from_this());
     }
     bool IsReady() override { return node_.IsReady(); }
     ///@}
@@ -207,7 +207,10 @@ class Sender {
 
     friend class Send;
 
-    std::shared_ptr<internal::Channel<T>> channel_;
+    // The Sender's channel: the Sender outlives its awaitables, as tokio's
+    // borrow of &self makes it, so that a send that need not wait touches
+    // no reference count.
+    internal::Channel<T>* channel_;
     internal::WaitNode node_;
     bool taken_ = false;
     // await_suspend linked node_ into the channel's send_waiters.
@@ -219,8 +222,8 @@ class Sender {
   class Send final : public weft::internal::Pollable {
    public:
     /// \cond
-    Send(std::shared_ptr<internal::Channel<T>> channel, T value)
-        : reserve_(std::move(channel)), value_(std::move(value)) {}
+    Send(internal::Channel<T>& channel, T value)
+        : reserve_(channel), value_(std::move(value)) {}
     /// \endcond
     /// Only a Send that was never awaited may be moved.
     Send(Send&& other) noexcept
@@ -279,12 +282,15 @@ class Sender {
   };
 
   /// Awaitable of std::expected<void, SendError<T>>: waits for room. If the
-  /// await is cancelled, the value was not sent.
-  Send send(T value) const { return Send(Checked("send"), std::move(value)); }
+  /// await is cancelled, the value was not sent. The awaitable uses this
+  /// Sender's channel: keep the Sender alive until it is done (as a tokio
+  /// send future borrows its sender).
+  Send send(T value) const { return Send(*Checked("send"), std::move(value)); }
 
   /// Awaitable of std::expected<Permit<T>, SendError<void>>: waits for room
-  /// and holds one slot for a later Permit::send. Cancel safe.
-  Reserve reserve() const { return Reserve(Checked("reserve")); }
+  /// and holds one slot for a later Permit::send. Cancel safe. Keep the
+  /// Sender alive until the awaitable is done; the Permit needs nothing.
+  Reserve reserve() const { return Reserve(*Checked("reserve")); }
 
   /// A slot now if there is room, else why not; never waits.
   std::expected<Permit<T>, TrySendError<void>> try_reserve() const {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "runtime/errors.h"
+#include "runtime/internal/lock/spin_lock.h"
 #include "runtime/internal/task/waker.h"
 #include "runtime/sync/wait_list.h"
 
@@ -77,13 +78,13 @@ inline void WakeAll(std::vector<Waker>& wake) {
 }
 
 template <typename T>
-struct Channel {
+struct Channel : std::enable_shared_from_this<Channel<T>> {
   /// An unbounded channel's capacity: never full.
   static constexpr size_t kUnbounded = std::numeric_limits<size_t>::max();
 
   explicit Channel(size_t capacity) : capacity(capacity) {}
 
-  std::mutex mu;
+  weft::internal::SpinLock mu;
   std::deque<T> queue;
   const size_t capacity;
   size_t reserved = 0;  ///< room granted to senders, not yet filled
