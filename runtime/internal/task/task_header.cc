@@ -12,8 +12,7 @@ namespace weft::internal {
 TaskHeader::TaskHeader(SpawnOptions options, bool async)
     // A new task is queued (kNotified) and joinable; its three references
     // are the owner's, the queue entry's and the JoinHandle's.
-    : state_(kNotified | kJoinInterest),
-      refs_(3),
+    : state_(kNotified | kJoinInterest | 3 * kOneRef),
       id_(TaskId::Next()),
       name_(options.name.empty()
                 ? nullptr
@@ -29,13 +28,23 @@ TaskHeader::~TaskHeader() {
   Waker::Adopt(join_waker_.load(std::memory_order_relaxed));
 }
 
-bool TaskHeader::NotifyForWake() {
-  uint32_t state = state_.load(std::memory_order_acquire);
+bool TaskHeader::NotifyForWake(bool give_reference) {
+  uint64_t state = state_.load(std::memory_order_acquire);
   while (true) {
-    if (state & (kComplete | kNotified)) return false;
-    // A running task is queued again by its runner.
+    if (state & (kComplete | kNotified)) {
+      if (give_reference) Unref();
+      return false;
+    }
+    // A running task is queued again by its runner, with the reference of
+    // the queue entry it runs from.
     bool schedule = !(state & kRunning);
-    uint32_t next = (state | kNotified) + (schedule ? kOneScheduler : 0);
+    uint64_t next = state | kNotified;
+    if (schedule) {
+      next += kOneScheduler + (give_reference ? 0 : kOneRef);
+    } else if (give_reference) {
+      // Not the last: the owner's reference lasts until completion.
+      next -= kOneRef;
+    }
     if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel,
                                      std::memory_order_acquire)) {
       return schedule;
@@ -44,24 +53,20 @@ bool TaskHeader::NotifyForWake() {
 }
 
 void TaskHeader::Wake() {
-  if (NotifyForWake()) ScheduleCounted();
+  if (NotifyForWake(/*give_reference=*/false)) ScheduleCounted();
 }
 
 void TaskHeader::WakeAndUnref() {
-  if (NotifyForWake()) {
-    ScheduleCounted(/*reference_given=*/true);
-  } else {
-    Unref();
-  }
+  if (NotifyForWake(/*give_reference=*/true)) ScheduleCounted();
 }
 
 void TaskHeader::Abort() {
-  uint32_t state = state_.load(std::memory_order_acquire);
+  uint64_t state = state_.load(std::memory_order_acquire);
   while (true) {
     if (state & (kComplete | kCancelled)) return;
     bool schedule = !(state & (kRunning | kNotified));
-    uint32_t next =
-        (state | kCancelled | kNotified) + (schedule ? kOneScheduler : 0);
+    uint64_t next = (state | kCancelled | kNotified) +
+                    (schedule ? kOneScheduler + kOneRef : 0);
     if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel,
                                      std::memory_order_acquire)) {
       if (state & kRunning) RequestStop();
@@ -71,25 +76,23 @@ void TaskHeader::Abort() {
   }
 }
 
-void TaskHeader::ScheduleCounted(bool reference_given) {
-  // The caller's own reference (a Waker's, a JoinHandle's) keeps this task
-  // alive until the count is dropped, even if it runs and ends meanwhile.
-  // A reference given to the queue does the same: a task that ends waits
-  // in Finish for the count to drop before its owner lets it go.
-  if (!reference_given) Ref();
+void TaskHeader::ScheduleCounted() {
+  // The task may run and end on another thread before this returns: it
+  // waits in Finish for the count to drop before its owner lets it go, so
+  // the owner's reference keeps it alive until then.
   scheduler_->Schedule(this, /*yielded=*/false);
   state_.fetch_sub(kOneScheduler, std::memory_order_release);
 }
 
 void TaskHeader::Run() {
-  uint32_t state = state_.load(std::memory_order_acquire);
+  uint64_t state = state_.load(std::memory_order_acquire);
   while (true) {
     if (state & (kComplete | kRunning)) {
       // Completed (e.g. by shutdown) while queued; drop the queue's ref.
       Unref();
       return;
     }
-    uint32_t next = (state & ~kNotified) | kRunning;
+    uint64_t next = (state & ~kNotified) | kRunning;
     if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel,
                                      std::memory_order_acquire)) {
       break;
@@ -97,8 +100,7 @@ void TaskHeader::Run() {
   }
   wait_kind_.store(WaitKind::kNone, std::memory_order_relaxed);
   if (state & kCancelled) {
-    Finish(/*cancel=*/true);
-    Unref();
+    Finish(/*cancel=*/true, /*drop_queue_reference=*/true);
     return;
   }
   ResetBudget();
@@ -112,8 +114,7 @@ void TaskHeader::Run() {
     done = TimedPollBody(*detector);
   }
   if (done) {
-    Finish(/*cancel=*/false);
-    Unref();
+    Finish(/*cancel=*/false, /*drop_queue_reference=*/true);
     return;
   }
   bool yielded = context_.Yielded();
@@ -121,20 +122,17 @@ void TaskHeader::Run() {
   state = state_.load(std::memory_order_acquire);
   while (true) {
     if (state & kCancelled) {
-      Finish(/*cancel=*/true);
-      Unref();
+      Finish(/*cancel=*/true, /*drop_queue_reference=*/true);
       return;
     }
     bool again = yielded || (state & kNotified);
-    uint32_t next = (state & ~kRunning) | (again ? kNotified : 0);
+    // Either the queue reference passes to the new queue entry, or it is
+    // dropped here (not the last: the owner's lasts until completion).
+    uint64_t next =
+        again ? (state & ~kRunning) | kNotified : (state & ~kRunning) - kOneRef;
     if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel,
                                      std::memory_order_acquire)) {
-      if (again) {
-        // The queue reference passes to the new queue entry.
-        scheduler_->Schedule(this, yielded);
-      } else {
-        Unref();
-      }
+      if (again) scheduler_->Schedule(this, yielded);
       return;
     }
   }
@@ -157,7 +155,7 @@ bool TaskHeader::TimedPollBody(SlowPollDetector& detector) {
 }
 
 void TaskHeader::Shutdown(bool owned) {
-  uint32_t state = state_.load(std::memory_order_acquire);
+  uint64_t state = state_.load(std::memory_order_acquire);
   while (true) {
     if (state & (kComplete | kRunning)) {
       // Its runner will see kCancelled at the next suspension point; a
@@ -168,7 +166,7 @@ void TaskHeader::Shutdown(bool owned) {
       }
       return;
     }
-    uint32_t next = state | kRunning | kCancelled;
+    uint64_t next = state | kRunning | kCancelled;
     if (state_.compare_exchange_weak(state, next, std::memory_order_acq_rel,
                                      std::memory_order_acquire)) {
       break;
@@ -178,11 +176,11 @@ void TaskHeader::Shutdown(bool owned) {
   if (!owned) {
     scheduler_ = nullptr;
   }
-  Finish(/*cancel=*/true);
+  Finish(/*cancel=*/true, /*drop_queue_reference=*/false);
   Unref();
 }
 
-void TaskHeader::Finish(bool cancel) {
+void TaskHeader::Finish(bool cancel, bool drop_queue_reference) {
   bool panicked = false;
   {
     ContextScope scope(&context_);
@@ -192,9 +190,11 @@ void TaskHeader::Finish(bool cancel) {
       panicked = !CompleteBody();
     }
   }
-  uint32_t previous = state_.load(std::memory_order_relaxed);
+  // The queue reference is not the last: the owner's is released below.
+  const uint64_t dropped = drop_queue_reference ? kOneRef : 0;
+  uint64_t previous = state_.load(std::memory_order_relaxed);
   while (!state_.compare_exchange_weak(
-      previous, (previous | kComplete) & ~(kRunning | kNotified),
+      previous, ((previous | kComplete) & ~(kRunning | kNotified)) - dropped,
       std::memory_order_acq_rel, std::memory_order_relaxed)) {
   }
   if (!(previous & kJoinInterest)) {
@@ -228,7 +228,7 @@ void TaskHeader::DropOutputInContext() {
 }
 
 bool TaskHeader::SetJoinWaker(Waker waker) {
-  uint32_t state = state_.load(std::memory_order_acquire);
+  uint64_t state = state_.load(std::memory_order_acquire);
   if (state & kComplete) return false;
   if (state & kJoinWaker) {
     if (waker.will_wake(join_waker_.load(std::memory_order_relaxed))) {
@@ -259,7 +259,7 @@ bool TaskHeader::SetJoinWaker(Waker waker) {
 }
 
 void TaskHeader::DropJoinInterest() {
-  uint32_t state = state_.load(std::memory_order_acquire);
+  uint64_t state = state_.load(std::memory_order_acquire);
   while (true) {
     if (state & kComplete) {
       DropOutputInContext();
@@ -274,7 +274,7 @@ void TaskHeader::DropJoinInterest() {
 }
 
 TaskState TaskHeader::State() const {
-  uint32_t state = state_.load(std::memory_order_acquire);
+  uint64_t state = state_.load(std::memory_order_acquire);
   if (state & kRunning) return TaskState::kRunning;
   if (state & kNotified) return TaskState::kScheduled;
   switch (wait_kind_.load(std::memory_order_relaxed)) {

@@ -15,16 +15,20 @@
 //                 set only the completing thread may take it (the JoinHandle
 //                 only compares it); while it is clear only the JoinHandle
 //                 may write it.
-//   schedulers    (the high bits, a count) Wake or Abort calls that are
+//   schedulers    (bits 16-31, a count) Wake or Abort calls that are
 //                 handing the task to its scheduler right now. Wakes come
 //                 from any thread, also while the runtime is being torn
 //                 down; a finishing task waits for the count to drop to zero
 //                 before it is released from its owner, so that no wake can
 //                 still reach a scheduler that its owner is about to free.
+//   references    (bits 32-63, a count) one for the owner (the runtime's or
+//                 LocalSet's set of live tasks) until completion, one for
+//                 each queue entry (a Notified task), one per JoinHandle,
+//                 AbortHandle and Waker. The last Unref deletes the task.
 //
-// References: one for the owner (the runtime's or LocalSet's set of live
-// tasks) until completion, one for each queue entry (a Notified task), one per
-// JoinHandle, AbortHandle and Waker. The last Unref deletes the task.
+// The references share the word with the flags, as in tokio, so that the
+// transitions that also take or drop one (a wake that queues the task, a
+// poll that ends pending or completes) are one atomic operation, not two.
 //
 // Order of observation: the body is destroyed (with this task's context
 // current, so task-locals and current_task_id() work in destructors) before
@@ -56,14 +60,16 @@ class SlowPollDetector;
 
 class TaskHeader : public Wakeable, public InTaskMemory {
  public:
-  static constexpr uint32_t kRunning = 1u << 0;
-  static constexpr uint32_t kNotified = 1u << 1;
-  static constexpr uint32_t kComplete = 1u << 2;
-  static constexpr uint32_t kCancelled = 1u << 3;
-  static constexpr uint32_t kJoinInterest = 1u << 4;
-  static constexpr uint32_t kJoinWaker = 1u << 5;
-  static constexpr uint32_t kOneScheduler = 1u << 16;
-  static constexpr uint32_t kSchedulerMask = ~(kOneScheduler - 1);
+  static constexpr uint64_t kRunning = 1u << 0;
+  static constexpr uint64_t kNotified = 1u << 1;
+  static constexpr uint64_t kComplete = 1u << 2;
+  static constexpr uint64_t kCancelled = 1u << 3;
+  static constexpr uint64_t kJoinInterest = 1u << 4;
+  static constexpr uint64_t kJoinWaker = 1u << 5;
+  static constexpr uint64_t kOneScheduler = uint64_t{1} << 16;
+  static constexpr uint64_t kSchedulerMask = uint64_t{0xffff} << 16;
+  static constexpr int kRefShift = 32;
+  static constexpr uint64_t kOneRef = uint64_t{1} << kRefShift;
 
   TaskHeader(const TaskHeader&) = delete;
   TaskHeader& operator=(const TaskHeader&) = delete;
@@ -71,9 +77,12 @@ class TaskHeader : public Wakeable, public InTaskMemory {
   // Wakeable.
   void Wake() final;
   void WakeAndUnref() final;
-  void Ref() final { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void Ref() final { state_.fetch_add(kOneRef, std::memory_order_relaxed); }
   void Unref() final {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    if ((state_.fetch_sub(kOneRef, std::memory_order_acq_rel) >> kRefShift) ==
+        1) {
+      delete this;
+    }
   }
 
   TaskId id() const { return id_; }
@@ -142,21 +151,24 @@ class TaskHeader : public Wakeable, public InTaskMemory {
   // reported to it.
   bool TimedPollBody(SlowPollDetector& detector);
   // Stores the output (through CompleteBody/CancelBody) and publishes
-  // kComplete. Called with kRunning held by this thread.
-  void Finish(bool cancel);
+  // kComplete, dropping the run's queue reference in the same step when
+  // `drop_queue_reference`. Called with kRunning held by this thread.
+  void Finish(bool cancel, bool drop_queue_reference);
   // Destroys the stored output with this task's context current.
   void DropOutputInContext();
   // Sets kNotified unless the task is complete or notified already. Returns
   // true when the caller must queue it (it was not running): the caller is
-  // then counted in the state word and calls ScheduleCounted.
-  bool NotifyForWake();
+  // then counted in the state word and calls ScheduleCounted, and the queue
+  // entry has its reference — the caller's own when `give_reference`, else
+  // one taken in the same step. A caller that gives its reference and need
+  // not queue has it dropped.
+  bool NotifyForWake(bool give_reference);
   // Queues the task on its scheduler from a Wake or Abort that counted
-  // itself in the state word (kOneScheduler), and uncounts it. With
-  // `reference_given`, the caller's reference becomes the queue entry's.
-  void ScheduleCounted(bool reference_given = false);
+  // itself in the state word (kOneScheduler) and took the queue entry's
+  // reference, and uncounts it.
+  void ScheduleCounted();
 
-  std::atomic<uint32_t> state_;
-  std::atomic<uint32_t> refs_;
+  std::atomic<uint64_t> state_;
   std::atomic<WaitKind> wait_kind_{WaitKind::kNone};
 
  public:
