@@ -159,7 +159,8 @@ class Sender {
       weft::internal::ExecContext& context =
           weft::internal::ContextFor("mpsc::Sender::send");
       std::lock_guard lock(channel_->mu);
-      if (channel_->receiver_closed || channel_->HasRoomLocked()) {
+      if (channel_->receiver_closed || channel_->HasRoomLocked() ||
+          channel_->MarkSendWaitingLocked()) {
         if (!channel_->receiver_closed) ReserveLocked();
         weft::internal::YieldFrom(handle);  // Ready, but the budget is spent.
         return true;
@@ -342,7 +343,8 @@ class Sender {
     bool closed = false;
     {
       std::unique_lock lock(channel.mu);
-      if (!channel.receiver_closed && !channel.HasRoomLocked()) {
+      if (!channel.receiver_closed && !channel.HasRoomLocked() &&
+          !channel.MarkSendWaitingLocked()) {
         parker = weft::internal::ThreadParker::Create();
         node.waker = parker->MakeWaker();
         channel.send_waiters.PushBack(&node);

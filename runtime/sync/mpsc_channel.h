@@ -2,11 +2,22 @@
 /// The state an mpsc channel's halves share (bounded and unbounded alike),
 /// and the errors its calls return. Users include runtime/sync/mpsc.h.
 ///
-/// One lock guards everything. Room is counted as queued values plus
-/// `reserved` slots: a slot is reserved for a waiting send (or a Permit)
-/// before its value exists, so that a sender that was granted room keeps it
-/// even if the value is only pushed later, and room granted to a waiter that
-/// is cancelled passes to the next one.
+/// One lock guards everything but a hand-off's end. Room is counted as
+/// queued values plus `reserved` slots plus a value handed over and not yet
+/// taken: a slot is reserved for a waiting send (or a Permit) before its
+/// value exists, so that a sender that was granted room keeps it even if the
+/// value is only pushed later, and room granted to a waiter that is
+/// cancelled passes to the next one.
+///
+/// A value sent while recv waits on an empty queue is handed over: moved
+/// into the waiting recv's slot, so that recv takes it without the lock.
+/// Until recv marks it taken (`hand_taken`), it holds its room and keeps
+/// the channel open; a recv that is cancelled before taking it puts it back
+/// at the front. A sender that starts waiting for room and a recv that takes
+/// a handed value each write one flag and then read the other's
+/// (`send_waiting` and `hand_taken`, sequentially consistent), so that
+/// either the sender sees the room or the recv sees the sender and grants
+/// the room under the lock.
 
 #ifndef WEFT_RUNTIME_SYNC_MPSC_CHANNEL_H_
 #define WEFT_RUNTIME_SYNC_MPSC_CHANNEL_H_
@@ -92,38 +103,64 @@ struct Channel : std::enable_shared_from_this<Channel<T>> {
   bool receiver_alive = true;
   bool receiver_closed = false;  ///< close() called, or the receiver is gone
   WaitList send_waiters;
+  /// Set (under `mu`) before a sender starts waiting; read without the lock
+  /// by a recv that took a handed value. May stay set after the waiters are
+  /// gone: then the recv only takes the lock for nothing.
+  std::atomic<bool> send_waiting{false};
   Waker receiver_waker;
+  /// The waiting recv's slot for a value handed over; null unless a recv
+  /// waits (and cleared with its waker).
+  std::optional<T>* receiver_slot = nullptr;
+  /// A value was handed over; it holds room until `hand_taken`.
+  bool handed = false;
+  /// Set by the recv, without the lock, when it took the handed value.
+  std::atomic<bool> hand_taken{false};
   /// Whether receiver_waker is the waker of a recv that waits and that no
   /// push or end of the channel has taken yet. Read without the lock by the
   /// waiting recv's IsReady: once the waker is taken, recv is ready for good
   /// (only the receiver pops, and a finished channel stays finished).
   std::atomic<bool> receiver_waiting{false};
 
-  /// The waiting recv registers itself. Call with `mu` held.
-  void SetReceiverWakerLocked(Waker waker) {
+  /// The waiting recv registers itself, with the slot a send may hand its
+  /// value to (null: always queue). Call with `mu` held.
+  void SetReceiverWakerLocked(Waker waker, std::optional<T>* slot) {
     receiver_waker = std::move(waker);
+    receiver_slot = slot;
     receiver_waiting.store(true, std::memory_order_relaxed);
   }
   /// Takes the receiver's waker to wake it (after the lock). Call with `mu`
   /// held, after making recv ready.
   Waker TakeReceiverWakerLocked() {
+    receiver_slot = nullptr;
     receiver_waiting.store(false, std::memory_order_release);
     return std::move(receiver_waker);
   }
 
+  /// Values in the channel: queued, or handed over and not yet taken.
+  size_t LenLocked() const {
+    bool in_hand = handed && !hand_taken.load(std::memory_order_seq_cst);
+    return queue.size() + (in_hand ? 1 : 0);
+  }
   /// Whether a send may reserve a slot now (FIFO: not past waiting senders).
   bool HasRoomLocked() const {
-    return send_waiters.empty() && queue.size() + reserved < capacity;
+    return send_waiters.empty() && LenLocked() + reserved < capacity;
   }
   /// Room left for new values (tokio's Sender::capacity).
   size_t RoomLocked() const {
-    size_t used = queue.size() + reserved;
+    size_t used = LenLocked() + reserved;
     return used < capacity ? capacity - used : 0;
+  }
+  /// A sender is about to wait: says so to a recv taking a handed value,
+  /// then looks again. True if there is room after all. Call with `mu` held.
+  bool MarkSendWaitingLocked() {
+    send_waiting.store(true, std::memory_order_seq_cst);
+    return HasRoomLocked();
   }
   /// Nothing queued and nothing can arrive: recv yields std::nullopt. A
   /// reserved slot can still be filled, so it keeps the channel open.
   bool FinishedLocked() const {
-    return queue.empty() && reserved == 0 && (senders == 0 || receiver_closed);
+    return LenLocked() == 0 && reserved == 0 &&
+           (senders == 0 || receiver_closed);
   }
   /// Whether recv would complete now.
   bool RecvReadyLocked() const { return !queue.empty() || FinishedLocked(); }
@@ -135,7 +172,14 @@ struct Channel : std::enable_shared_from_this<Channel<T>> {
       dropped.emplace(std::move(value));
       return Waker();
     }
-    queue.push_back(std::move(value));
+    if (receiver_slot != nullptr) {
+      // recv waits, so the queue is empty: nothing to overtake.
+      receiver_slot->emplace(std::move(value));
+      handed = true;
+      hand_taken.store(false, std::memory_order_relaxed);
+    } else {
+      queue.push_back(std::move(value));
+    }
     return TakeReceiverWakerLocked();
   }
   /// Gives back one reserved slot: to the next waiting sender, and wakes
@@ -150,12 +194,28 @@ struct Channel : std::enable_shared_from_this<Channel<T>> {
   /// Grants freed room to waiting senders, in order. Call with `mu` held.
   void GrantLocked(std::vector<Waker>& wake) {
     while (!receiver_closed && !send_waiters.empty() &&
-           queue.size() + reserved < capacity) {
+           LenLocked() + reserved < capacity) {
       WaitNode* node = send_waiters.PopFront();
       ++reserved;
       wake.push_back(std::move(node->waker));
       node->Grant();
     }
+    if (send_waiters.empty()) {
+      send_waiting.store(false, std::memory_order_relaxed);
+    }
+  }
+  /// A recv took the handed value: its room is free. Without the lock.
+  void TakeHandedValue(std::vector<Waker>& wake) {
+    hand_taken.store(true, std::memory_order_seq_cst);
+    if (!send_waiting.load(std::memory_order_seq_cst)) return;
+    std::lock_guard lock(mu);
+    GrantLocked(wake);
+  }
+  /// A recv cancelled after a value was handed to it and before taking it:
+  /// the value goes back to the front, where it was. Call with `mu` held.
+  void ReturnHandedValueLocked(T value) {
+    queue.push_front(std::move(value));
+    handed = false;
   }
   /// Marks the channel closed for senders; every waiting sender wakes to
   /// find it so. Call with `mu` held.

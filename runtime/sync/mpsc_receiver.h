@@ -61,6 +61,20 @@ class Receiver {
     Awaiter(internal::Channel<T>& channel, std::vector<T>* out, size_t limit)
         : channel_(channel), out_(out), limit_(limit) {}
     /// \endcond
+    /// Only an awaiter that was never awaited may be moved.
+    Awaiter(Awaiter&& other) noexcept
+        : channel_(other.channel_), out_(other.out_), limit_(other.limit_) {}
+    /// A recv cancelled while waiting stops waiting; one cancelled after a
+    /// value was handed to it puts the value back at the front.
+    ~Awaiter() {
+      if (!waiting_for_hand_) return;
+      std::lock_guard lock(channel_.mu);
+      if (early_.has_value()) {
+        channel_.ReturnHandedValueLocked(std::move(*early_));
+      } else if (channel_.receiver_slot == &early_) {
+        channel_.receiver_slot = nullptr;
+      }
+    }
     /// The awaitable protocol: `co_await` calls these, select() polls
     /// IsReady.
     ///@{
@@ -94,8 +108,11 @@ class Receiver {
         } else {
           weft::internal::ExecContext& context =
               weft::internal::ContextFor("mpsc::Receiver::recv");
+          // recv waits with a slot that a send fills directly.
+          waiting_for_hand_ = out_ == nullptr;
           channel_.SetReceiverWakerLocked(
-              internal::Waker(context.waker_target));
+              internal::Waker(context.waker_target),
+              waiting_for_hand_ ? &early_ : nullptr);
           weft::internal::SuspendOn(handle, this,
                                     weft::internal::WaitKind::kOther);
           return true;
@@ -105,10 +122,15 @@ class Receiver {
       return false;
     }
     Result await_resume() {
+      std::vector<internal::Waker> wake;
       if constexpr (std::is_same_v<Result, std::optional<T>>) {
         if (took_early_) return std::move(early_);
+        if (std::exchange(waiting_for_hand_, false) && early_.has_value()) {
+          channel_.TakeHandedValue(wake);
+          internal::WakeAll(wake);
+          return std::move(early_);
+        }
       }
-      std::vector<internal::Waker> wake;
       std::optional<T> value;
       size_t taken = 0;
       {
@@ -142,8 +164,12 @@ class Receiver {
     internal::Channel<T>& channel_;
     std::vector<T>* out_;  // recv_many's buffer; null for recv
     size_t limit_;
-    std::optional<T> early_;  // recv: what await_ready took
+    // recv: what await_suspend took, or what a send handed over.
+    std::optional<T> early_;
     bool took_early_ = false;
+    // recv registered early_ as the channel's slot for a hand-over, and has
+    // not resumed yet.
+    bool waiting_for_hand_ = false;
   };
   /// recv()'s awaitable.
   using Recv = Awaiter<std::optional<T>>;
@@ -232,7 +258,7 @@ class Receiver {
   size_t len() const {
     internal::Channel<T>& channel = Checked("len");
     std::lock_guard lock(channel.mu);
-    return channel.queue.size();
+    return channel.LenLocked();
   }
   /// Whether no value is queued now.
   bool is_empty() const { return len() == 0; }
@@ -265,6 +291,7 @@ class Receiver {
       channel_->CloseLocked(wake);
       dropped.swap(channel_->queue);
       channel_->receiver_waker = internal::Waker();
+      channel_->receiver_slot = nullptr;
     }
     internal::WakeAll(wake);
     channel_.reset();

@@ -195,6 +195,56 @@ TEST_P(MpscTest, AbortedReserveLeaksNoRoom) {
   });
 }
 
+// A value sent to a recv that waits on an empty queue goes straight to it;
+// a recv aborted just then must not take it with it, whichever of the abort
+// and the recv wins.
+TEST_P(MpscTest, ARecvAbortedAsItsValueArrivesLosesNothing) {
+  Runtime runtime = MakeRuntime();
+  runtime.block_on([]() -> Task<void> {
+    auto [tx, rx] = mpsc::channel<int>(1);
+    for (int round = 0; round < 50; ++round) {
+      auto receiving = spawn([&rx = rx]() -> Task<std::optional<int>> {
+        co_return co_await rx.recv();
+      });
+      EXPECT_TRUE(co_await UntilWaiting(receiving.id()));
+      EXPECT_TRUE(tx.try_send(round).has_value());
+      receiving.abort();
+      JoinResult<std::optional<int>> result = co_await receiving;
+      std::optional<int> got;
+      if (result.has_value()) {
+        got = *result;  // the recv ran before the abort reached it
+      } else {
+        EXPECT_TRUE(result.error().is_cancelled()) << Describe(result);
+        auto queued = rx.try_recv();
+        if (queued.has_value()) got = *queued;
+      }
+      EXPECT_EQ(got, std::optional<int>(round)) << "round " << round;
+      EXPECT_EQ(rx.len(), 0u);
+      EXPECT_EQ(tx.capacity(), 1u);
+    }
+  });
+}
+
+// The room a handed-over value held is freed when recv takes it: a send
+// that waits for that room proceeds without another recv.
+TEST_P(MpscTest, TakingAHandedOverValueGivesItsRoomToAWaitingSend) {
+  Runtime runtime = MakeRuntime();
+  runtime.block_on([]() -> Task<void> {
+    auto [tx, rx] = mpsc::channel<int>(1);
+    for (int round = 0; round < 50; ++round) {
+      auto sending = spawn([tx = tx, round]() -> Task<bool> {
+        EXPECT_TRUE(tx.try_send(2 * round).has_value());
+        co_return (co_await tx.send(2 * round + 1)).has_value();
+      });
+      EXPECT_EQ(co_await rx.recv(), std::optional<int>(2 * round));
+      auto sent = co_await timeout(kPatience, sending);
+      EXPECT_TRUE(sent.has_value() && sent->has_value() && **sent)
+          << "the waiting send never got the room, round " << round;
+      EXPECT_EQ(co_await rx.recv(), std::optional<int>(2 * round + 1));
+    }
+  });
+}
+
 TEST_P(MpscTest, RecvManyTakesWhatIsQueuedUpToTheLimit) {
   Runtime runtime = MakeRuntime();
   runtime.block_on([]() -> Task<void> {
