@@ -11,11 +11,11 @@
 ///
 /// A value sent while recv waits on an empty queue is handed over: moved
 /// into the waiting recv's slot, so that recv takes it without the lock.
-/// Until recv marks it taken (`hand_taken`), it holds its room and keeps
+/// Until recv marks it taken (`hand_in_flight`), it holds its room and keeps
 /// the channel open; a recv that is cancelled before taking it puts it back
 /// at the front. A sender that starts waiting for room and a recv that takes
 /// a handed value each write one flag and then read the other's
-/// (`send_waiting` and `hand_taken`, sequentially consistent), so that
+/// (`send_waiting` and `hand_in_flight`, sequentially consistent), so that
 /// either the sender sees the room or the recv sees the sender and grants
 /// the room under the lock.
 
@@ -111,10 +111,10 @@ struct Channel : std::enable_shared_from_this<Channel<T>> {
   /// The waiting recv's slot for a value handed over; null unless a recv
   /// waits (and cleared with its waker).
   std::optional<T>* receiver_slot = nullptr;
-  /// A value was handed over; it holds room until `hand_taken`.
-  bool handed = false;
-  /// Set by the recv, without the lock, when it took the handed value.
-  std::atomic<bool> hand_taken{false};
+  /// A value was handed over and not taken yet: it holds room. Set under
+  /// `mu` by the send; cleared by the recv, without the lock, when it takes
+  /// the value (or under `mu` when it puts it back).
+  std::atomic<bool> hand_in_flight{false};
   /// Whether receiver_waker is the waker of a recv that waits and that no
   /// push or end of the channel has taken yet. Read without the lock by the
   /// waiting recv's IsReady: once the waker is taken, recv is ready for good
@@ -138,7 +138,7 @@ struct Channel : std::enable_shared_from_this<Channel<T>> {
 
   /// Values in the channel: queued, or handed over and not yet taken.
   size_t LenLocked() const {
-    bool in_hand = handed && !hand_taken.load(std::memory_order_seq_cst);
+    bool in_hand = hand_in_flight.load(std::memory_order_seq_cst);
     return queue.size() + (in_hand ? 1 : 0);
   }
   /// Whether a send may reserve a slot now (FIFO: not past waiting senders).
@@ -175,8 +175,7 @@ struct Channel : std::enable_shared_from_this<Channel<T>> {
     if (receiver_slot != nullptr) {
       // recv waits, so the queue is empty: nothing to overtake.
       receiver_slot->emplace(std::move(value));
-      handed = true;
-      hand_taken.store(false, std::memory_order_relaxed);
+      hand_in_flight.store(true, std::memory_order_relaxed);
     } else {
       queue.push_back(std::move(value));
     }
@@ -206,7 +205,7 @@ struct Channel : std::enable_shared_from_this<Channel<T>> {
   }
   /// A recv took the handed value: its room is free. Without the lock.
   void TakeHandedValue(std::vector<Waker>& wake) {
-    hand_taken.store(true, std::memory_order_seq_cst);
+    hand_in_flight.store(false, std::memory_order_seq_cst);
     if (!send_waiting.load(std::memory_order_seq_cst)) return;
     std::lock_guard lock(mu);
     GrantLocked(wake);
@@ -215,7 +214,7 @@ struct Channel : std::enable_shared_from_this<Channel<T>> {
   /// the value goes back to the front, where it was. Call with `mu` held.
   void ReturnHandedValueLocked(T value) {
     queue.push_front(std::move(value));
-    handed = false;
+    hand_in_flight.store(false, std::memory_order_relaxed);
   }
   /// Marks the channel closed for senders; every waiting sender wakes to
   /// find it so. Call with `mu` held.
